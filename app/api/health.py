@@ -1,0 +1,15 @@
+"""GET /health: the database is reachable and PostGIS is there."""
+
+from fastapi import APIRouter
+
+from app.api.deps import Conn
+from app.schemas.catalog import Health
+from app.services import health
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health", response_model=Health)
+def get_health(conn: Conn) -> Health:
+    """Return database reachability and the PostGIS version."""
+    return Health(**health.check(conn))

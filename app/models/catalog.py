@@ -1,0 +1,104 @@
+"""The layer catalog: regions, layers, their versions and the features of each version."""
+
+from datetime import datetime
+from typing import Any
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    Double,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base
+
+LAYER_KINDS = ("admin", "zoning", "overlay", "base", "thematic", "parcel")
+
+
+class Region(Base):
+    """A region pack that was loaded (one row per Kemendagri code)."""
+
+    __tablename__ = "region"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(Text, unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    metric_crs: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    licence: Mapped[str | None] = mapped_column(Text)
+    pack_path: Mapped[str | None] = mapped_column(Text)
+    manifest: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Layer(Base):
+    """A named layer; `current_version_id` points at the version that is served."""
+
+    __tablename__ = "layer"
+    __table_args__ = (
+        CheckConstraint("name ~ '^[a-z][a-z0-9_]{0,62}$'", name="layer_name_format"),
+        CheckConstraint(f"kind IN {LAYER_KINDS!r}", name="layer_kind_known"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(Text)
+    current_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("layer_version.id", use_alter=True, name="layer_current_version_fk")
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class LayerVersion(Base):
+    """One load of a layer: provenance, counts and bounds. Earlier versions stay."""
+
+    __tablename__ = "layer_version"
+    __table_args__ = (UniqueConstraint("layer_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    layer_id: Mapped[int] = mapped_column(ForeignKey("layer.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(Text)
+    source_file: Mapped[str] = mapped_column(Text)
+    source_layer: Mapped[str | None] = mapped_column(Text)
+    checksum: Mapped[str] = mapped_column(Text)
+    source_crs: Mapped[str] = mapped_column(Text)
+    metric_crs: Mapped[str] = mapped_column(Text)
+    geometry_type: Mapped[str | None] = mapped_column(Text)
+    feature_count: Mapped[int] = mapped_column(Integer)
+    minx: Mapped[float | None] = mapped_column(Double)
+    miny: Mapped[float | None] = mapped_column(Double)
+    maxx: Mapped[float | None] = mapped_column(Double)
+    maxy: Mapped[float | None] = mapped_column(Double)
+    licence: Mapped[str | None] = mapped_column(Text)
+    field_map: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    report: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Feature(Base):
+    """A feature of one layer version. Partitioned by LIST (version_id): one partition a version."""
+
+    __tablename__ = "feature"
+    __table_args__ = {"postgresql_partition_by": "LIST (version_id)"}
+
+    version_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fid: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    code: Mapped[str | None] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(Text)
+    parent_code: Mapped[str | None] = mapped_column(Text)
+    level: Mapped[int | None] = mapped_column(SmallInteger)
+    props: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    geom: Mapped[Any] = mapped_column(Geometry(srid=4326, spatial_index=False))
+    area_m2: Mapped[float | None] = mapped_column(Double)

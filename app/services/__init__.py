@@ -1,0 +1,1 @@
+"""Domain logic: loading, catalog queries, admin lookups. No FastAPI imports here."""

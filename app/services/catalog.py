@@ -1,0 +1,205 @@
+"""Catalog queries: layers, their versions, and features of a version as GeoJSON."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from app.errors import LayerNotFound
+
+_VERSION_COLS = """
+    v.id AS version_id, v.version, v.title, v.kind, v.source_file, v.source_layer, v.checksum,
+    v.source_crs, v.metric_crs, v.geometry_type, v.feature_count, v.minx, v.miny, v.maxx, v.maxy,
+    v.licence, v.field_map, v.report, v.loaded_at
+"""
+
+
+def _version_dict(row: Any) -> dict[str, Any]:
+    m = dict(row._mapping)
+    bounds = [m.pop(k) for k in ("minx", "miny", "maxx", "maxy")]
+    m["bounds"] = bounds if None not in bounds else None
+    return m
+
+
+def list_layers(conn: Connection, kind: str | None = None) -> list[dict[str, Any]]:
+    """Return every layer with its current version, ordered by name."""
+    rows = conn.execute(
+        text(
+            f"""
+            SELECT l.name, l.kind AS layer_kind, {_VERSION_COLS}
+            FROM layer l JOIN layer_version v ON v.id = l.current_version_id
+            WHERE CAST(:kind AS text) IS NULL OR l.kind = :kind
+            ORDER BY l.name
+            """
+        ),
+        {"kind": kind},
+    ).all()
+    return [_layer_dict(r) for r in rows]
+
+
+def _layer_dict(row: Any) -> dict[str, Any]:
+    d = _version_dict(row)
+    d.pop("layer_kind", None)
+    d.pop("report", None)
+    d.pop("field_map", None)
+    return d
+
+
+def get_layer(conn: Connection, name: str) -> dict[str, Any]:
+    """Return one layer with its current version and load report; LayerNotFound if absent."""
+    row = conn.execute(
+        text(
+            f"""
+            SELECT l.name, l.kind AS layer_kind, {_VERSION_COLS},
+                   (SELECT count(*) FROM layer_version x WHERE x.layer_id = l.id) AS versions
+            FROM layer l JOIN layer_version v ON v.id = l.current_version_id
+            WHERE l.name = :n
+            """
+        ),
+        {"n": name},
+    ).first()
+    if row is None:
+        raise LayerNotFound(f"no layer named {name!r}")
+    d = _version_dict(row)
+    d.pop("layer_kind", None)
+    return d
+
+
+def list_versions(conn: Connection, name: str) -> list[dict[str, Any]]:
+    """Return every version of a layer, newest first, marking the current one."""
+    rows = conn.execute(
+        text(
+            f"""
+            SELECT l.name, {_VERSION_COLS}, (v.id = l.current_version_id) AS current
+            FROM layer l JOIN layer_version v ON v.layer_id = l.id
+            WHERE l.name = :n ORDER BY v.version DESC
+            """
+        ),
+        {"n": name},
+    ).all()
+    if not rows:
+        raise LayerNotFound(f"no layer named {name!r}")
+    out = []
+    for r in rows:
+        d = _version_dict(r)
+        d.pop("report", None)
+        out.append(d)
+    return out
+
+
+def resolve_version(conn: Connection, name: str, version: int | None = None) -> int:
+    """Return the version id to serve: the current one, or `version` if given."""
+    row = conn.execute(
+        text(
+            """
+            SELECT CASE WHEN CAST(:v AS int) IS NULL THEN l.current_version_id
+                        ELSE (SELECT id FROM layer_version WHERE layer_id = l.id AND version = :v)
+                   END
+            FROM layer l WHERE l.name = :n
+            """
+        ),
+        {"n": name, "v": version},
+    ).first()
+    if row is None:
+        raise LayerNotFound(f"no layer named {name!r}")
+    if row[0] is None:
+        raise LayerNotFound(f"layer {name!r} has no version {version}")
+    return int(row[0])
+
+
+@dataclass
+class FeaturePage:
+    """A page of features and whether another page follows."""
+
+    features: list[dict[str, Any]]
+    has_next: bool
+    version: int
+
+
+def features_page(
+    conn: Connection,
+    name: str,
+    bbox: tuple[float, float, float, float] | None,
+    limit: int,
+    offset: int,
+    version: int | None = None,
+) -> FeaturePage:
+    """Return GeoJSON features (EPSG:4326) of a layer version in fid order, one page."""
+    version_id = resolve_version(conn, name, version)
+    number = conn.execute(
+        text("SELECT version FROM layer_version WHERE id = :id"), {"id": version_id}
+    ).scalar_one()
+    params: dict[str, Any] = {"vid": version_id, "lim": limit + 1, "off": offset}
+    where = "version_id = :vid"
+    if bbox is not None:
+        where += " AND geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)"
+        where += " AND ST_Intersects(geom, ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326))"
+        params.update(x0=bbox[0], y0=bbox[1], x1=bbox[2], y1=bbox[3])
+    rows = conn.execute(
+        text(
+            f"""
+            SELECT fid, code, name, parent_code, level, area_m2, props,
+                   ST_AsGeoJSON(geom, 7) AS geometry
+            FROM feature WHERE {where}
+            ORDER BY fid LIMIT :lim OFFSET :off
+            """
+        ),
+        params,
+    ).all()
+    feats = []
+    for r in rows[:limit]:
+        props: dict[str, Any] = dict(r.props or {})
+        props.update(
+            {
+                k: v
+                for k, v in (
+                    ("code", r.code),
+                    ("name", r.name),
+                    ("parent_code", r.parent_code),
+                    ("level", r.level),
+                    ("area_m2", r.area_m2),
+                )
+                if v is not None
+            }
+        )
+        feats.append(
+            {
+                "type": "Feature",
+                "id": r.fid,
+                "properties": props,
+                "geometry": json.loads(r.geometry),
+            }
+        )
+    return FeaturePage(features=feats, has_next=len(rows) > limit, version=int(number))
+
+
+def drop_layer(conn: Connection, name: str) -> int:
+    """Drop a layer with every version and its feature partitions; return the versions dropped."""
+    ids = (
+        conn.execute(
+            text(
+                "SELECT v.id FROM layer_version v JOIN layer l ON l.id = v.layer_id "
+                "WHERE l.name = :n"
+            ),
+            {"n": name},
+        )
+        .scalars()
+        .all()
+    )
+    exists = conn.execute(text("SELECT 1 FROM layer WHERE name = :n"), {"n": name}).first()
+    if exists is None:
+        raise LayerNotFound(f"no layer named {name!r}")
+    conn.execute(text("UPDATE layer SET current_version_id = NULL WHERE name = :n"), {"n": name})
+    for vid in ids:
+        # Partition names come from integer ids, never from user text.
+        conn.execute(text(f"DROP TABLE IF EXISTS feature_v{int(vid)}"))
+    conn.execute(text("DELETE FROM layer WHERE name = :n"), {"n": name})
+    return len(ids)
+
+
+def layer_names(conn: Connection) -> list[str]:
+    """Return the names of all layers."""
+    return list(conn.execute(text("SELECT name FROM layer ORDER BY name")).scalars())

@@ -1,0 +1,102 @@
+"""Which source field feeds which catalog column: explicit --map first, then national formats."""
+
+from collections.abc import Iterable, Mapping
+
+from app.errors import FieldMappingError
+
+TARGETS = ("code", "name")
+
+# Field names of the national formats, most specific first. RDTR/RTRW pola ruang per
+# Permen ATR/BPN 14/2021 (KODSZN/NAMSZN sub-zone, KODZON/NAMZON zone); BIG administrative
+# boundaries (KDEPUM desa, KDCPUM kecamatan, KDPKAB kabupaten, KDPPUM provinsi; WADM* names).
+RECOGNISED: dict[str, dict[str, tuple[str, ...]]] = {
+    "admin": {
+        "code": ("KDEPUM", "KDCPUM", "KDPKAB", "KDPPUM", "KODE_WIL", "KDBBPS"),
+        "name": ("NAMOBJ", "WADMKD", "WADMKC", "WADMKK", "WADMPR"),
+    },
+    "zoning": {
+        "code": ("KODSZN", "KODZON", "SIMBOL", "KODE_ZONA"),
+        "name": ("NAMSZN", "NAMZON", "POLA_RUANG", "NAMOBJ"),
+    },
+    "overlay": {
+        "code": ("KODKKH", "KODSZN", "KODZON", "KELAS", "KODE"),
+        "name": ("NAMKKH", "NAMSZN", "NAMZON", "NAMOBJ"),
+    },
+    "parcel": {
+        "code": ("NIB", "ID_BIDANG", "PARCEL_ID", "ID"),
+        "name": ("NAMOBJ", "NAMA"),
+    },
+    "base": {"code": ("KODE", "FCODE"), "name": ("NAMOBJ", "NAMA", "NAME")},
+    "thematic": {"code": ("KODE",), "name": ("NAMOBJ", "NAMA", "NAME")},
+}
+
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "admin": ("code", "name"),
+    "zoning": ("code",),
+    "parcel": ("code",),
+    "overlay": (),
+    "base": (),
+    "thematic": (),
+}
+
+
+def parse_map_options(items: Iterable[str]) -> dict[str, str]:
+    """Return {target: source} from CLI items like "code=kode"."""
+    out: dict[str, str] = {}
+    for item in items:
+        target, sep, source = item.partition("=")
+        if not sep or not target.strip() or not source.strip():
+            raise FieldMappingError(f"--map takes TARGET=SOURCE, got {item!r}")
+        out[target.strip()] = source.strip()
+    return out
+
+
+def resolve_fields(
+    kind: str,
+    columns: Iterable[str],
+    explicit: Mapping[str, str] | None = None,
+    non_empty: Iterable[str] = (),
+) -> dict[str, str]:
+    """Return {target: source column} for the layer, or raise FieldMappingError.
+
+    Explicit entries must name an existing column (matched case-insensitively). Otherwise the
+    first recognised national field that exists and has values (`non_empty`) is taken.
+    """
+    cols = list(columns)
+    by_upper = {c.upper(): c for c in cols}
+    filled = {c.upper() for c in non_empty}
+    resolved: dict[str, str] = {}
+    for target, source in (explicit or {}).items():
+        if target not in TARGETS:
+            raise FieldMappingError(
+                f"unknown --map target {target!r}; targets are: {', '.join(TARGETS)}"
+            )
+        found = by_upper.get(source.upper())
+        if found is None:
+            raise FieldMappingError(
+                f"--map {target}={source}: the file has no field {source!r}; "
+                f"its fields are: {', '.join(cols) or '(none)'}"
+            )
+        resolved[target] = found
+    for target, candidates in RECOGNISED.get(kind, {}).items():
+        if target in resolved:
+            continue
+        present = [by_upper[c] for c in candidates if c in by_upper]
+        with_values = [c for c in present if c.upper() in filled]
+        if with_values or present:
+            resolved[target] = (with_values or present)[0]
+    missing = [t for t in REQUIRED.get(kind, ()) if t not in resolved]
+    if missing:
+        hints = {t: RECOGNISED[kind][t] for t in missing}
+        raise FieldMappingError(
+            f"{_article(kind)} {kind} layer needs field(s) {', '.join(missing)}: "
+            f"none of the recognised names "
+            f"({'; '.join(f'{t}: ' + ', '.join(c) for t, c in hints.items())}) is in the file; "
+            f"its fields are: {', '.join(cols) or '(none)'}. "
+            f"Name them with --map, e.g. --map {missing[0]}=<field>"
+        )
+    return resolved
+
+
+def _article(word: str) -> str:
+    return "An" if word[:1] in "aeiou" else "A"

@@ -1,0 +1,235 @@
+"""Region packs: `layers/<region>/region.toml` names a region and the files of its layers."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy import Connection, text
+
+from app.errors import RegionPackError, RtrwError
+from app.models.catalog import LAYER_KINDS
+from app.services.loader import (
+    LoadReport,
+    LoadRequest,
+    Prepared,
+    check_kind,
+    file_checksum,
+    parse_crs,
+    prepare,
+    write,
+)
+
+MANIFEST = "region.toml"
+
+
+class RegionInfo(BaseModel):
+    """The [region] table of a manifest."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    code: str = Field(pattern=r"^\d{2}(\.\d{2}){0,3}$")
+    metric_crs: str
+    description: str | None = None
+    licence: str | None = None
+
+    @field_validator("metric_crs")
+    @classmethod
+    def _known_crs(cls, value: str) -> str:
+        crs = parse_crs(value)
+        if crs.is_geographic:
+            raise ValueError(f"{value} is geographic; metric_crs needs metres (e.g. EPSG:32749)")
+        return value
+
+
+class LayerEntry(BaseModel):
+    """One [[layers]] entry of a manifest."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")
+    title: str | None = None
+    kind: str
+    file: str
+    layer: str | None = None
+    source_crs: str | None = None
+    licence: str | None = None
+    fields: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        if value not in LAYER_KINDS:
+            raise ValueError(f"unknown kind {value!r}; kinds are {', '.join(LAYER_KINDS)}")
+        return value
+
+
+class Manifest(BaseModel):
+    """A whole region.toml."""
+
+    model_config = ConfigDict(extra="allow")
+
+    region: RegionInfo
+    layers: list[LayerEntry] = Field(default_factory=list)
+
+
+def read_manifest(pack: Path) -> Manifest:
+    """Return the parsed, validated manifest of a region pack folder; RegionPackError if bad."""
+    path = pack / MANIFEST if pack.is_dir() else pack
+    if not path.exists():
+        raise RegionPackError(f"no {MANIFEST} in {pack}")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise RegionPackError(f"{path}: not valid TOML: {exc}") from exc
+    try:
+        manifest = Manifest.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise RegionPackError(f"{path}: {problems}") from exc
+    names = [entry.name for entry in manifest.layers]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise RegionPackError(f"{path}: layer names used twice: {', '.join(dupes)}")
+    return manifest
+
+
+def pack_dir(pack: Path) -> Path:
+    """Return the folder of a pack given the folder or its manifest."""
+    return pack if pack.is_dir() else pack.parent
+
+
+def requests_for(
+    pack: Path, manifest: Manifest, only: list[str] | None = None
+) -> list[LoadRequest]:
+    """Return a LoadRequest for each layer of the manifest (or those named in `only`)."""
+    base = pack_dir(pack)
+    entries = manifest.layers
+    if only:
+        unknown = sorted(set(only) - {e.name for e in entries})
+        if unknown:
+            raise RegionPackError(f"the pack has no layer(s) {', '.join(unknown)}")
+        entries = [e for e in entries if e.name in only]
+    missing = [e.file for e in entries if not (base / e.file).exists()]
+    if missing:
+        raise RegionPackError(
+            f"files missing from {base}: {', '.join(missing)}"
+            + (" (for the demo pack run `rtrw demo generate` first)" if "demo" in base.name else "")
+        )
+    return [
+        LoadRequest(
+            path=base / e.file,
+            name=e.name,
+            kind=e.kind,
+            title=e.title,
+            layer=e.layer,
+            source_crs=e.source_crs,
+            field_map=e.fields,
+            licence=e.licence or manifest.region.licence,
+            metric_crs=manifest.region.metric_crs,
+        )
+        for e in entries
+    ]
+
+
+def upsert_region(conn: Connection, pack: Path, manifest: Manifest) -> None:
+    """Insert or update the region row of a pack."""
+    r = manifest.region
+    conn.execute(
+        text(
+            """
+            INSERT INTO region (code, name, metric_crs, description, licence, pack_path, manifest)
+            VALUES (:code, :name, :crs, :d, :lic, :p, CAST(:m AS jsonb))
+            ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, metric_crs = EXCLUDED.metric_crs,
+                description = EXCLUDED.description, licence = EXCLUDED.licence,
+                pack_path = EXCLUDED.pack_path, manifest = EXCLUDED.manifest, loaded_at = now()
+            """
+        ),
+        {
+            "code": r.code,
+            "name": r.name,
+            "crs": r.metric_crs,
+            "d": r.description,
+            "lic": r.licence,
+            "p": str(pack_dir(pack).resolve()),
+            "m": json.dumps(manifest.model_dump(mode="json")),
+        },
+    )
+
+
+def region_metric_crs(conn: Connection) -> str | None:
+    """Return the metric CRS of the loaded region (the most recently loaded one), if any."""
+    return conn.execute(
+        text("SELECT metric_crs FROM region ORDER BY loaded_at DESC LIMIT 1")
+    ).scalar()
+
+
+def unchanged(conn: Connection, req: LoadRequest) -> bool:
+    """Return True if the layer's current version was loaded from these exact inputs."""
+    row = conn.execute(
+        text(
+            """
+            SELECT v.checksum, v.field_map, v.licence, v.title, v.source_layer
+            FROM layer l JOIN layer_version v ON v.id = l.current_version_id
+            WHERE l.name = :n
+            """
+        ),
+        {"n": req.name},
+    ).first()
+    if row is None:
+        return False
+    same_map = all(row.field_map.get(k, "").upper() == v.upper() for k, v in req.field_map.items())
+    return (
+        row.checksum == file_checksum(req.path)
+        and same_map
+        and row.licence == req.licence
+        and (req.title is None or row.title == req.title)
+    )
+
+
+def load_region(
+    conn: Connection,
+    pack: Path,
+    only: list[str] | None = None,
+    on_layer: Callable[[LoadRequest], Callable[[int, int], None] | None] | None = None,
+    force: bool = False,
+) -> list[LoadReport]:
+    """Load every layer of a pack in `conn`'s transaction (all or nothing); return the reports.
+
+    All files are read and checked before anything is written, so a bad file fails fast.
+    A layer whose current version came from the same file bytes, field map and licence is
+    skipped unless `force`.
+    """
+    manifest = read_manifest(pack)
+    requests = requests_for(pack, manifest, only)
+    for req in requests:
+        check_kind(conn, req)
+    if not force:
+        requests = [r for r in requests if not unchanged(conn, r)]
+    prepared: list[Prepared] = []
+    for req in requests:
+        try:
+            prepared.append(prepare(req))
+        except RtrwError as exc:
+            raise type(exc)(f"layer {req.name!r}: {exc.message}", **exc.extra) from exc
+    upsert_region(conn, pack, manifest)
+    reports = []
+    for prep in prepared:
+        progress = on_layer(prep.request) if on_layer else None
+        reports.append(write(conn, prep, progress))
+    return reports
+
+
+def manifest_summary(manifest: Manifest) -> dict[str, Any]:
+    """Return the region and its layer names, for listings."""
+    return {
+        "region": manifest.region.model_dump(),
+        "layers": [{"name": e.name, "kind": e.kind, "file": e.file} for e in manifest.layers],
+    }

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Set up a fresh Debian machine with PostgreSQL running: PostGIS (apt, when missing), the
+# virtualenv with the pinned dependencies, and the project. Idempotent; safe to run again.
+#   scripts/setup.sh            # service + tests
+#   scripts/setup.sh --bench    # also gdal-bin (ogr2ogr), the anchor of bench/load.py
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PYTHON:-python3.11}
+command -v "$PY" >/dev/null 2>&1 || PY=python3
+SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+apt_updated=""
+apt_install() {
+  [ -n "$apt_updated" ] || { $SUDO apt-get update -qq; apt_updated=1; }
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >/dev/null
+}
+
+# 1. PostgreSQL must be up (a local cluster is started if it is stopped).
+if command -v pg_lsclusters >/dev/null 2>&1; then
+  pg_lsclusters --no-header | while read -r ver name _port status _rest; do
+    if [ "$status" != "online" ]; then
+      echo "setup: starting PostgreSQL $ver/$name"
+      $SUDO pg_ctlcluster --skip-systemctl-redirect "$ver" "$name" start
+    fi
+  done
+fi
+
+# 2. PostGIS for each local PostgreSQL major version, when missing.
+if command -v pg_lsclusters >/dev/null 2>&1; then
+  for ver in $(pg_lsclusters --no-header | awk '{print $1}' | sort -u); do
+    if [ ! -f "/usr/share/postgresql/$ver/extension/postgis.control" ]; then
+      echo "setup: installing PostGIS for PostgreSQL $ver (apt)"
+      apt_install "postgresql-$ver-postgis-3"
+    fi
+  done
+fi
+if [ "${1:-}" = "--bench" ] && ! command -v ogr2ogr >/dev/null 2>&1; then
+  echo "setup: installing gdal-bin (ogr2ogr) for the benchmarks"
+  apt_install gdal-bin
+fi
+
+# 3. Virtualenv with the locked dependencies, then the project itself (editable).
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating .venv with $($PY --version)"
+  "$PY" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --disable-pip-version-check uv
+.venv/bin/uv pip install -q --python .venv/bin/python -r requirements.lock
+.venv/bin/uv pip install -q --python .venv/bin/python --no-deps -e .
+echo "setup: ready ($(.venv/bin/python -c 'import app; print("rtrw", app.__version__)'))"

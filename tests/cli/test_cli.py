@@ -1,0 +1,160 @@
+"""The `rtrw` CLI: exit codes, messages and reports, on the test database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from app.cli import app
+from tests.conftest import shared_file
+from tests.fixtures import squares_utm, write
+
+runner = CliRunner()
+
+
+def rtrw(*args: str):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_layers_load_prints_report_and_history(cli_env, clean, tmp_path: Path) -> None:
+    path = write(squares_utm(3), tmp_path / "zona.zip")
+    r = rtrw("layers", "load", path, "--name", "zona", "--kind", "zoning", "--title", "Zona")
+    assert r.exit_code == 0, r.output
+    assert "read 3, written 3, repaired 0, rejected 0" in r.output
+    assert rtrw("layers", "load", path, "--name", "zona", "--kind", "zoning").exit_code == 0
+    hist = rtrw("layers", "history", "zona", "--json")
+    assert hist.exit_code == 0 and '"version": 2' in hist.output and '"version": 1' in hist.output
+
+
+def test_bad_loads_exit_non_zero_with_message(cli_env, clean, tmp_path: Path) -> None:
+    path = write(squares_utm(1), tmp_path / "zona.geojson")
+    r = rtrw("layers", "load", path, "--name", "zona", "--kind", "nope")
+    assert r.exit_code == 1 and "unknown kind" in r.output
+    r = rtrw("layers", "load", path, "--name", "zona", "--kind", "admin")
+    assert r.exit_code == 1 and "--map" in r.output
+    r = rtrw("layers", "load", path, "--name", "zona", "--kind", "zoning", "--map", "code")
+    assert r.exit_code == 2 and "TARGET=SOURCE" in r.output
+    r = rtrw("layers", "load", tmp_path / "missing.gpkg", "--name", "zona", "--kind", "zoning")
+    assert r.exit_code == 1 and "not found" in r.output
+    r = rtrw("layers", "history", "zona")
+    assert r.exit_code == 1 and "no layer named 'zona'" in r.output
+
+
+def test_real_batang_desa_via_cli_with_map(cli_env, clean, tmp_path: Path) -> None:
+    path = shared_file("batang", "batas_desa_batang.geojson")
+    r = rtrw(
+        "layers",
+        "load",
+        path,
+        "--name",
+        "desa",
+        "--kind",
+        "admin",
+        "--map",
+        "code=kode",
+        "--map",
+        "name=nama",
+    )
+    assert r.exit_code == 0, r.output
+    assert "written 248" in r.output
+    cut = tmp_path / "batas_desa_batang.geojson"
+    cut.write_bytes(path.read_bytes()[:300_000])
+    r = rtrw(
+        "layers",
+        "load",
+        cut,
+        "--name",
+        "desa",
+        "--kind",
+        "admin",
+        "--map",
+        "code=kode",
+        "--map",
+        "name=nama",
+    )
+    assert r.exit_code == 1 and "cannot read batas_desa_batang.geojson" in r.output
+    listing = rtrw("layers", "list", "--json")
+    assert '"feature_count": 248' in listing.output and '"version": 1' in listing.output
+
+
+def _pack(tmp_path: Path, broken: bool = False) -> Path:
+    pack = tmp_path / "contoh"
+    (pack / "data").mkdir(parents=True)
+    write(squares_utm(3), pack / "data" / "zona.gpkg")
+    good = write(squares_utm(2).to_crs(4326), pack / "data" / "lain.geojson")
+    if broken:
+        good.write_text('{"type": "FeatureCollection", "features": [')
+    (pack / "region.toml").write_text(
+        """
+[region]
+name = "Kabupaten Contoh"
+code = "33.99"
+metric_crs = "EPSG:32749"
+licence = "uji"
+
+[[layers]]
+name = "zona"
+title = "Pola ruang"
+kind = "zoning"
+file = "data/zona.gpkg"
+
+[[layers]]
+name = "lain"
+kind = "overlay"
+file = "data/lain.geojson"
+fields = { code = "KODZON" }
+""",
+        encoding="utf-8",
+    )
+    return pack
+
+
+def test_region_pack_loads_all_layers(cli_env, clean, tmp_path: Path) -> None:
+    pack = _pack(tmp_path)
+    r = rtrw("region", "load", pack)
+    assert r.exit_code == 0, r.output
+    assert "2 layers loaded" in r.output
+    listing = rtrw("layers", "list", "--json").output
+    assert '"name": "lain"' in listing and '"name": "zona"' in listing
+    assert '"licence": "uji"' in listing
+
+
+def test_region_pack_is_all_or_nothing(cli_env, clean, tmp_path: Path) -> None:
+    pack = _pack(tmp_path, broken=True)
+    r = rtrw("region", "load", pack)
+    assert r.exit_code == 1 and "layer 'lain'" in r.output
+    assert rtrw("layers", "list", "--json").output.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    "manifest, fragment",
+    [
+        ("[region]\nname='x'\ncode='33.25'\n", "metric_crs"),
+        ("[region]\nname='x'\ncode='33.25'\nmetric_crs='EPSG:4326'\n", "geographic"),
+        ("[region]\nname='x'\ncode='x'\nmetric_crs='EPSG:32749'\n", "code"),
+        ("[region\n", "not valid TOML"),
+        (
+            "[region]\nname='x'\ncode='33.25'\nmetric_crs='EPSG:32749'\n[[layers]]\nname='a'\n"
+            "kind='zonasi'\nfile='a.gpkg'\n",
+            "unknown kind",
+        ),
+    ],
+)
+def test_region_check_rejects_bad_manifests(tmp_path: Path, manifest: str, fragment: str) -> None:
+    (tmp_path / "region.toml").write_text(manifest)
+    r = rtrw("region", "check", tmp_path)
+    assert r.exit_code == 1 and fragment in r.output, r.output
+
+
+def test_region_reload_skips_unchanged_layers(cli_env, clean, tmp_path: Path) -> None:
+    pack = _pack(tmp_path)
+    assert rtrw("region", "load", pack).exit_code == 0
+    again = rtrw("region", "load", pack)
+    assert again.exit_code == 0 and "0 layers loaded" in again.output
+    write(squares_utm(4), pack / "data" / "zona.gpkg")
+    changed = rtrw("region", "load", pack)
+    assert "1 layers loaded" in changed.output and "zona v2" in changed.output
+    forced = rtrw("region", "load", pack, "--force")
+    assert "2 layers loaded" in forced.output

@@ -1,0 +1,90 @@
+"""A throw-away PostGIS database for the session, migrated with Alembic; fixtures on top."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+
+from app.db import make_engine
+from app.main import create_app
+from app.services import catalog, database
+from app.services.loader import LoadReport, LoadRequest, load_layer
+from app.settings import DatabaseSettings
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """Create rtrw_test_<random>, migrate it to head, drop it at the end."""
+    base = os.environ.get("RTRW_TEST_DATABASE_URL") or DatabaseSettings().url
+    name = f"rtrw_test_{uuid.uuid4().hex[:10]}"
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    database.create_database(url)
+    try:
+        database.upgrade(url)
+        yield url
+    finally:
+        database.drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    """A pooled engine on the test database."""
+    eng = make_engine(DatabaseSettings(url=database_url, pool_size=4))
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def clean(engine: Engine) -> Engine:
+    """Start the test with an empty catalog (every layer and region dropped)."""
+    with engine.begin() as conn:
+        for name in catalog.layer_names(conn):
+            catalog.drop_layer(conn, name)
+        conn.exec_driver_sql("DELETE FROM region")
+    return engine
+
+
+@pytest.fixture
+def load(clean: Engine):
+    """Return a function that loads a file as a layer in its own transaction."""
+
+    def _load(path: Path, name: str, kind: str, **kw: object) -> LoadReport:
+        with clean.begin() as conn:
+            return load_layer(conn, LoadRequest(path=path, name=name, kind=kind, **kw))  # type: ignore[arg-type]
+
+    return _load
+
+
+@pytest.fixture
+def client(engine: Engine) -> Iterator[TestClient]:
+    """A TestClient of the app on the test database."""
+    with TestClient(create_app(engine=engine)) as c:
+        yield c
+
+
+@pytest.fixture
+def cli_env(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Point the CLI's settings at the test database."""
+    from app.settings import database_settings
+
+    monkeypatch.setenv("RTRW_DATABASE_URL", database_url)
+    database_settings.cache_clear()
+    yield database_url
+    database_settings.cache_clear()
+
+
+def shared_file(*parts: str) -> Path:
+    """Return a file of ../shared/data, skipping the test when it is absent."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared data not present: {path}")
+    return path
