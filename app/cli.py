@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 
 from app.db import make_engine
 from app.errors import RtrwError
-from app.services import catalog, database
+from app.services import catalog, database, rules
 from app.services.fields import parse_map_options
 from app.services.loader import LoadReport, LoadRequest, load_layer
 from app.services.region import load_region, read_manifest, region_metric_crs
@@ -31,10 +31,14 @@ db_app = typer.Typer(help="Create and migrate the database.", no_args_is_help=Tr
 layers_app = typer.Typer(help="Load and inspect layers.", no_args_is_help=True)
 region_app = typer.Typer(help="Region packs (layers/<region>/region.toml).", no_args_is_help=True)
 demo_app = typer.Typer(help="The synthetic Batang demo region.", no_args_is_help=True)
+rules_app = typer.Typer(
+    help="Zoning rule tables (ITBX, intensity, overlays).", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 app.add_typer(layers_app, name="layers")
 app.add_typer(region_app, name="region")
 app.add_typer(demo_app, name="demo")
+app.add_typer(rules_app, name="rules")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -106,6 +110,12 @@ def print_report(report: LoadReport) -> None:
         out.print(f"  rejected feature {rej['fid']}: {rej['reason']}", highlight=False)
     if len(report.rejected) > 20:
         out.print(f"  ... and {len(report.rejected) - 20} more rejections", highlight=False)
+
+
+def print_rules(result: dict[str, Any]) -> None:
+    """Print a loaded rule set's version and row counts."""
+    counts = ", ".join(f"{k} {v}" for k, v in result["counts"].items())
+    out.print(f"rules v{result['version']} from {result['folder']}: {counts}", highlight=False)
 
 
 @db_app.command("upgrade")
@@ -239,10 +249,12 @@ def region_load(
 ) -> None:
     """Load every layer of a region pack in one transaction (all or nothing)."""
     with transaction() as conn, _progress() as progress:
-        reports = load_region(conn, pack, only, _progress_factory(progress), force=force)
-    for report in reports:
+        result = load_region(conn, pack, only, _progress_factory(progress), force=force)
+    for report in result.reports:
         print_report(report)
-    out.print(f"region pack {pack}: {len(reports)} layers loaded (unchanged layers skipped)")
+    if result.rules:
+        print_rules(result.rules)
+    out.print(f"region pack {pack}: {len(result.reports)} layers loaded (unchanged layers skipped)")
 
 
 @region_app.command("check")
@@ -267,6 +279,26 @@ def demo_generate(
     for name, n in counts.items():
         out.print(f"{name}: {n}")
     out.print(f"written to {out_dir}")
+
+
+@rules_app.command("load")
+def rules_load(
+    pack: Annotated[Path, typer.Argument(help="region pack folder or its rules folder")],
+) -> None:
+    """Validate the pack's rule tables and load them as a new rule set (all or nothing)."""
+    with transaction() as conn:
+        result = rules.load_rules(conn, pack)
+    print_rules(result)
+
+
+@rules_app.command("check")
+def rules_check(pack: Path) -> None:
+    """Validate the rule tables without loading them."""
+    try:
+        tables = rules.read_rules(pack)
+    except RtrwError as exc:
+        fail(exc.message)
+    out.print(f"rules in {tables.folder} OK: {tables.counts()}", highlight=False)
 
 
 @app.command("serve")

@@ -71,11 +71,59 @@ class RegionPackError(LoadError):
     code = "region_pack_error"
 
 
+class RulesError(LoadError):
+    """Rule tables (ITBX matrix, zone classes, ...) failed validation; nothing was loaded."""
+
+    code = "rules_error"
+
+
+class InvalidGeometry(RtrwError):
+    """A geometry is malformed, empty after repair, or of a type the check does not take."""
+
+    code = "invalid_geometry"
+
+
+class OutsidePlanningArea(RtrwError):
+    """The geometry lies outside the region and every zoning polygon."""
+
+    code = "outside_planning_area"
+
+
+class TooLarge(RtrwError):
+    """A geometry or batch exceeds a limit (vertices, area, parcels)."""
+
+    code = "too_large"
+
+
+class TooManyVertices(TooLarge):
+    """A geometry has more vertices than the check takes."""
+
+    code = "too_many_vertices"
+
+
+class UnknownActivity(RtrwError):
+    """A KBLI code or activity id that is malformed or not in the rules."""
+
+    code = "unknown_activity"
+
+
+class NoRules(RtrwError):
+    """An activity was asked for but no rule set is loaded."""
+
+    code = "no_rules"
+
+
 DEFAULT_STATUS_CODES: dict[type[RtrwError], int] = {
     NotFound: status.HTTP_404_NOT_FOUND,
     InvalidParameter: status.HTTP_422_UNPROCESSABLE_CONTENT,
     InvalidCRS: status.HTTP_422_UNPROCESSABLE_CONTENT,
     LoadError: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    InvalidGeometry: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    OutsidePlanningArea: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    TooLarge: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    TooManyVertices: status.HTTP_413_CONTENT_TOO_LARGE,
+    UnknownActivity: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    NoRules: status.HTTP_409_CONFLICT,
 }
 
 

@@ -8,7 +8,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Engine
 
 from app import __version__
-from app.api import admin, health, layers
+from app.api import admin, health, layers, parcels, zoning
 from app.db import make_engine
 from app.errors import add_exception_handlers
 from app.settings import DatabaseSettings, api_settings
@@ -40,7 +40,7 @@ def create_app(database: DatabaseSettings | None = None, engine: Engine | None =
         CORSMiddleware, allow_origins=api_settings().cors_origins, allow_methods=["GET", "POST"]
     )
     add_exception_handlers(app)
-    for module in (health, layers, admin):
+    for module in (health, layers, admin, zoning, parcels):
         app.include_router(module.router)
     return app
 

@@ -38,6 +38,23 @@ class LoaderSettings(BaseSettings):
     copy_batch: int = Field(default=20_000, ge=1)
 
 
+class ZoningSettings(BaseSettings):
+    """Limits of the permit-zoning check (RTRW_ZONING_*)."""
+
+    model_config = SettingsConfigDict(env_prefix="RTRW_ZONING_", env_file=".env", extra="ignore")
+
+    max_vertices: int = Field(default=10_000, ge=4)
+    max_area_ha: float = Field(default=1_000.0, gt=0)
+    max_batch: int = Field(default=10_000, ge=1)
+    sliver_m2: float = Field(default=0.01, ge=0)
+
+
+@lru_cache
+def zoning_settings() -> ZoningSettings:
+    """Return the zoning-check settings (read once)."""
+    return ZoningSettings()
+
+
 @lru_cache
 def database_settings() -> DatabaseSettings:
     """Return the database settings (read once)."""

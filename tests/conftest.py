@@ -50,6 +50,7 @@ def clean(engine: Engine) -> Engine:
         for name in catalog.layer_names(conn):
             catalog.drop_layer(conn, name)
         conn.exec_driver_sql("DELETE FROM region")
+        conn.exec_driver_sql("DELETE FROM rule_set")
     return engine
 
 

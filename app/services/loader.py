@@ -224,13 +224,12 @@ def _family(types: pd.Series) -> str:
 
 def _polygonal_parts(geoms: np.ndarray) -> np.ndarray:
     """Return each geometry reduced to its polygonal parts as a MultiPolygon (empty if none)."""
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    keep = np.isin(shapely.get_type_id(parts), (3, 6))
+    polys, sub = shapely.get_parts(parts[keep], return_index=True)
     out = np.empty(len(geoms), dtype=object)
-    for i, geom in enumerate(geoms):
-        parts = shapely.get_parts(geom)
-        polys = [p for p in parts if shapely.get_type_id(p) in (3, 6)]
-        flat = shapely.get_parts(np.array(polys, dtype=object)) if polys else []
-        out[i] = shapely.multipolygons(list(flat)) if len(flat) else shapely.MultiPolygon()
-    return out
+    out[:] = shapely.MultiPolygon()
+    return shapely.multipolygons(polys, indices=owner[keep][sub], out=out)
 
 
 def _props_json(frame: pd.DataFrame) -> list[str]:
@@ -402,6 +401,7 @@ def write(conn: Connection, prep: Prepared, progress: Progress | None = None) ->
     conn.execute(
         text("SELECT pg_advisory_xact_lock(hashtext('rtrw.layer.' || :n))"), {"n": req.name}
     )
+    conn.execute(text("SET LOCAL statement_timeout = 0"))  # a large COPY is one statement
     row = conn.execute(
         text("SELECT id, kind, title FROM layer WHERE name = :n FOR UPDATE"), {"n": req.name}
     ).first()
@@ -447,11 +447,13 @@ def write(conn: Connection, prep: Prepared, progress: Progress | None = None) ->
     conn.execute(text(f"ALTER TABLE {part} ADD CHECK (version_id = {int(version_id)})"))
 
     frame = prep.frame
-    wkb = shapely.to_wkb(
-        shapely.set_srid(frame.geometry.to_numpy(), settings.storage_srid),
-        hex=True,
-        include_srid=True,
-    )
+    # Binary WKB then bytes.hex() is about 3x faster than GEOS's own hex writer.
+    wkb = [
+        b.hex()
+        for b in shapely.to_wkb(
+            shapely.set_srid(frame.geometry.to_numpy(), settings.storage_srid), include_srid=True
+        )
+    ]
     cols = (
         frame["fid"].to_numpy(),
         frame["code"].to_numpy(),

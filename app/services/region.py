@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import tomllib
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy import Connection, text
 
 from app.errors import RegionPackError, RtrwError
 from app.models.catalog import LAYER_KINDS
+from app.services import rules
 from app.services.loader import (
     LoadReport,
     LoadRequest,
@@ -69,12 +71,21 @@ class LayerEntry(BaseModel):
         return value
 
 
+class RulesEntry(BaseModel):
+    """The [rules] table: the folder of the rule CSVs, relative to the pack."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dir: str = "rules"
+
+
 class Manifest(BaseModel):
     """A whole region.toml."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
 
     region: RegionInfo
+    rules: RulesEntry | None = None
     layers: list[LayerEntry] = Field(default_factory=list)
 
 
@@ -171,6 +182,14 @@ def region_metric_crs(conn: Connection) -> str | None:
     ).scalar()
 
 
+@dataclass
+class RegionResult:
+    """What a region load wrote: a report per loaded layer and the new rule set, if any."""
+
+    reports: list[LoadReport]
+    rules: dict[str, Any] | None
+
+
 def unchanged(conn: Connection, req: LoadRequest) -> bool:
     """Return True if the layer's current version was loaded from these exact inputs."""
     row = conn.execute(
@@ -200,7 +219,7 @@ def load_region(
     only: list[str] | None = None,
     on_layer: Callable[[LoadRequest], Callable[[int, int], None] | None] | None = None,
     force: bool = False,
-) -> list[LoadReport]:
+) -> RegionResult:
     """Load every layer of a pack in `conn`'s transaction (all or nothing); return the reports.
 
     All files are read and checked before anything is written, so a bad file fails fast.
@@ -219,12 +238,26 @@ def load_region(
             prepared.append(prepare(req))
         except RtrwError as exc:
             raise type(exc)(f"layer {req.name!r}: {exc.message}", **exc.extra) from exc
+    rules_dir = pack_dir(pack) / manifest.rules.dir if manifest.rules else None
+    load_rule_set = (
+        rules_dir is not None
+        and not only
+        and (force or not rules.rule_set_unchanged(conn, rules_dir))
+    )
+    if load_rule_set:
+        assert rules_dir is not None
+        rules.read_rules(rules_dir)  # validate before writing anything
     upsert_region(conn, pack, manifest)
     reports = []
     for prep in prepared:
         progress = on_layer(prep.request) if on_layer else None
         reports.append(write(conn, prep, progress))
-    return reports
+    rule_set = (
+        rules.load_rules(conn, rules_dir, manifest.region.code)
+        if load_rule_set and rules_dir is not None
+        else None
+    )
+    return RegionResult(reports=reports, rules=rule_set)
 
 
 def manifest_summary(manifest: Manifest) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""Synthetic demo region packs (Kabupaten Batang demo data generator)."""

@@ -1,0 +1,199 @@
+"""A rule set read into memory: KBLI -> activity, ITBX by zone, intensity, overlay rules.
+
+Rule sets never change once loaded (a new load is a new rule set), so a RuleBook is cached by
+rule-set id and shared by every request.
+"""
+
+from __future__ import annotations
+
+import difflib
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from app.errors import UnknownActivity
+
+STRICTNESS = {"I": 0, "T": 1, "B": 2, "TB": 3, "X": 4}
+
+
+def _valid(row: dict[str, Any], on: date) -> bool:
+    start, end = row.get("valid_from"), row.get("valid_to")
+    return (start is None or start <= on) and (end is None or on <= end)
+
+
+@dataclass
+class RuleBook:
+    """Every table of one rule set, indexed for the check."""
+
+    id: int
+    version: int
+    zones: dict[str, dict[str, Any]]
+    aliases: dict[str, str]
+    activities: dict[str, dict[str, Any]]
+    kbli: dict[str, str]
+    sources: dict[str, dict[str, Any]]
+    itbx: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    intensity: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    overlays: list[dict[str, Any]] = field(default_factory=list)
+
+    def zone_code(self, code: str | None) -> str | None:
+        """Return the national sub-zone code of a layer's code (local codes via aliases)."""
+        if code is None:
+            return None
+        return self.aliases.get(code, code)
+
+    def itbx_for(self, activity: str, zone: str, on: date) -> dict[str, Any] | None:
+        """Return the ITBX row in force on `on` for the activity in the zone, or None."""
+        for row in self.itbx.get((activity, zone), ()):
+            if _valid(row, on):
+                return row
+        return None
+
+    def intensity_for(self, zone: str, on: date) -> dict[str, Any] | None:
+        """Return the intensity row in force on `on` for the zone, or None."""
+        for row in self.intensity.get(zone, ()):
+            if _valid(row, on):
+                return row
+        return None
+
+    def overlay_rules_for(
+        self, layer: str, cls: str | None, activity: str | None, on: date
+    ) -> list[dict[str, Any]]:
+        """Return the overlay rules in force for a hit on (layer, class) and the activity."""
+        sector = self.activities.get(activity or "", {}).get("sector")
+        out = []
+        for rule in self.overlays:
+            if rule["layer"] != layer or rule["class"] != cls or not _valid(rule, on):
+                continue
+            if activity is None or (
+                "*" in rule["activities"]
+                or activity in rule["activities"]
+                or (sector is not None and sector in rule["sectors"])
+            ):
+                out.append(rule)
+        return out
+
+    def resolve_activity(self, kbli: str | None, activity: str | None) -> str | None:
+        """Return the activity id for a KBLI code or id; UnknownActivity with suggestions."""
+        if kbli is not None:
+            code = kbli.strip()
+            if not (len(code) == 5 and code.isdigit()):
+                raise UnknownActivity(
+                    f"KBLI {kbli!r} is malformed: KBLI 2020 codes have five digits, e.g. 10613",
+                    suggestions=self.closest_kbli(code),
+                )
+            if code not in self.kbli:
+                raise UnknownActivity(
+                    f"KBLI {code} is not in the rules of this region; closest known codes: "
+                    + ", ".join(s["kbli"] for s in self.closest_kbli(code)),
+                    suggestions=self.closest_kbli(code),
+                )
+            found = self.kbli[code]
+            if activity is not None and activity != found:
+                raise UnknownActivity(
+                    f"KBLI {code} is activity {found!r}, not {activity!r}; give one of the two"
+                )
+            return found
+        if activity is not None:
+            if activity not in self.activities:
+                close = difflib.get_close_matches(activity, list(self.activities), n=5)
+                raise UnknownActivity(
+                    f"unknown activity {activity!r}"
+                    + (f"; did you mean {', '.join(close)}?" if close else ""),
+                    suggestions=[{"activity": c} for c in close],
+                )
+            return activity
+        return None
+
+    def closest_kbli(self, code: str, n: int = 5) -> list[dict[str, str]]:
+        """Return the known KBLI codes nearest to `code` (longest shared prefix, then value)."""
+        digits = "".join(ch for ch in code if ch.isdigit())[:5]
+
+        def key(known: str) -> tuple[int, int]:
+            shared = 0
+            for a, b in zip(known, digits, strict=False):
+                if a != b:
+                    break
+                shared += 1
+            value = int(digits.ljust(5, "0")) if digits else 0
+            return (-shared, abs(int(known) - value))
+
+        best = sorted(self.kbli, key=key)[:n]
+        return [
+            {"kbli": k, "activity": self.kbli[k], "name": self.activities[self.kbli[k]]["name"]}
+            for k in best
+        ]
+
+    def search(self, q: str | None, limit: int = 20) -> list[dict[str, Any]]:
+        """Return activities whose KBLI starts with `q` or whose names contain all its words."""
+        by_activity: dict[str, list[str]] = defaultdict(list)
+        for code, aid in sorted(self.kbli.items()):
+            by_activity[aid].append(code)
+        query = (q or "").strip().lower()
+        out = []
+        for aid, act in self.activities.items():
+            codes = by_activity.get(aid, [])
+            hay = " ".join(
+                [
+                    aid.replace("_", " "),
+                    act["name"],
+                    act.get("name_en") or "",
+                    act.get("sector") or "",
+                ]
+            ).lower()
+            if (
+                not query
+                or (query.isdigit() and any(c.startswith(query) for c in codes))
+                or all(word in hay for word in query.split())
+            ):
+                out.append({**act, "kbli": codes})
+        out.sort(key=lambda a: (a["kbli"][0] if a["kbli"] else "", a["id"]))
+        return out[:limit]
+
+
+_CACHE: dict[tuple[str, int], RuleBook] = {}
+_LOCK = threading.Lock()
+
+
+def _rows(conn: Connection, table: str, rid: int) -> list[dict[str, Any]]:
+    # `table` is one of the fixed names below, never user input.
+    result = conn.execute(text(f"SELECT * FROM {table} WHERE rule_set_id = :r"), {"r": rid})
+    return [dict(r._mapping) for r in result]
+
+
+def rulebook(conn: Connection, rule_set_id: int) -> RuleBook:
+    """Return the RuleBook of a rule set (cached by database and id; rule sets are immutable)."""
+    key = (conn.engine.url.render_as_string(hide_password=True), rule_set_id)
+    with _LOCK:
+        if key in _CACHE:
+            return _CACHE[key]
+    version = conn.execute(
+        text("SELECT version FROM rule_set WHERE id = :r"), {"r": rule_set_id}
+    ).scalar_one()
+    book = RuleBook(
+        id=rule_set_id,
+        version=version,
+        zones={r["code"]: r for r in _rows(conn, "zone_class", rule_set_id)},
+        aliases={r["local_code"]: r["code"] for r in _rows(conn, "zone_alias", rule_set_id)},
+        activities={r["id"]: r for r in _rows(conn, "activity", rule_set_id)},
+        kbli={r["kbli"]: r["activity_id"] for r in _rows(conn, "activity_kbli", rule_set_id)},
+        sources={r["id"]: r for r in _rows(conn, "legal_source", rule_set_id)},
+    )
+    for r in _rows(conn, "itbx_rule", rule_set_id):
+        book.itbx.setdefault((r["activity_id"], r["zone_code"]), []).append(r)
+    for r in _rows(conn, "intensity_rule", rule_set_id):
+        book.intensity.setdefault(r["zone_code"], []).append(r)
+    book.overlays = _rows(conn, "overlay_rule", rule_set_id)
+    with _LOCK:
+        _CACHE[key] = book
+    return book
+
+
+def current_rulebook(conn: Connection) -> RuleBook | None:
+    """Return the RuleBook of the newest rule set, or None when no rules are loaded."""
+    rid = conn.execute(text("SELECT id FROM rule_set ORDER BY version DESC LIMIT 1")).scalar()
+    return rulebook(conn, int(rid)) if rid is not None else None

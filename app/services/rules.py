@@ -1,0 +1,447 @@
+"""Zoning rules from a region pack's CSV tables: validate them all, then load a new rule set.
+
+A rule set is versioned like a layer: loading creates version N+1 and makes it current in one
+transaction; older rule sets stay and can still be cited. Nothing is written when any row fails.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from app.errors import RulesError
+
+LETTERS = ("I", "T", "B", "X", "TB")
+EFFECTS = ("prohibit", "restrict", "note")
+CLASSES = ("lindung", "budidaya")
+KBLI_RE = re.compile(r"^\d{5}$")
+COLOUR_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
+FILES = {
+    "sources": "sources.csv",
+    "zone_classes": "zone_classes.csv",
+    "zone_aliases": "zone_aliases.csv",
+    "activities": "activities.csv",
+    "itbx": "itbx.csv",
+    "intensity": "intensity.csv",
+    "overlay_rules": "overlay_rules.csv",
+}
+REQUIRED_FILES = ("zone_classes", "activities", "itbx")
+COLUMNS = {
+    "sources": ("id", "citation", "title", "valid_from", "valid_to", "url"),
+    "zone_classes": ("code", "name", "name_en", "class", "zone_code", "zone_name", "colour"),
+    "zone_aliases": ("local_code", "code"),
+    "activities": ("id", "name", "name_en", "sector", "kbli"),
+    "itbx": (
+        "activity",
+        "zone",
+        "itbx",
+        "conditions",
+        "conditions_en",
+        "source",
+        "article",
+        "valid_from",
+        "valid_to",
+    ),
+    "intensity": (
+        "zone",
+        "kdb_max",
+        "klb_max",
+        "klb_min",
+        "kdh_min",
+        "ktb_max",
+        "height_max_m",
+        "floors_max",
+        "gsb_m",
+        "source",
+        "article",
+        "valid_from",
+        "valid_to",
+    ),
+    "overlay_rules": (
+        "layer",
+        "class",
+        "effect",
+        "itbx",
+        "activities",
+        "sectors",
+        "restriction",
+        "restriction_en",
+        "source",
+        "article",
+        "valid_from",
+        "valid_to",
+    ),
+}
+REQUIRED_COLUMNS = {
+    "sources": ("id", "citation"),
+    "zone_classes": ("code", "name", "class"),
+    "zone_aliases": ("local_code", "code"),
+    "activities": ("id", "name", "kbli"),
+    "itbx": ("activity", "zone", "itbx"),
+    "intensity": ("zone",),
+    "overlay_rules": ("layer", "class", "effect", "restriction"),
+}
+
+
+@dataclass
+class RuleTables:
+    """Validated rows of every table, ready to insert."""
+
+    folder: Path
+    checksum: str
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        """Return the number of rows per table."""
+        return {k: len(v) for k, v in self.rows.items()}
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def add(self, where: str, message: str) -> None:
+        self.items.append(f"{where}: {message}")
+
+    def raise_if_any(self, folder: Path) -> None:
+        if self.items:
+            shown = "\n  ".join(self.items[:25])
+            more = f"\n  ... and {len(self.items) - 25} more" if len(self.items) > 25 else ""
+            raise RulesError(
+                f"rule tables in {folder} have {len(self.items)} problem(s); nothing was loaded:"
+                f"\n  {shown}{more}"
+            )
+
+
+def rules_folder(path: Path) -> Path:
+    """Return the rules folder of a region pack (its [rules] dir, default rules/) or `path`."""
+    if (path / "itbx.csv").exists():
+        return path
+    manifest = path / "region.toml" if path.is_dir() else path
+    if manifest.name == "region.toml" and manifest.exists():
+        from app.services.region import read_manifest
+
+        m = read_manifest(manifest)
+        return manifest.parent / (m.rules.dir if m.rules else "rules")
+    return path / "rules"
+
+
+def _read(folder: Path, table: str, problems: _Problems) -> list[tuple[str, dict[str, str]]]:
+    path = folder / FILES[table]
+    if not path.exists():
+        if table in REQUIRED_FILES:
+            problems.add(FILES[table], "file missing")
+        return []
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.DictReader(fh)
+            header = [h.strip() for h in (reader.fieldnames or [])]
+            missing = [c for c in REQUIRED_COLUMNS[table] if c not in header]
+            if missing:
+                problems.add(FILES[table], f"missing column(s) {', '.join(missing)}")
+                return []
+            unknown = [c for c in header if c not in COLUMNS[table]]
+            if unknown:
+                problems.add(FILES[table], f"unknown column(s) {', '.join(unknown)}")
+            out = []
+            for i, row in enumerate(reader, start=2):
+                clean = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k}
+                if any(clean.values()):
+                    out.append((f"{FILES[table]}:{i}", clean))
+            return out
+    except (UnicodeDecodeError, csv.Error) as exc:
+        problems.add(FILES[table], f"cannot read: {exc}")
+        return []
+
+
+def _date(value: str, where: str, col: str, problems: _Problems) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        problems.add(where, f"{col} {value!r} is not a date (YYYY-MM-DD)")
+        return None
+
+
+def _num(value: str, where: str, col: str, problems: _Problems, hi: float | None = None):
+    if not value:
+        return None
+    try:
+        number = float(value.replace(",", "."))
+    except ValueError:
+        problems.add(where, f"{col} {value!r} is not a number")
+        return None
+    if number < 0 or (hi is not None and number > hi):
+        problems.add(where, f"{col} {value} is out of range 0..{hi if hi is not None else 'inf'}")
+    return number
+
+
+def _periods_overlap(rows: list[dict[str, Any]]) -> bool:
+    spans = sorted((r["valid_from"] or date.min, r["valid_to"] or date.max) for r in rows)
+    return any(b[0] <= a[1] for a, b in zip(spans, spans[1:], strict=False))
+
+
+def read_rules(path: Path) -> RuleTables:
+    """Read and validate every rule table of a pack; raise RulesError listing all problems."""
+    folder = rules_folder(path)
+    if not folder.is_dir():
+        raise RulesError(f"no rules folder at {folder}")
+    problems = _Problems()
+    raw = {t: _read(folder, t, problems) for t in FILES}
+    digest = hashlib.sha256()
+    for t in FILES:
+        p = folder / FILES[t]
+        if p.exists():
+            digest.update(p.read_bytes())
+    out = RuleTables(folder=folder, checksum=digest.hexdigest())
+
+    sources: dict[str, dict[str, Any]] = {}
+    for where, r in raw["sources"]:
+        if r["id"] in sources:
+            problems.add(where, f"source id {r['id']!r} used twice")
+        sources[r["id"]] = {
+            "id": r["id"],
+            "citation": r["citation"],
+            "title": r.get("title") or None,
+            "valid_from": _date(r.get("valid_from", ""), where, "valid_from", problems),
+            "valid_to": _date(r.get("valid_to", ""), where, "valid_to", problems),
+            "url": r.get("url") or None,
+        }
+        if not r["citation"]:
+            problems.add(where, "citation is empty")
+
+    def check_source(where: str, sid: str) -> str | None:
+        if not sid:
+            return None
+        if raw["sources"] and sid not in sources:
+            problems.add(where, f"unknown source {sid!r} (not in sources.csv)")
+        return sid
+
+    zones: dict[str, dict[str, Any]] = {}
+    for where, r in raw["zone_classes"]:
+        code = r["code"]
+        if not code:
+            problems.add(where, "code is empty")
+            continue
+        if code in zones:
+            problems.add(where, f"zone code {code!r} used twice")
+        if r["class"] not in CLASSES:
+            problems.add(where, f"class {r['class']!r} must be one of {', '.join(CLASSES)}")
+        colour = r.get("colour", "")
+        if colour and not COLOUR_RE.match(colour):
+            problems.add(where, f"colour {colour!r} is not #RRGGBB")
+        zones[code] = {
+            "code": code,
+            "name": r["name"],
+            "name_en": r.get("name_en") or None,
+            "class": r["class"],
+            "zone_code": r.get("zone_code") or None,
+            "zone_name": r.get("zone_name") or None,
+            "colour": colour or None,
+        }
+    aliases: dict[str, str] = {}
+    for where, r in raw["zone_aliases"]:
+        if r["code"] not in zones:
+            problems.add(where, f"unknown zone code {r['code']!r} (not in zone_classes.csv)")
+        aliases[r["local_code"]] = r["code"]
+
+    def zone_of(where: str, value: str) -> str:
+        code = aliases.get(value, value)
+        if code not in zones:
+            problems.add(where, f"unknown zone code {value!r} (not in zone_classes.csv)")
+        return code
+
+    activities: dict[str, dict[str, Any]] = {}
+    kbli_rows: dict[str, str] = {}
+    for where, r in raw["activities"]:
+        aid = r["id"]
+        if not aid or not r["name"]:
+            problems.add(where, "id and name are required")
+            continue
+        if aid in activities:
+            problems.add(where, f"activity id {aid!r} used twice")
+        activities[aid] = {
+            "id": aid,
+            "name": r["name"],
+            "name_en": r.get("name_en") or None,
+            "sector": r.get("sector") or None,
+        }
+        codes = [c.strip() for c in r["kbli"].split(";") if c.strip()]
+        if not codes:
+            problems.add(where, f"activity {aid!r} has no KBLI code")
+        for code in codes:
+            if not KBLI_RE.match(code):
+                problems.add(where, f"KBLI {code!r} is not five digits")
+            elif code in kbli_rows and kbli_rows[code] != aid:
+                problems.add(
+                    where, f"KBLI {code} is mapped to both {kbli_rows[code]!r} and {aid!r}"
+                )
+            kbli_rows[code] = aid
+
+    itbx: list[dict[str, Any]] = []
+    for where, r in raw["itbx"]:
+        if r["activity"] not in activities:
+            problems.add(where, f"unknown activity {r['activity']!r} (not in activities.csv)")
+        letter = r["itbx"].upper()
+        if letter not in LETTERS:
+            problems.add(where, f"ITBX letter {r['itbx']!r} must be one of {', '.join(LETTERS)}")
+        if letter in ("T", "B", "TB") and not r.get("conditions"):
+            problems.add(where, f"{letter} needs its conditions")
+        row: dict[str, Any] = {
+            "activity_id": r["activity"],
+            "zone_code": zone_of(where, r["zone"]),
+            "itbx": letter,
+            "conditions": r.get("conditions") or None,
+            "conditions_en": r.get("conditions_en") or None,
+            "source_id": check_source(where, r.get("source", "")),
+            "article": r.get("article") or None,
+            "valid_from": _date(r.get("valid_from", ""), where, "valid_from", problems),
+            "valid_to": _date(r.get("valid_to", ""), where, "valid_to", problems),
+            "_where": where,
+        }
+        if row["valid_from"] and row["valid_to"] and row["valid_from"] > row["valid_to"]:
+            problems.add(where, "valid_from is after valid_to")
+        itbx.append(row)
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for row in itbx:
+        groups[(row["activity_id"], row["zone_code"])].append(row)
+    for (aid, zone), rows in groups.items():
+        if len(rows) > 1 and _periods_overlap(rows):
+            problems.add(rows[-1]["_where"], f"{aid} x {zone}: validity periods overlap")
+
+    intensity: list[dict[str, Any]] = []
+    for where, r in raw["intensity"]:
+        row = {  # noqa: RUF100
+            "zone_code": zone_of(where, r["zone"]),
+            "kdb_max": _num(r.get("kdb_max", ""), where, "kdb_max", problems, 100),
+            "klb_max": _num(r.get("klb_max", ""), where, "klb_max", problems),
+            "klb_min": _num(r.get("klb_min", ""), where, "klb_min", problems),
+            "kdh_min": _num(r.get("kdh_min", ""), where, "kdh_min", problems, 100),
+            "ktb_max": _num(r.get("ktb_max", ""), where, "ktb_max", problems, 100),
+            "height_max_m": _num(r.get("height_max_m", ""), where, "height_max_m", problems),
+            "floors_max": _num(r.get("floors_max", ""), where, "floors_max", problems),
+            "gsb_m": _num(r.get("gsb_m", ""), where, "gsb_m", problems),
+            "source_id": check_source(where, r.get("source", "")),
+            "article": r.get("article") or None,
+            "valid_from": _date(r.get("valid_from", ""), where, "valid_from", problems),
+            "valid_to": _date(r.get("valid_to", ""), where, "valid_to", problems),
+            "_where": where,
+        }
+        if row["floors_max"] is not None:
+            row["floors_max"] = int(row["floors_max"])
+        intensity.append(row)
+    by_zone: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in intensity:
+        by_zone[row["zone_code"]].append(row)
+    for zone, rows in by_zone.items():
+        if len(rows) > 1 and _periods_overlap(rows):
+            problems.add(rows[-1]["_where"], f"intensity of {zone}: validity periods overlap")
+
+    overlays: list[dict[str, Any]] = []
+    for where, r in raw["overlay_rules"]:
+        effect = r["effect"].lower()
+        over: str | None = (r.get("itbx") or "").upper() or None
+        if effect not in EFFECTS:
+            problems.add(where, f"effect {r['effect']!r} must be one of {', '.join(EFFECTS)}")
+        if effect == "prohibit":
+            over = over or "X"
+            if over != "X":
+                problems.add(where, "a prohibit rule has itbx X")
+        if effect == "restrict" and over not in ("T", "B", "TB", "X"):
+            problems.add(where, "a restrict rule needs itbx T, B, TB or X")
+        if over is not None and over not in LETTERS:
+            problems.add(where, f"ITBX over {over!r} must be one of {', '.join(LETTERS)}")
+        acts = [a.strip() for a in (r.get("activities") or "").split(";") if a.strip()]
+        for a in acts:
+            if a != "*" and a not in activities:
+                problems.add(where, f"unknown activity {a!r}")
+        sectors = [s.strip() for s in (r.get("sectors") or "").split(";") if s.strip()]
+        if not acts and not sectors:
+            problems.add(where, "name activities (or *) or sectors the rule applies to")
+        overlays.append(
+            {
+                "layer": r["layer"],
+                "class": r["class"],
+                "effect": effect,
+                "itbx": over,
+                "activities": acts,
+                "sectors": sectors,
+                "restriction": r["restriction"],
+                "restriction_en": r.get("restriction_en") or None,
+                "source_id": check_source(where, r.get("source", "")),
+                "article": r.get("article") or None,
+                "valid_from": _date(r.get("valid_from", ""), where, "valid_from", problems),
+                "valid_to": _date(r.get("valid_to", ""), where, "valid_to", problems),
+            }
+        )
+
+    problems.raise_if_any(folder)
+    for rows in (itbx, intensity):
+        for row in rows:
+            row.pop("_where", None)
+    out.rows = {
+        "legal_source": list(sources.values()),
+        "zone_class": list(zones.values()),
+        "zone_alias": [{"local_code": k, "code": v} for k, v in aliases.items()],
+        "activity": list(activities.values()),
+        "activity_kbli": [{"kbli": k, "activity_id": v} for k, v in kbli_rows.items()],
+        "itbx_rule": itbx,
+        "intensity_rule": intensity,
+        "overlay_rule": overlays,
+    }
+    return out
+
+
+def load_rules(conn: Connection, path: Path, region_code: str | None = None) -> dict[str, Any]:
+    """Validate and insert a new rule set in `conn`'s transaction; return its version and counts."""
+    tables = read_rules(path)
+    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('rtrw.rule_set'))"))
+    version = conn.execute(text("SELECT coalesce(max(version), 0) + 1 FROM rule_set")).scalar_one()
+    rid = conn.execute(
+        text(
+            "INSERT INTO rule_set (version, region_code, source, checksum, counts) "
+            "VALUES (:v, :r, :s, :c, CAST(:n AS jsonb)) RETURNING id"
+        ),
+        {
+            "v": version,
+            "r": region_code,
+            "s": str(tables.folder),
+            "c": tables.checksum,
+            "n": json.dumps(tables.counts()),
+        },
+    ).scalar_one()
+    for table, rows in tables.rows.items():
+        if not rows:
+            continue
+        cols = list(rows[0])
+        quoted = ", ".join(f'"{c}"' for c in cols)
+        params = ", ".join(f":{c}" for c in cols)
+        conn.execute(
+            text(f"INSERT INTO {table} (rule_set_id, {quoted}) VALUES (:rule_set_id, {params})"),
+            [{"rule_set_id": rid, **row} for row in rows],
+        )
+    return {"version": version, "id": rid, "counts": tables.counts(), "folder": str(tables.folder)}
+
+
+def current_rule_set(conn: Connection) -> dict[str, Any] | None:
+    """Return the current (latest) rule set's id, version and load time, or None."""
+    row = conn.execute(
+        text("SELECT id, version, loaded_at, checksum FROM rule_set ORDER BY version DESC LIMIT 1")
+    ).first()
+    return dict(row._mapping) if row else None
+
+
+def rule_set_unchanged(conn: Connection, path: Path) -> bool:
+    """Return True if the current rule set was loaded from these exact files."""
+    current = current_rule_set(conn)
+    return bool(current) and current["checksum"] == read_rules(path).checksum  # type: ignore[index]

@@ -1,0 +1,246 @@
+"""Tests of the synthetic Batang demo generator (no database needed)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from geopandas.testing import assert_geodataframe_equal
+
+from app.demo.generate import generate
+
+PACK_DIR = Path(__file__).resolve().parents[2] / "layers" / "batang-demo"
+LON_MIN, LAT_MIN, LON_MAX, LAT_MAX = 109.67, -7.20, 110.05, -6.87
+METRIC = "EPSG:32749"
+
+KECAMATAN = {
+    "33.25.01": "Wonotunggal",
+    "33.25.02": "Bandar",
+    "33.25.03": "Blado",
+    "33.25.04": "Reban",
+    "33.25.05": "Bawang",
+    "33.25.06": "Tersono",
+    "33.25.07": "Gringsing",
+    "33.25.08": "Limpung",
+    "33.25.09": "Subah",
+    "33.25.10": "Tulis",
+    "33.25.11": "Batang",
+    "33.25.12": "Warungasri",
+    "33.25.13": "Kandeman",
+    "33.25.14": "Pecalungan",
+    "33.25.15": "Banyuputih",
+}
+DESA_CODE = re.compile(r"^33\.25\.(0[1-9]|1[0-5])\.[12]\d{3}$")
+SUBZONES = {
+    "HL", "PS", "RTH-1", "RTH-2", "R-1", "R-2", "R-3", "R-4", "K-1", "K-2", "K-3", "KT", "I",
+    "SPU-1", "SPU-2", "SPU-3", "P-1", "P-2", "P-3", "W",
+}  # fmt: skip
+FILES = {
+    "kabupaten": "kabupaten.geojson",
+    "kecamatan": "kecamatan.zip",
+    "desa": "desa.gpkg",
+    "pola_ruang": "pola_ruang.gpkg",
+    "lp2b": "lp2b.geojson",
+    "rawan_bencana": "rawan_bencana.geojson",
+    "jalan": "jalan.geojson",
+    "sungai": "sungai.fgb",
+}
+
+
+def _read_all(out: Path) -> dict[str, gpd.GeoDataFrame]:
+    """Read every generated layer."""
+    return {name: gpd.read_file(out / fname) for name, fname in FILES.items()}
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
+    out = tmp_path_factory.mktemp("batang-demo") / "data"
+    return out, generate(out)
+
+
+@pytest.fixture(scope="module")
+def layers(run: tuple[Path, dict[str, int]]) -> dict[str, gpd.GeoDataFrame]:
+    return _read_all(run[0])
+
+
+def test_files_and_counts(run: tuple[Path, dict[str, int]], layers: dict) -> None:
+    out, counts = run
+    assert sorted(p.name for p in out.iterdir()) == sorted(FILES.values())
+    assert counts == {name: len(gdf) for name, gdf in layers.items()}
+
+
+def test_deterministic(run: tuple[Path, dict[str, int]], layers: dict, tmp_path: Path) -> None:
+    counts = generate(tmp_path / "again")
+    assert counts == run[1]
+    again = _read_all(tmp_path / "again")
+    for name, gdf in layers.items():
+        assert_geodataframe_equal(gdf, again[name], check_less_precise=False)
+
+
+def test_crs_and_geometry_types(layers: dict[str, gpd.GeoDataFrame]) -> None:
+    epsg = {"desa": 32749, "pola_ruang": 32749, "sungai": 32749}
+    for name, gdf in layers.items():
+        assert gdf.crs.to_epsg() == epsg.get(name, 4326), name
+        kinds = set(gdf.geom_type)
+        if name in ("jalan", "sungai"):
+            assert kinds == {"LineString"}, name
+        else:
+            assert kinds <= {"Polygon", "MultiPolygon"}, name
+
+
+def test_valid_and_inside_bbox(layers: dict[str, gpd.GeoDataFrame]) -> None:
+    for name, gdf in layers.items():
+        assert gdf.is_valid.all(), name
+        assert not gdf.is_empty.any(), name
+        minx, miny, maxx, maxy = gdf.to_crs("EPSG:4326").total_bounds
+        assert LON_MIN <= minx < maxx <= LON_MAX, name
+        assert LAT_MIN <= miny < maxy <= LAT_MAX, name
+
+
+def test_kecamatan(layers: dict[str, gpd.GeoDataFrame], run: tuple[Path, dict]) -> None:
+    kec = layers["kecamatan"]
+    assert dict(zip(kec["KDCPUM"], kec["WADMKC"], strict=True)) == KECAMATAN
+    assert set(kec["KDPKAB"]) == {"33.25"}
+    assert set(kec["WADMKK"]) == {"Batang"}
+    assert kec["KET"].str.contains("sintetis").all()
+    with zipfile.ZipFile(run[0] / "kecamatan.zip") as zf:
+        names = set(zf.namelist())
+    assert {f"kecamatan.{ext}" for ext in ("shp", "shx", "dbf", "prj", "cpg")} <= names
+    kab = layers["kabupaten"]
+    assert len(kab) == 1
+    assert kab.iloc[0][["KDPKAB", "WADMKK", "WADMPR"]].tolist() == [
+        "33.25",
+        "Batang",
+        "Jawa Tengah",
+    ]
+
+
+def test_desa_codes(layers: dict[str, gpd.GeoDataFrame]) -> None:
+    desa = layers["desa"]
+    assert len(desa) == 248
+    codes = desa["KDEPUM"]
+    assert codes.is_unique
+    assert codes.map(lambda c: bool(DESA_CODE.match(c))).all()
+    assert (codes.str[:8] == desa["KDCPUM"]).all()
+    assert (desa["KDCPUM"].map(KECAMATAN) == desa["WADMKC"]).all()
+    assert set(desa["KDCPUM"]) == set(KECAMATAN)
+    assert desa.groupby("KDCPUM").size().between(11, 22).all()
+    kel = desa[desa["JENIS"] == "Kelurahan"]
+    assert len(kel) == 9
+    assert kel["KDEPUM"].str[9].eq("1").all()
+    assert desa.loc[desa["JENIS"] == "Desa", "KDEPUM"].str[9].eq("2").all()
+    assert {f"33.25.11.100{i}" for i in range(1, 6)} <= set(kel["KDEPUM"])
+    assert not desa.duplicated(["KDCPUM", "NAMOBJ"]).any()
+    assert (desa["NAMOBJ"] == desa["WADMKD"]).all()
+    assert desa["KETERANGAN"].str.contains("sintetis").all()
+    assert (desa.area > 100_000).all()  # non-trivial desa (> 10 ha)
+
+
+def test_desa_nest_in_kecamatan(layers: dict[str, gpd.GeoDataFrame]) -> None:
+    desa = layers["desa"]
+    kec = layers["kecamatan"].to_crs(METRIC).set_index("KDCPUM")
+    desa_union = shapely.union_all(desa.geometry.to_numpy())
+    kec_union = shapely.union_all(kec.geometry.to_numpy())
+    assert desa_union.area == pytest.approx(kec_union.area, rel=0.005)
+    assert kec_union.symmetric_difference(desa_union).area < 0.005 * kec_union.area
+    for code, group in desa.groupby("KDCPUM"):
+        kec_geom = kec.geometry[code]
+        members = shapely.union_all(group.geometry.to_numpy())
+        assert members.symmetric_difference(kec_geom).area < 0.005 * kec_geom.area, code
+    kab = layers["kabupaten"].to_crs(METRIC).geometry.iloc[0]
+    assert kab.area == pytest.approx(desa_union.area, rel=0.005)
+
+
+def test_zoning_partition(layers: dict[str, gpd.GeoDataFrame]) -> None:
+    zoning = layers["pola_ruang"]
+    geoms = zoning.geometry.to_numpy()
+    union = shapely.union_all(geoms)
+    total = float(shapely.area(geoms).sum())
+    assert total == pytest.approx(union.area, rel=0.001)  # no overlaps
+    kab = layers["kabupaten"].to_crs(METRIC).geometry.iloc[0]
+    assert union.area == pytest.approx(kab.area, rel=0.001)  # covers the land
+    assert kab.symmetric_difference(union).area < 0.001 * kab.area
+    assert 1_500 <= len(zoning) <= 6_000
+
+
+def test_zoning_codes(layers: dict[str, gpd.GeoDataFrame]) -> None:
+    zoning = layers["pola_ruang"]
+    assert set(zoning["KODSZN"]) == SUBZONES  # only allowed codes, every one used
+    assert (zoning["KODSZN"].str.split("-").str[0] == zoning["KODZON"]).all()
+    assert zoning["KETERANGAN"].str.contains("sintetis").all()
+    for col in ("NAMOBJ", "NAMZON", "NAMSZN", "WADMKC"):
+        assert zoning[col].str.len().gt(0).all(), col
+    assert set(zoning["WADMKC"]) == set(KECAMATAN.values())
+    estate = zoning[zoning["NAMSZN"] == "Kawasan Industri Terpadu (demo)"]
+    assert (estate["KODSZN"] == "I").all()
+    assert 2_000e4 <= estate.area.sum() <= 4_000e4
+    assert shapely.union_all(estate.geometry.to_numpy()).geom_type == "Polygon"  # contiguous
+    lon, lat = estate.to_crs("EPSG:4326").union_all().centroid.coords[0]
+    assert lon > 109.94 and lat > -7.0
+    hl = zoning[zoning["KODSZN"] == "HL"].to_crs("EPSG:4326").representative_point()
+    assert (hl.y < -7.10).all()
+
+
+def test_sempadan_follows_rivers_and_coast(layers: dict[str, gpd.GeoDataFrame]) -> None:
+    zoning = layers["pola_ruang"]
+    ps = shapely.union_all(zoning.loc[zoning["KODSZN"] == "PS"].geometry.to_numpy())
+    land = shapely.union_all(zoning.geometry.to_numpy())
+    rivers = layers["sungai"]
+    assert 5 <= len(rivers) <= 8
+    for name, river in zip(rivers["NAMOBJ"], rivers.geometry, strict=True):
+        strip = land.intersection(river.buffer(45.0))
+        assert strip.difference(ps).area < 0.01 * strip.area, name
+    # the coast is the northern edge: 50 m south of it we must be inside the PS strip
+    minx, miny, maxx, maxy = land.bounds
+    for x in np.linspace(minx + 1_000.0, maxx - 1_000.0, 60):
+        top = land.intersection(shapely.LineString([(x, miny), (x, maxy)])).bounds[3]
+        assert ps.contains(shapely.Point(x, top - 50.0)), x
+        assert not ps.contains(shapely.Point(x, top - 150.0)) or any(
+            r.distance(shapely.Point(x, top - 150.0)) <= 50.5 for r in rivers.geometry
+        ), x
+
+
+def test_overlays(layers: dict[str, gpd.GeoDataFrame]) -> None:
+    zoning = layers["pola_ruang"]
+    lp2b = layers["lp2b"]
+    assert set(lp2b["KELAS"]) == {"LP2B"}
+    assert set(lp2b["NAMOBJ"]) == {"Lahan Pertanian Pangan Berkelanjutan"}
+    p1_area = zoning.loc[zoning["KODSZN"] == "P-1"].area.sum()
+    assert 0.5 <= lp2b.to_crs(METRIC).area.sum() / p1_area <= 0.7
+    hazard = layers["rawan_bencana"]
+    assert set(hazard["KELAS"]) == {"KRB-BANJIR", "KRB-LONGSOR"}
+    longsor = hazard[hazard["KELAS"] == "KRB-LONGSOR"].to_crs("EPSG:4326")
+    assert (longsor.representative_point().y < -7.05).all()
+    for gdf in (lp2b, hazard, layers["jalan"], layers["sungai"], layers["kabupaten"]):
+        assert gdf["KETERANGAN"].str.contains("sintetis").all()
+
+
+def test_roads(layers: dict[str, gpd.GeoDataFrame]) -> None:
+    jalan = layers["jalan"]
+    assert 15 <= len(jalan) <= 40
+    assert set(jalan["FGSJLN"]) == {"arteri", "kolektor", "lokal"}
+    assert jalan["NAMOBJ"].str.len().gt(0).all()
+
+
+def test_manifest_matches_generated_files(run: tuple[Path, dict[str, int]]) -> None:
+    manifest = tomllib.loads((PACK_DIR / "region.toml").read_text(encoding="utf-8"))
+    region = manifest["region"]
+    assert region["code"] == "33.25"
+    assert region["metric_crs"] == METRIC
+    assert "sintetis" in region["licence"] and "CC0" in region["licence"]
+    entries = manifest["layers"]
+    assert [e["name"] for e in entries] == list(FILES)
+    kinds = {"admin", "zoning", "overlay", "base", "thematic", "parcel"}
+    for entry in entries:
+        assert re.fullmatch(r"[a-z][a-z0-9_]*", entry["name"])
+        assert entry["kind"] in kinds
+        assert entry["title"].endswith("(demo sintetis)")
+        assert entry["file"] == f"data/{FILES[entry['name']]}"
+        assert (run[0] / FILES[entry["name"]]).is_file()
+    assert "fields" not in entries[2] and "fields" not in entries[3]
