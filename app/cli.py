@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,7 +17,7 @@ from sqlalchemy import Connection
 
 from app.db import make_engine
 from app.errors import RtrwError
-from app.services import catalog, database, rules
+from app.services import batch_io, catalog, database, rules, zoning
 from app.services.fields import parse_map_options
 from app.services.loader import LoadReport, LoadRequest, load_layer
 from app.services.region import load_region, read_manifest, region_metric_crs
@@ -31,6 +32,7 @@ db_app = typer.Typer(help="Create and migrate the database.", no_args_is_help=Tr
 layers_app = typer.Typer(help="Load and inspect layers.", no_args_is_help=True)
 region_app = typer.Typer(help="Region packs (layers/<region>/region.toml).", no_args_is_help=True)
 demo_app = typer.Typer(help="The synthetic Batang demo region.", no_args_is_help=True)
+zoning_app = typer.Typer(help="Permit-zoning checks offline.", no_args_is_help=True)
 rules_app = typer.Typer(
     help="Zoning rule tables (ITBX, intensity, overlays).", no_args_is_help=True
 )
@@ -39,6 +41,7 @@ app.add_typer(layers_app, name="layers")
 app.add_typer(region_app, name="region")
 app.add_typer(demo_app, name="demo")
 app.add_typer(rules_app, name="rules")
+app.add_typer(zoning_app, name="zoning")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -299,6 +302,37 @@ def rules_check(pack: Path) -> None:
     except RtrwError as exc:
         fail(exc.message)
     out.print(f"rules in {tables.folder} OK: {tables.counts()}", highlight=False)
+
+
+@zoning_app.command("check-file")
+def zoning_check_file(
+    src: Annotated[
+        Path, typer.Argument(help="parcels: .csv (id,wkt|lon,lat,kbli), GeoJSON, GPKG, SHP")
+    ],
+    dst: Annotated[Path, typer.Argument(help="results: .csv, .geojson or .json")],
+    crs: Annotated[str | None, typer.Option(help="CRS of CSV/GeoJSON coordinates")] = None,
+    kbli: Annotated[str | None, typer.Option(help="KBLI for rows that name none")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD")] = None,
+) -> None:
+    """Check every parcel of a file offline (same answers as POST /zoning/check/batch)."""
+    fmt = {".csv": "csv", ".geojson": "geojson", ".json": "json"}.get(dst.suffix.lower())
+    if fmt is None:
+        fail(f"{dst.name}: write .csv, .geojson or .json", 2)
+    try:
+        on = date.fromisoformat(as_of) if as_of else None
+        items = batch_io.items_from_file(src, crs)
+    except ValueError as exc:
+        fail(str(exc), 2)
+    except RtrwError as exc:
+        fail(exc.message)
+    for item in items:
+        item.kbli = item.kbli or (kbli if item.activity is None else None)
+    with transaction() as conn:
+        results = zoning.check_batch(conn, items, on)
+    body, _ = batch_io.render(results, fmt or "json")
+    dst.write_text(body, encoding="utf-8")
+    errors = sum(1 for r in results if "error" in r)
+    out.print(f"{len(results)} parcels checked, {errors} with errors: {dst}")
 
 
 @app.command("serve")

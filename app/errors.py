@@ -101,6 +101,12 @@ class TooManyVertices(TooLarge):
     code = "too_many_vertices"
 
 
+class TooManyParcels(TooLarge):
+    """A batch has more parcels than the check takes."""
+
+    code = "too_many_parcels"
+
+
 class UnknownActivity(RtrwError):
     """A KBLI code or activity id that is malformed or not in the rules."""
 
@@ -122,6 +128,7 @@ DEFAULT_STATUS_CODES: dict[type[RtrwError], int] = {
     OutsidePlanningArea: status.HTTP_422_UNPROCESSABLE_CONTENT,
     TooLarge: status.HTTP_422_UNPROCESSABLE_CONTENT,
     TooManyVertices: status.HTTP_413_CONTENT_TOO_LARGE,
+    TooManyParcels: status.HTTP_413_CONTENT_TOO_LARGE,
     UnknownActivity: status.HTTP_422_UNPROCESSABLE_CONTENT,
     NoRules: status.HTTP_409_CONFLICT,
 }

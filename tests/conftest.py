@@ -89,3 +89,20 @@ def shared_file(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"shared data not present: {path}")
     return path
+
+
+DEMO_PACK = Path(__file__).resolve().parents[1] / "layers" / "batang-demo"
+
+
+@pytest.fixture(scope="session")
+def demo_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the demo pack's manifest and rules with freshly generated data files."""
+    import shutil
+
+    from app.demo.generate import generate
+
+    pack = tmp_path_factory.mktemp("batang-demo")
+    shutil.copy(DEMO_PACK / "region.toml", pack / "region.toml")
+    shutil.copytree(DEMO_PACK / "rules", pack / "rules")
+    generate(pack / "data")
+    return pack

@@ -31,8 +31,8 @@ P-1,Tanaman pangan,Food crops,budidaya,P,Pertanian,#00FF00
     "zone_aliases.csv": "local_code,code\nPTP,P-1\n",
     "activities.csv": """id,name,name_en,sector,kbli
 rumah,Rumah tunggal,Detached house,perumahan,68111
-minimarket,Minimarket,Minimarket,perdagangan,47112
-penggilingan_padi,Penggilingan padi,Rice mill,industri,10613
+minimarket,Minimarket,Minimarket,perdagangan,47111
+penggilingan_padi,Penggilingan padi,Rice mill,industri,10631
 """,
     "itbx.csv": """activity,zone,itbx,conditions,conditions_en,source,article,valid_from,valid_to
 rumah,R-2,I,,,perda-baru,Pasal 10,2024-01-01,

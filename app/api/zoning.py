@@ -14,7 +14,7 @@ from app.schemas.zoning import Activity, CheckRequest, CheckResponse
 from app.services import batch_io, zoning
 
 router = APIRouter(prefix="/zoning", tags=["zoning"])
-Kbli = Annotated[str | None, Query(description="KBLI 2020 five-digit code, e.g. 10613")]
+Kbli = Annotated[str | None, Query(description="KBLI 2020 five-digit code, e.g. 10631")]
 ActivityId = Annotated[str | None, Query(description="activity id (see /zoning/activities)")]
 AsOf = Annotated[date | None, Query(description="rules in force on this date")]
 

@@ -26,7 +26,7 @@ class CheckRequest(BaseModel):
                         ],
                     },
                     "crs": "EPSG:4326",
-                    "kbli": "10613",
+                    "kbli": "10631",
                 }
             ]
         }
@@ -34,7 +34,7 @@ class CheckRequest(BaseModel):
 
     geometry: dict[str, Any] = Field(description="GeoJSON geometry: Point, Polygon, MultiPolygon")
     crs: str = Field(default="EPSG:4326", description="CRS of the coordinates, e.g. EPSG:32749")
-    kbli: str | None = Field(default=None, description="KBLI 2020 five-digit code, e.g. 10613")
+    kbli: str | None = Field(default=None, description="KBLI 2020 five-digit code, e.g. 10631")
     activity: str | None = Field(default=None, description="activity id from /zoning/activities")
     as_of: date | None = Field(
         default=None, description="rules in force on this date (default today)"

@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import shapely
 from shapely import wkt as shapely_wkt
 
@@ -94,6 +96,46 @@ def items_from_csv(body: str, crs: str | None) -> list[BatchItem]:
         items.append(
             BatchItem(
                 ref=ref, geometry=geometry, crs=crs, kbli=get("kbli"), activity=get("activity")
+            )
+        )
+    return items
+
+
+def items_from_file(path: Path, crs: str | None) -> list[BatchItem]:
+    """Return batch items from a CSV, GeoJSON or any vector file pyogrio reads."""
+    if not path.exists():
+        raise InvalidParameter(f"file not found: {path}")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return items_from_csv(path.read_text(encoding="utf-8-sig"), crs)
+    if suffix in (".geojson", ".json"):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise InvalidParameter(f"{path.name} is not valid JSON: {exc}") from exc
+        return items_from_geojson(data, crs)
+    try:
+        gdf = gpd.read_file(path, engine="pyogrio")
+    except Exception as exc:
+        raise InvalidParameter(f"cannot read {path.name}: {exc}") from exc
+    if gdf.crs is None and crs is None:
+        raise InvalidParameter(f"{path.name} has no CRS: pass --crs")
+    file_crs = crs or gdf.crs.to_string()
+    cols = {c.lower(): c for c in gdf.columns}
+    items = []
+    for n, (_, row) in enumerate(gdf.iterrows(), start=1):
+
+        def val(key: str, row: Any = row) -> str | None:
+            return _text(row[cols[key]]) if key in cols else None
+
+        geom = row.geometry
+        items.append(
+            BatchItem(
+                ref=val("id") or n,
+                geometry=shapely.geometry.mapping(geom) if geom is not None else None,
+                crs=file_crs,
+                kbli=val("kbli"),
+                activity=val("activity"),
             )
         )
     return items

@@ -83,7 +83,7 @@ class RuleBook:
             code = kbli.strip()
             if not (len(code) == 5 and code.isdigit()):
                 raise UnknownActivity(
-                    f"KBLI {kbli!r} is malformed: KBLI 2020 codes have five digits, e.g. 10613",
+                    f"KBLI {kbli!r} is malformed: KBLI 2020 codes have five digits, e.g. 10631",
                     suggestions=self.closest_kbli(code),
                 )
             if code not in self.kbli:

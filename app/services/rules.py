@@ -124,7 +124,7 @@ class _Problems:
 
 def rules_folder(path: Path) -> Path:
     """Return the rules folder of a region pack (its [rules] dir, default rules/) or `path`."""
-    if (path / "itbx.csv").exists():
+    if any((path / name).exists() for name in FILES.values()):
         return path
     manifest = path / "region.toml" if path.is_dir() else path
     if manifest.name == "region.toml" and manifest.exists():

@@ -29,6 +29,7 @@ from app.errors import (
     OutsidePlanningArea,
     RtrwError,
     TooLarge,
+    TooManyParcels,
     TooManyVertices,
 )
 from app.services.loader import crs_label, parse_crs
@@ -673,7 +674,7 @@ def check_batch(
     """Return one answer (or error) per item, with every parcel's parts found in one query."""
     settings = zoning_settings()
     if len(items) > settings.max_batch:
-        raise TooLarge(
+        raise TooManyParcels(
             f"the batch has {len(items)} parcels; the limit is {settings.max_batch}",
             limit=settings.max_batch,
         )

@@ -158,3 +158,42 @@ def test_region_reload_skips_unchanged_layers(cli_env, clean, tmp_path: Path) ->
     assert "1 layers loaded" in changed.output and "zona v2" in changed.output
     forced = rtrw("region", "load", pack, "--force")
     assert "2 layers loaded" in forced.output
+
+
+def test_rules_load_and_check_file(cli_env, clean, load, tmp_path: Path) -> None:
+    from tests.zoning_fixture import RULES, utm_box, write_layers, write_rules
+
+    files = write_layers(tmp_path / "data")
+    load(files["zona"], "zona", "zoning")
+    load(files["desa"], "desa", "admin")
+    bad = write_rules(tmp_path / "bad", **{"itbx.csv": RULES["itbx.csv"] + "rumah,R-2,Q,,,,,,\n"})
+    r = rtrw("rules", "load", bad)
+    assert r.exit_code == 1 and "ITBX letter 'Q'" in r.output and "nothing was loaded" in r.output
+    r = rtrw("rules", "load", write_rules(tmp_path / "rules"))
+    assert r.exit_code == 0 and "rules v1" in r.output
+    src = tmp_path / "parcels.csv"
+    src.write_text(
+        "id,wkt,kbli\n"
+        f'a,"{utm_box(50, 150).wkt}",68111\n'
+        f'b,"{utm_box(250, 350).wkt}",10631\n'
+        f'c,"{utm_box(0, 10).wkt}",1\n'
+    )
+    dst = tmp_path / "hasil.csv"
+    r = rtrw("zoning", "check-file", src, dst, "--crs", "EPSG:32749", "--as-of", "2026-01-01")
+    assert r.exit_code == 0 and "3 parcels checked, 1 with errors" in r.output
+    import csv
+
+    rows = {row["id"]: row for row in csv.DictReader(dst.open())}
+    assert rows["a"]["verdict"] == "mixed" and rows["a"]["desa_code"] == "33.25.11.2001"
+    assert rows["b"]["verdict_shares"] == "B:0.500000;no_plan:0.500000"
+    assert rows["c"]["error"] == "unknown_activity"
+    r = rtrw("zoning", "check-file", src, tmp_path / "hasil.xlsx")
+    assert r.exit_code == 2 and ".csv, .geojson or .json" in r.output
+
+
+def test_demo_region_pack_with_rules(cli_env, clean, demo_pack: Path) -> None:
+    r = rtrw("region", "load", demo_pack)
+    assert r.exit_code == 0, r.output
+    assert "8 layers loaded" in r.output and "rules v1" in r.output
+    again = rtrw("region", "load", demo_pack)
+    assert "0 layers loaded" in again.output and "rules v" not in again.output

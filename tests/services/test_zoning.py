@@ -75,7 +75,7 @@ def test_parcel_across_two_zones(area: Engine) -> None:
 
 
 def test_parcel_across_three_zones_with_overlay_and_not_listed(area: Engine) -> None:
-    a = run(area, utm_box(50, 250), kbli="10613")
+    a = run(area, utm_box(50, 250), kbli="10631")
     assert shares(a) == pytest.approx({"K-1": 0.5, "R-2": 0.25, "PTP": 0.25}, rel=1e-3)
     letters = {z["code"]: z["itbx"] for z in a["zones"]}
     assert letters == {"R-2": "X", "K-1": "not_listed", "PTP": "B"}
@@ -94,24 +94,24 @@ def test_parcel_across_three_zones_with_overlay_and_not_listed(area: Engine) -> 
 
 
 def test_overlay_forbids(area: Engine) -> None:
-    a = run(area, utm_box(205, 245, 10, 90), kbli="10613")
+    a = run(area, utm_box(205, 245, 10, 90), kbli="10631")
     assert a["verdict"] == "X"
     assert a["zones"][0]["itbx"] == "B" and a["zones"][0]["effective"] == {"X": pytest.approx(1.0)}
-    outside_lp2b = run(area, utm_box(260, 290), kbli="10613")
+    outside_lp2b = run(area, utm_box(260, 290), kbli="10631")
     assert outside_lp2b["verdict"] == "B" and outside_lp2b["overlays"] == []
 
 
 def test_as_of_picks_the_rule_version(area: Engine) -> None:
     parcel = utm_box(260, 290)
-    old = run(area, parcel, kbli="10613", as_of=date(2022, 6, 1))
-    new = run(area, parcel, kbli="10613", as_of=date(2024, 1, 1))
+    old = run(area, parcel, kbli="10631", as_of=date(2022, 6, 1))
+    new = run(area, parcel, kbli="10631", as_of=date(2024, 1, 1))
     assert (old["verdict"], new["verdict"]) == ("I", "B")
     assert old["zones"][0]["legal"]["citation"] == "Perda Uji No. 1 Tahun 2019"
     assert new["zones"][0]["conditions_en"] == "environmental permit required"
 
 
 def test_parcel_half_outside_the_plan(area: Engine) -> None:
-    a = run(area, utm_box(250, 350), kbli="10613")
+    a = run(area, utm_box(250, 350), kbli="10631")
     assert shares(a) == pytest.approx({"PTP": 0.5}, rel=1e-3)
     assert a["no_plan_share"] == pytest.approx(0.5, rel=1e-3)
     assert a["verdict"] == "mixed"
@@ -132,10 +132,10 @@ def test_outside_the_region_is_an_error(area: Engine) -> None:
 
 
 def test_point_is_in_one_zone_with_share_one(area: Engine) -> None:
-    a = run(area, {"type": "Point", "coordinates": [X0 + 20, Y0 + 50]}, kbli="47112")
+    a = run(area, {"type": "Point", "coordinates": [X0 + 20, Y0 + 50]}, kbli="47111")
     assert [(z["code"], z["share"], z["itbx"]) for z in a["zones"]] == [("R-2", 1.0, "T")]
     assert a["verdict"] == "T" and a["area_m2"] is None
-    in_lp2b = run(area, {"type": "Point", "coordinates": [X0 + 220, Y0 + 50]}, kbli="10613")
+    in_lp2b = run(area, {"type": "Point", "coordinates": [X0 + 220, Y0 + 50]}, kbli="10631")
     assert in_lp2b["verdict"] == "X"
 
 
@@ -143,8 +143,8 @@ def test_utm_and_wgs84_input_agree(area: Engine) -> None:
     parcel = utm_box(50, 250)
     tr = Transformer.from_crs(32749, 4326, always_xy=True)
     wgs = shapely.transform(parcel, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
-    a = run(area, parcel, "EPSG:32749", kbli="10613")
-    b = run(area, wgs, "EPSG:4326", kbli="10613")
+    a = run(area, parcel, "EPSG:32749", kbli="10631")
+    b = run(area, wgs, "EPSG:4326", kbli="10631")
     assert shares(a) == pytest.approx(shares(b), rel=1e-6)
     assert a["area_m2"] == pytest.approx(b["area_m2"], rel=1e-6)
 
@@ -203,9 +203,9 @@ def test_limits(area: Engine) -> None:
 def test_bad_kbli_suggests_close_codes(area: Engine) -> None:
     with pytest.raises(UnknownActivity, match="five digits") as malformed:
         run(area, utm_box(0, 10), kbli="1061")
-    assert malformed.value.extra["suggestions"][0]["kbli"] == "10613"
-    with pytest.raises(UnknownActivity, match="closest known codes: 10613"):
-        run(area, utm_box(0, 10), kbli="10614")
+    assert malformed.value.extra["suggestions"][0]["kbli"] == "10631"
+    with pytest.raises(UnknownActivity, match="closest known codes: 10631"):
+        run(area, utm_box(0, 10), kbli="10632")
     with pytest.raises(UnknownActivity, match="did you mean minimarket"):
         run(area, utm_box(0, 10), activity="minimarkt")
 
@@ -219,14 +219,14 @@ def test_batch_equals_single_checks(area: Engine) -> None:
         shapely.Point(X0 + 20, Y0 + 50),
     ]
     items = [
-        BatchItem(ref=i, geometry=mapping(g), crs="EPSG:32749", kbli="10613")
+        BatchItem(ref=i, geometry=mapping(g), crs="EPSG:32749", kbli="10631")
         for i, g in enumerate(geoms)
     ]
     items.append(BatchItem(ref="bad", geometry={"type": "Polygon"}, crs="EPSG:32749"))
     with area.connect() as conn:
         batch = zoning.check_batch(conn, items, NOW)
     for item, got in zip(items[:-1], batch[:-1], strict=True):
-        single = run(area, item.geometry, kbli="10613")
+        single = run(area, item.geometry, kbli="10631")
         assert got["verdict"] == single["verdict"]
         assert got["verdict_shares"] == pytest.approx(single["verdict_shares"], rel=1e-9)
         assert shares(got) == pytest.approx(shares(single), rel=1e-9)
