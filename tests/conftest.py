@@ -106,3 +106,18 @@ def demo_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(DEMO_PACK / "rules", pack / "rules")
     generate(pack / "data")
     return pack
+
+
+@pytest.fixture
+def planning_area(load, clean: Engine, tmp_path: Path) -> Engine:
+    """The hand-computable planning area of tests/zoning_fixture.py, with its rules loaded."""
+    from app.services import rules
+    from tests.zoning_fixture import write_layers, write_rules
+
+    files = write_layers(tmp_path / "data")
+    load(files["zona"], "zona", "zoning")
+    load(files["desa"], "desa", "admin")
+    load(files["lp2b"], "lp2b", "overlay", field_map={"code": "KELAS"})
+    with clean.begin() as conn:
+        rules.load_rules(conn, write_rules(tmp_path / "rules"))
+    return clean

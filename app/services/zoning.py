@@ -33,6 +33,7 @@ from app.errors import (
     TooManyVertices,
 )
 from app.services.loader import crs_label, parse_crs
+from app.services.region import region_metric_crs
 from app.services.rulebook import STRICTNESS, RuleBook, current_rulebook
 from app.settings import ZoningSettings, loader_settings, zoning_settings
 
@@ -182,10 +183,7 @@ def context(conn: Connection) -> Context:
             """
         )
     ).all()
-    metric = (
-        conn.execute(text("SELECT metric_crs FROM region ORDER BY loaded_at DESC LIMIT 1")).scalar()
-        or loader_settings().default_metric_crs
-    )
+    metric = region_metric_crs(conn) or loader_settings().default_metric_crs
     epsg = parse_crs(metric).to_epsg()
     if epsg is None:
         raise RtrwError(f"the region's metric CRS {metric} has no EPSG code")

@@ -13,28 +13,22 @@ from pyproj import Transformer
 from shapely.geometry import mapping
 from sqlalchemy import Engine
 
-from app.services import rules
 from tests.fixtures import X0, Y0, write
-from tests.zoning_fixture import utm_box, write_layers, write_rules
+from tests.zoning_fixture import utm_box, write_layers
 
 TO_WGS = Transformer.from_crs(32749, 4326, always_xy=True)
 
 
 @pytest.fixture
-def area(load, clean: Engine, tmp_path: Path) -> Engine:
-    files = write_layers(tmp_path / "data")
-    load(files["zona"], "zona", "zoning")
-    load(files["desa"], "desa", "admin")
-    load(files["lp2b"], "lp2b", "overlay", field_map={"code": "KELAS"})
+def area(planning_area: Engine, load, tmp_path: Path) -> Engine:
+    """The fixture planning area plus a parcel layer with two stored parcels."""
     parcels = gpd.GeoDataFrame(
         {"NIB": ["11.01.0001", "11.01.0002"]},
         geometry=[utm_box(50, 150), utm_box(205, 245, 10, 90)],
         crs="EPSG:32749",
     )
-    load(write(parcels, tmp_path / "data" / "bidang.gpkg"), "bidang", "parcel")
-    with clean.begin() as conn:
-        rules.load_rules(conn, write_rules(tmp_path / "rules"))
-    return clean
+    load(write(parcels, tmp_path / "bidang.gpkg"), "bidang", "parcel")
+    return planning_area
 
 
 def body(geom, crs="EPSG:32749", **kw):

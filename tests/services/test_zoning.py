@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,24 +19,18 @@ from app.errors import (
     TooManyVertices,
     UnknownActivity,
 )
-from app.services import rules, zoning
+from app.services import zoning
 from app.services.zoning import BatchItem
 from tests.fixtures import X0, Y0
-from tests.zoning_fixture import utm_box, write_layers, write_rules
+from tests.zoning_fixture import utm_box
 
 NOW = date(2026, 1, 1)
 
 
 @pytest.fixture
-def area(load, clean: Engine, tmp_path: Path) -> Engine:
+def area(planning_area: Engine) -> Engine:
     """The fixture planning area loaded with its rules."""
-    files = write_layers(tmp_path / "data")
-    load(files["zona"], "zona", "zoning")
-    load(files["desa"], "desa", "admin")
-    load(files["lp2b"], "lp2b", "overlay", field_map={"code": "KELAS"})
-    with clean.begin() as conn:
-        rules.load_rules(conn, write_rules(tmp_path / "rules"))
-    return clean
+    return planning_area
 
 
 def run(engine: Engine, geom, crs: str = "EPSG:32749", **kw):
