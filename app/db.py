@@ -27,13 +27,16 @@ def libpq_url(url: str) -> str:
 def make_engine(settings: DatabaseSettings | None = None, url: str | None = None) -> Engine:
     """Return a pooled engine for the configured database."""
     s = settings or database_settings()
-    opts = f"-c statement_timeout={s.statement_timeout_ms}" if s.statement_timeout_ms else ""
+    opts = [f"-c statement_timeout={s.statement_timeout_ms}"] if s.statement_timeout_ms else []
+    if not s.jit:
+        opts.append("-c jit=off")
     return create_engine(
         sqlalchemy_url(url or s.url),
         pool_size=s.pool_size,
         max_overflow=s.max_overflow,
-        pool_pre_ping=True,
-        connect_args={"options": opts} if opts else {},
+        pool_pre_ping=s.pool_pre_ping,
+        pool_recycle=3600,
+        connect_args={"options": " ".join(opts)} if opts else {},
     )
 
 

@@ -15,6 +15,8 @@ class DatabaseSettings(BaseSettings):
     pool_size: int = Field(default=10, ge=1)
     max_overflow: int = Field(default=10, ge=0)
     statement_timeout_ms: int = Field(default=30_000, ge=0)
+    pool_pre_ping: bool = False
+    jit: bool = False  # PostgreSQL JIT costs more than it saves on short GIS queries
 
 
 class ApiSettings(BaseSettings):

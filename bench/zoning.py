@@ -52,7 +52,7 @@ DEMO_SEED = 3325  # the seed of `rtrw demo generate`
 GRID_VERSION = 1  # bump when the scale generator changes, so cached files are not reused
 WARMUP = 50
 CLIENTS = (1, 8)
-PREFERRED_KBLI = ("47112", "68111", "10613")
+PREFERRED_KBLI = ("47111", "68111", "10631")
 SQL = (
     "SELECT f.code, f.name, f.version_id FROM feature f "
     "WHERE f.version_id = ANY(%s) "

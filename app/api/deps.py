@@ -10,15 +10,15 @@ from app.errors import InvalidParameter
 from app.settings import ApiSettings, api_settings
 
 
-def get_engine(request: Request) -> Engine:
-    """Return the engine opened in the app's lifespan."""
+async def get_engine(request: Request) -> Engine:
+    """Return the engine opened in the app's lifespan (async: no thread-pool hop for this)."""
     engine: Engine = request.app.state.engine
     return engine
 
 
 def get_conn(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connection]:
-    """Yield a connection from the pool in a read transaction, closed after the request."""
-    with engine.connect() as conn:
+    """Yield a pooled connection in autocommit mode (the API only reads; no BEGIN/ROLLBACK)."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         yield conn
 
 

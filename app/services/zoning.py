@@ -33,8 +33,7 @@ from app.errors import (
     TooManyVertices,
 )
 from app.services.loader import crs_label, parse_crs
-from app.services.region import region_metric_crs
-from app.services.rulebook import STRICTNESS, RuleBook, current_rulebook
+from app.services.rulebook import STRICTNESS, RuleBook, current_rulebook, rulebook
 from app.settings import ZoningSettings, loader_settings, zoning_settings
 
 GEOM_TYPES = ("Point", "Polygon", "MultiPolygon")
@@ -94,8 +93,13 @@ class Context:
 
 
 @lru_cache(maxsize=64)
+def _crs(value: str) -> CRS:
+    return parse_crs(value)
+
+
+@lru_cache(maxsize=64)
 def _transformer(src: str, dst: int) -> Transformer:
-    return Transformer.from_crs(CRS.from_user_input(src), CRS.from_epsg(dst), always_xy=True)
+    return Transformer.from_crs(_crs(src), CRS.from_epsg(dst), always_xy=True)
 
 
 def _reproject(geom: BaseGeometry, src: str, dst: int) -> BaseGeometry:
@@ -114,11 +118,13 @@ def parse_geometry(
     metric_srid: int,
     settings: ZoningSettings | None = None,
 ) -> Parcel:
-    """Return a validated Parcel from a GeoJSON geometry in `crs`; raise a 4xx domain error."""
+    """Return a validated Parcel from a GeoJSON geometry in `crs`; raise a 4xx domain error.
+
+    Polygons are also kept in the metric CRS (for their area); a point needs no metric copy.
+    """
     settings = settings or zoning_settings()
-    src = crs or "EPSG:4326"
-    src_crs = parse_crs(src)
-    src_key = src_crs.to_wkt()
+    src = (crs or "EPSG:4326").strip()
+    src_crs = _crs(src)  # lru_cache keeps no exceptions: unknown CRSs raise every time
     if not isinstance(obj, dict) or "type" not in obj:
         raise InvalidGeometry("geometry must be a GeoJSON object with a 'type'")
     if obj["type"] not in GEOM_TYPES:
@@ -157,8 +163,8 @@ def parse_geometry(
         if geom.is_empty or geom.area == 0:
             raise InvalidGeometry(f"the polygon is invalid ({reason}) and its repair is empty")
         warnings.append(f"the polygon was invalid ({reason}) and was repaired with make_valid")
-    geom4326 = geom if src_crs.to_epsg() == 4326 else _reproject(geom, src_key, 4326)
-    metric = _reproject(geom4326, CRS.from_epsg(4326).to_wkt(), metric_srid)
+    geom4326 = geom if src.upper() in ("EPSG:4326", "4326") else _reproject(geom, src, 4326)
+    metric = geom4326 if is_point else _reproject(geom4326, "EPSG:4326", metric_srid)
     area = None if is_point else float(metric.area)
     if area is not None:
         if area <= 0:
@@ -172,26 +178,65 @@ def parse_geometry(
     return Parcel(geom=geom4326, metric=metric, is_point=is_point, area_m2=area, warnings=warnings)
 
 
+_CONTEXT_SQL = """
+SELECT
+    (SELECT coalesce(json_agg(json_build_array(l.name, l.kind, v.title, v.version, v.id)), '[]')
+     FROM layer l JOIN layer_version v ON v.id = l.current_version_id
+     WHERE l.kind IN ('zoning', 'overlay', 'admin')) AS layers,
+    (SELECT metric_crs FROM region ORDER BY loaded_at DESC LIMIT 1) AS metric_crs,
+    (SELECT id FROM rule_set ORDER BY version DESC LIMIT 1) AS rule_set_id
+"""
+
+
 def context(conn: Connection) -> Context:
     """Return the current zoning, overlay and admin layer versions and the rule book."""
-    rows = conn.execute(
-        text(
-            """
-            SELECT l.name, l.kind, v.title, v.version, v.id
-            FROM layer l JOIN layer_version v ON v.id = l.current_version_id
-            WHERE l.kind IN ('zoning', 'overlay', 'admin')
-            """
-        )
-    ).all()
-    metric = region_metric_crs(conn) or loader_settings().default_metric_crs
-    epsg = parse_crs(metric).to_epsg()
+    return _context_from(conn, conn.execute(text(_CONTEXT_SQL)).one())
+
+
+def _context_from(conn: Connection, row: Any) -> Context:
+    metric = row.metric_crs or loader_settings().default_metric_crs
+    epsg = _epsg(metric)
     if epsg is None:
         raise RtrwError(f"the region's metric CRS {metric} has no EPSG code")
     return Context(
-        layers={r.id: LayerRef(r.name, r.kind, r.title, r.version, r.id) for r in rows},
+        layers={r[4]: LayerRef(*r) for r in row.layers},
         metric_srid=epsg,
-        book=current_rulebook(conn),
+        book=rulebook(conn, row.rule_set_id) if row.rule_set_id is not None else None,
     )
+
+
+@lru_cache(maxsize=16)
+def _epsg(crs: str) -> int | None:
+    return _crs(crs).to_epsg()
+
+
+# A point check in one round trip: the context and the features under the point together.
+_POINT_CONTEXT_SQL = """
+WITH cur AS MATERIALIZED (
+    SELECT l.name, l.kind, v.title, v.version, v.id
+    FROM layer l JOIN layer_version v ON v.id = l.current_version_id
+    WHERE l.kind IN ('zoning', 'overlay', 'admin')
+)
+SELECT
+    (SELECT coalesce(json_agg(json_build_array(name, kind, title, version, id)), '[]')
+     FROM cur) AS layers,
+    (SELECT metric_crs FROM region ORDER BY loaded_at DESC LIMIT 1) AS metric_crs,
+    (SELECT id FROM rule_set ORDER BY version DESC LIMIT 1) AS rule_set_id,
+    (SELECT coalesce(json_agg(json_build_array(f.version_id, f.fid, f.code, f.name, f.level)
+                              ORDER BY f.version_id, f.fid), '[]')
+     FROM feature f
+     WHERE f.version_id = ANY(ARRAY(SELECT id FROM cur))
+       AND ST_Intersects(f.geom, ST_SetSRID(ST_MakePoint(:x, :y), 4326))
+       AND (f.level IS NULL OR f.level >= 3)) AS hits
+"""
+
+
+def point_context(conn: Connection, parcel: Parcel) -> tuple[Context, list[dict[str, Any]]]:
+    """Return the context and the features under a point, in one query."""
+    row = conn.execute(text(_POINT_CONTEXT_SQL), {"x": parcel.geom.x, "y": parcel.geom.y}).one()
+    keys = ("version_id", "fid", "code", "name", "level")
+    hits = [{**dict(zip(keys, h, strict=True)), "part": None} for h in row.hits]
+    return _context_from(conn, row), hits
 
 
 _PARTS_SQL = """
@@ -227,9 +272,8 @@ def find_parts(
         idx = [i for i, p in enumerate(parcels) if p.is_point == points]
         if not idx:
             continue
-        sql = _PARTS_SQL.format(cut="NULL" if points else _CUT)
         rows = conn.execute(
-            text(sql),
+            text(_PARTS_SQL.format(cut="NULL" if points else _CUT)),
             {
                 "pids": idx,
                 "wkbs": [shapely.to_wkb(parcels[i].geom) for i in idx],
@@ -599,6 +643,11 @@ def check(
     as_of: date | None = None,
 ) -> dict[str, Any]:
     """Return the zoning answer for one geometry (GeoJSON in `crs`) and optional activity."""
+    if isinstance(geometry, dict) and geometry.get("type") == "Point":
+        parcel = parse_geometry(geometry, crs, 0)
+        ctx, hits = point_context(conn, parcel)
+        act = _activity(ctx, kbli, activity)
+        return evaluate(ctx, parcel, hits, act, as_of or date.today())
     ctx = context(conn)
     act = _activity(ctx, kbli, activity)
     parcel = parse_geometry(geometry, crs, ctx.metric_srid)
