@@ -1,11 +1,7 @@
-"""Engine and session factory; nothing else."""
-
-from collections.abc import Iterator
-from contextlib import contextmanager
+"""Engine factory and URL helpers; nothing else."""
 
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
 
 from app.settings import DatabaseSettings, database_settings
 
@@ -38,20 +34,3 @@ def make_engine(settings: DatabaseSettings | None = None, url: str | None = None
         pool_recycle=3600,
         connect_args={"options": " ".join(opts)} if opts else {},
     )
-
-
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    """Return a session factory bound to the engine."""
-    return sessionmaker(bind=engine, expire_on_commit=False)
-
-
-@contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """Yield a session that commits on success and rolls back on error."""
-    with make_sessionmaker(engine)() as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise

@@ -258,11 +258,3 @@ def load_region(
         else None
     )
     return RegionResult(reports=reports, rules=rule_set)
-
-
-def manifest_summary(manifest: Manifest) -> dict[str, Any]:
-    """Return the region and its layer names, for listings."""
-    return {
-        "region": manifest.region.model_dump(),
-        "layers": [{"name": e.name, "kind": e.kind, "file": e.file} for e in manifest.layers],
-    }

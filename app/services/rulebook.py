@@ -87,10 +87,11 @@ class RuleBook:
                     suggestions=self.closest_kbli(code),
                 )
             if code not in self.kbli:
+                nearest = self.closest_kbli(code)
                 raise UnknownActivity(
                     f"KBLI {code} is not in the rules of this region; closest known codes: "
-                    + ", ".join(s["kbli"] for s in self.closest_kbli(code)),
-                    suggestions=self.closest_kbli(code),
+                    + ", ".join(s["kbli"] for s in nearest),
+                    suggestions=nearest,
                 )
             found = self.kbli[code]
             if activity is not None and activity != found:

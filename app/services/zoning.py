@@ -87,10 +87,6 @@ class Context:
     metric_srid: int
     book: RuleBook | None
 
-    def ids(self, kind: str) -> list[int]:
-        """Return the version ids of current layers of a kind."""
-        return [vid for vid, ref in self.layers.items() if ref.kind == kind]
-
 
 @lru_cache(maxsize=64)
 def _crs(value: str) -> CRS:
