@@ -11,7 +11,14 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 from sqlalchemy import Connection
 
@@ -72,11 +79,18 @@ def transaction() -> Iterator[Connection]:
 
 
 def _progress_factory(progress: Progress) -> Callable[[LoadRequest], Callable[[int, int], None]]:
+    """Return a maker of COPY progress callbacks: a bar per layer, for large files only."""
+    threshold = loader_settings().progress_min_features
+
     def make(req: LoadRequest) -> Callable[[int, int], None]:
-        task = progress.add_task(f"{req.name}", total=None)
+        tasks: list[TaskID] = []
 
         def update(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
+            if total < threshold:
+                return
+            if not tasks:
+                tasks.append(progress.add_task(f"{req.name}", total=total))
+            progress.update(tasks[0], completed=done, total=total)
 
         return update
 

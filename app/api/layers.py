@@ -10,7 +10,9 @@ from app.schemas.catalog import LayerDetail, LayerSummary, LayerVersionOut
 from app.services import catalog
 
 router = APIRouter(prefix="/layers", tags=["layers"])
-LayerName = Annotated[str, Path(description="layer name, e.g. pola_ruang")]
+LayerName = Annotated[
+    str, Path(description="layer name, e.g. pola_ruang", pattern=r"^[A-Za-z0-9_]{1,63}$")
+]
 
 
 @router.get("", response_model=list[LayerSummary])

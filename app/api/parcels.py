@@ -15,7 +15,9 @@ router = APIRouter(prefix="/parcels", tags=["zoning"])
 @router.get("/{parcel_id}/zoning", response_model=CheckResponse)
 def get_parcel_zoning(
     conn: Conn,
-    parcel_id: Annotated[str, Path(description="the parcel's id (its code field)")],
+    parcel_id: Annotated[
+        str, Path(description="the parcel's id (its code field)", pattern=r"^[^\x00-\x1f]{1,200}$")
+    ],
     kbli: Kbli = None,
     activity: ActivityId = None,
     as_of: AsOf = None,

@@ -85,17 +85,23 @@ def items_from_csv(body: str, crs: str | None) -> list[BatchItem]:
             return _text(row.get(cols[key])) if key in cols else None
 
         ref = get("id") or n
-        geometry: Any
+        geometry: Any = None
+        error = None
         try:
             if "wkt" in cols and get("wkt"):
                 geometry = shapely.geometry.mapping(shapely_wkt.loads(get("wkt")))
             else:
                 geometry = {"type": "Point", "coordinates": [float(get("lon")), float(get("lat"))]}  # type: ignore[arg-type]
         except Exception as exc:  # bad WKT or number: that row gets an error, not the batch
-            geometry = {"type": "Invalid", "error": str(exc)}
+            error = f"row {n}: cannot read the geometry ({exc})"
         items.append(
             BatchItem(
-                ref=ref, geometry=geometry, crs=crs, kbli=get("kbli"), activity=get("activity")
+                ref=ref,
+                geometry=geometry,
+                crs=crs,
+                kbli=get("kbli"),
+                activity=get("activity"),
+                error=error,
             )
         )
     return items

@@ -709,6 +709,7 @@ class BatchItem:
     crs: str | None = None
     kbli: str | None = None
     activity: str | None = None
+    error: str | None = None  # a row that could not be read (bad WKT or number)
 
 
 def check_batch(
@@ -728,6 +729,9 @@ def check_batch(
     results: list[dict[str, Any]] = [{} for _ in items]
     acts: list[str | None] = [None] * len(items)
     for i, item in enumerate(items):
+        if item.error is not None:
+            results[i] = {"id": item.ref, "error": "invalid_geometry", "detail": item.error}
+            continue
         try:
             acts[i] = _activity(ctx, item.kbli, item.activity)
             parcel = parse_geometry(item.geometry, item.crs, ctx.metric_srid, settings)

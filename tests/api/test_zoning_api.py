@@ -198,3 +198,53 @@ def test_kbli_without_rules_is_409(client: TestClient, clean, load, tmp_path: Pa
     load(write_layers(tmp_path)["zona"], "zona", "zoning")
     r = client.post("/zoning/check", json=body(utm_box(50, 150), kbli="68111"))
     assert r.status_code == 409 and "rtrw rules load" in r.json()["detail"]
+
+
+ODD_BODIES = [
+    {
+        "geometry": {
+            "type": "Polygon",
+            "coordinates": [[[1e20, 1e20], [1e20, 2e20], [2e20, 2e20], [1e20, 1e20]]],
+        },
+        "crs": "EPSG:32749",
+    },
+    {"geometry": {"type": "Polygon", "coordinates": [[["a", "b"], [1, 2], [3, 4], ["a", "b"]]]}},
+    {"geometry": {"type": "Polygon", "coordinates": None}},
+    {"geometry": {"type": "Polygon", "coordinates": [[]]}},
+    {
+        "geometry": {
+            "type": "MultiPolygon",
+            "coordinates": [
+                [[[109.8, -6.95], [109.81, -6.95], [109.81, -6.94], [109.8, -6.95]]],
+                [],
+            ],
+        }
+    },
+    {"geometry": {"type": "Point", "coordinates": [109.8]}},
+    {"geometry": {"type": "Point", "coordinates": [109.8, -6.95]}, "kbli": 47111},
+    {"geometry": {"type": "Point", "coordinates": [109.8, -6.95]}, "activity": ""},
+    {"geometry": {"type": "Point", "coordinates": [109.8, -6.95]}, "as_of": "2026-13-01"},
+    {"geometry": {"type": "GeometryCollection", "geometries": []}},
+    {"geometry": {"type": "Polygon", "coordinates": [[[109.8, -6.95]] * 4]}},
+    [],
+    "x",
+]
+
+
+@pytest.mark.parametrize("payload", ODD_BODIES)
+def test_odd_bodies_are_4xx_with_a_message(client: TestClient, area, payload) -> None:
+    r = client.post("/zoning/check", json=payload)
+    assert 400 <= r.status_code < 500, r.text
+    assert r.json()["detail"]
+
+
+def test_odd_paths_and_batch_rows(client: TestClient, area) -> None:
+    assert client.get("/layers/x%00/features").status_code == 422
+    assert client.get("/parcels/%00/zoning").status_code == 422
+    r = client.post(
+        "/zoning/check/batch", content="id,lon,lat\n1,abc,2\n", headers={"content-type": "text/csv"}
+    )
+    row = r.json()["rows"][0]
+    assert (
+        row["error"] == "invalid_geometry" and "row 1" in row["detail"] and "abc" in row["detail"]
+    )
