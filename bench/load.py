@@ -26,8 +26,9 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 from app.db import make_engine
-from app.services import catalog, database
-from app.services.loader import LoadReport, LoadRequest, load_layer, prepare, write
+from app.services import database
+from app.services.catalog import layers as catalog
+from app.services.catalog.ingest import LoadReport, LoadRequest, load_layer, prepare, write
 from app.settings import DatabaseSettings
 
 HERE = Path(__file__).resolve().parent

@@ -36,8 +36,8 @@ from sqlalchemy.engine import make_url
 
 from app.db import libpq_url, make_engine
 from app.services import database
-from app.services.loader import LoadRequest, load_layer
-from app.services.region import load_region, read_manifest
+from app.services.catalog.ingest import LoadRequest, load_layer
+from app.services.catalog.packs import load_region, read_manifest
 from app.settings import DatabaseSettings
 
 HERE = Path(__file__).resolve().parent
@@ -111,7 +111,7 @@ def bench_url() -> str:
 def _rules_ready(folder: Path) -> str | None:
     """Return why the rules in `folder` cannot be used, or None if they validate."""
     from app.errors import RtrwError
-    from app.services.rules import read_rules
+    from app.services.rules.tables import read_rules
 
     if not (folder / "itbx.csv").exists():
         return "itbx.csv missing"

@@ -14,8 +14,9 @@ from sqlalchemy.engine import make_url
 
 from app.db import make_engine
 from app.main import create_app
-from app.services import catalog, database
-from app.services.loader import LoadReport, LoadRequest, load_layer
+from app.services import database
+from app.services.catalog import layers as catalog
+from app.services.catalog.ingest import LoadReport, LoadRequest, load_layer
 from app.settings import DatabaseSettings
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"

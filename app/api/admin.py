@@ -6,7 +6,7 @@ from fastapi import APIRouter, Path
 
 from app.api.deps import Conn
 from app.schemas.catalog import AdminArea
-from app.services import admin
+from app.services.catalog import admin
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 

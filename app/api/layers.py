@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 
 from app.api.deps import BBox, Conn, Pagination
 from app.schemas.catalog import LayerDetail, LayerSummary, LayerVersionOut
-from app.services import catalog
+from app.services.catalog import layers as catalog
 
 router = APIRouter(prefix="/layers", tags=["layers"])
 LayerName = Annotated[

@@ -11,7 +11,8 @@ from starlette.concurrency import run_in_threadpool
 from app.api.deps import Conn
 from app.errors import InvalidParameter
 from app.schemas.zoning import Activity, CheckRequest, CheckResponse
-from app.services import batch_io, zoning
+from app.services import zoning
+from app.services.zoning import batch_io
 
 router = APIRouter(prefix="/zoning", tags=["zoning"])
 Kbli = Annotated[str | None, Query(description="KBLI 2020 five-digit code, e.g. 10631")]

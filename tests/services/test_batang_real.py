@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from app.errors import SourceFileError
-from app.services import catalog
+from app.services.catalog import layers as catalog
 from tests.conftest import shared_file
 
 

@@ -11,8 +11,8 @@ from shapely.geometry import box
 from sqlalchemy import Engine, text
 
 from app.errors import FieldMappingError, InvalidCRS, LoadError, SourceFileError
-from app.services import catalog
-from app.services.loader import LoadRequest, load_layer
+from app.services.catalog import layers as catalog
+from app.services.catalog.ingest import LoadRequest, load_layer
 from tests.fixtures import X0, Y0, bowtie_utm, squares_utm, write
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, text
 
 from app.errors import RulesError
 from app.services import rules
-from app.services.rulebook import current_rulebook
+from app.services.rules.book import current_rulebook
 from tests.zoning_fixture import RULES, write_rules
 
 DEMO_RULES = Path(__file__).resolve().parents[2] / "layers" / "batang-demo"

@@ -19,7 +19,7 @@ from shapely.geometry import mapping
 from sqlalchemy import Engine
 
 from app.services import zoning
-from app.services.region import load_region
+from app.services.catalog.packs import load_region
 from app.services.zoning import BatchItem
 from tests.conftest import shared_file
 

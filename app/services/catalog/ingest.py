@@ -24,13 +24,13 @@ import pandas as pd
 import pyogrio
 import shapely
 from pyproj import CRS
-from pyproj.exceptions import CRSError
 from sqlalchemy import Connection, text
 
 from app.errors import InvalidCRS, LoadError, SourceFileError
 from app.models.catalog import LAYER_KINDS
-from app.services import kemendagri
-from app.services.fields import REQUIRED, resolve_fields
+from app.services.catalog.fields import REQUIRED, resolve_fields
+from app.services.geo import kemendagri
+from app.services.geo.crs import crs_label, parse_crs
 from app.settings import loader_settings
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -116,20 +116,6 @@ class Prepared:
     checksum: str
     source_layer: str | None
     metric_crs: str
-
-
-def parse_crs(value: str | int) -> CRS:
-    """Return the pyproj CRS for "EPSG:32749", "32749" or any pyproj input; InvalidCRS if not."""
-    try:
-        return CRS.from_user_input(int(value) if str(value).isdigit() else value)
-    except (CRSError, ValueError, TypeError) as exc:
-        raise InvalidCRS(f"unknown CRS {value!r}: {exc}") from exc
-
-
-def crs_label(crs: CRS) -> str:
-    """Return "EPSG:N" where the CRS has an EPSG code, else its name."""
-    epsg = crs.to_epsg(min_confidence=70)
-    return f"EPSG:{epsg}" if epsg else crs.name
 
 
 def file_checksum(path: Path) -> str:

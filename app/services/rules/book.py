@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from app.errors import UnknownActivity
+from app.services.rules.load import CURRENT_RULE_SET_ID_SQL
 
 STRICTNESS = {"I": 0, "T": 1, "B": 2, "TB": 3, "X": 4}
 
@@ -196,5 +197,5 @@ def rulebook(conn: Connection, rule_set_id: int) -> RuleBook:
 
 def current_rulebook(conn: Connection) -> RuleBook | None:
     """Return the RuleBook of the newest rule set, or None when no rules are loaded."""
-    rid = conn.execute(text("SELECT id FROM rule_set ORDER BY version DESC LIMIT 1")).scalar()
+    rid = conn.execute(text(CURRENT_RULE_SET_ID_SQL)).scalar()
     return rulebook(conn, int(rid)) if rid is not None else None

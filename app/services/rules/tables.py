@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import json
 import re
+import tomllib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
-
-from sqlalchemy import Connection, text
 
 from app.errors import RulesError
 
@@ -128,10 +126,12 @@ def rules_folder(path: Path) -> Path:
         return path
     manifest = path / "region.toml" if path.is_dir() else path
     if manifest.name == "region.toml" and manifest.exists():
-        from app.services.region import read_manifest
-
-        m = read_manifest(manifest)
-        return manifest.parent / (m.rules.dir if m.rules else "rules")
+        try:
+            data = tomllib.loads(manifest.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise RulesError(f"{manifest}: not valid TOML: {exc}") from exc
+        rules = data["rules"] if isinstance(data.get("rules"), dict) else {}
+        return manifest.parent / str(rules.get("dir", "rules"))
     return path / "rules"
 
 
@@ -400,48 +400,3 @@ def read_rules(path: Path) -> RuleTables:
         "overlay_rule": overlays,
     }
     return out
-
-
-def load_rules(conn: Connection, path: Path, region_code: str | None = None) -> dict[str, Any]:
-    """Validate and insert a new rule set in `conn`'s transaction; return its version and counts."""
-    tables = read_rules(path)
-    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('rtrw.rule_set'))"))
-    version = conn.execute(text("SELECT coalesce(max(version), 0) + 1 FROM rule_set")).scalar_one()
-    rid = conn.execute(
-        text(
-            "INSERT INTO rule_set (version, region_code, source, checksum, counts) "
-            "VALUES (:v, :r, :s, :c, CAST(:n AS jsonb)) RETURNING id"
-        ),
-        {
-            "v": version,
-            "r": region_code,
-            "s": str(tables.folder),
-            "c": tables.checksum,
-            "n": json.dumps(tables.counts()),
-        },
-    ).scalar_one()
-    for table, rows in tables.rows.items():
-        if not rows:
-            continue
-        cols = list(rows[0])
-        quoted = ", ".join(f'"{c}"' for c in cols)
-        params = ", ".join(f":{c}" for c in cols)
-        conn.execute(
-            text(f"INSERT INTO {table} (rule_set_id, {quoted}) VALUES (:rule_set_id, {params})"),
-            [{"rule_set_id": rid, **row} for row in rows],
-        )
-    return {"version": version, "id": rid, "counts": tables.counts(), "folder": str(tables.folder)}
-
-
-def current_rule_set(conn: Connection) -> dict[str, Any] | None:
-    """Return the current (latest) rule set's id, version and load time, or None."""
-    row = conn.execute(
-        text("SELECT id, version, loaded_at, checksum FROM rule_set ORDER BY version DESC LIMIT 1")
-    ).first()
-    return dict(row._mapping) if row else None
-
-
-def rule_set_unchanged(conn: Connection, path: Path) -> bool:
-    """Return True if the current rule set was loaded from these exact files."""
-    current = current_rule_set(conn)
-    return bool(current) and current["checksum"] == read_rules(path).checksum  # type: ignore[index]

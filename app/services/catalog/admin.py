@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from app.errors import AdminAreaNotFound, InvalidParameter
-from app.services import kemendagri
+from app.services.geo import kemendagri
 
 _SQL = """
     SELECT f.code, f.name, f.level, f.parent_code, f.area_m2, l.name AS layer, v.version,

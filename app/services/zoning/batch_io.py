@@ -13,7 +13,7 @@ import shapely
 from shapely import wkt as shapely_wkt
 
 from app.errors import InvalidParameter
-from app.services.zoning import BatchItem, flat_row
+from app.services.zoning.batch import BatchItem, flat_row
 
 FORMATS = ("json", "csv", "geojson")
 COLUMNS = [

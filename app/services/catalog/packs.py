@@ -14,17 +14,19 @@ from sqlalchemy import Connection, text
 
 from app.errors import RegionPackError, RtrwError
 from app.models.catalog import LAYER_KINDS
-from app.services import rules
-from app.services.loader import (
+from app.services.catalog.current import METRIC_CRS_SQL
+from app.services.catalog.ingest import (
     LoadReport,
     LoadRequest,
     Prepared,
     check_kind,
     file_checksum,
-    parse_crs,
     prepare,
     write,
 )
+from app.services.geo.crs import parse_crs
+from app.services.rules import tables as rule_tables
+from app.services.rules.load import load_rules, rule_set_unchanged
 
 MANIFEST = "region.toml"
 
@@ -177,9 +179,7 @@ def upsert_region(conn: Connection, pack: Path, manifest: Manifest) -> None:
 
 def region_metric_crs(conn: Connection) -> str | None:
     """Return the metric CRS of the loaded region (the most recently loaded one), if any."""
-    return conn.execute(
-        text("SELECT metric_crs FROM region ORDER BY loaded_at DESC LIMIT 1")
-    ).scalar()
+    return conn.execute(text(METRIC_CRS_SQL)).scalar()
 
 
 @dataclass
@@ -240,20 +240,18 @@ def load_region(
             raise type(exc)(f"layer {req.name!r}: {exc.message}", **exc.extra) from exc
     rules_dir = pack_dir(pack) / manifest.rules.dir if manifest.rules else None
     load_rule_set = (
-        rules_dir is not None
-        and not only
-        and (force or not rules.rule_set_unchanged(conn, rules_dir))
+        rules_dir is not None and not only and (force or not rule_set_unchanged(conn, rules_dir))
     )
     if load_rule_set:
         assert rules_dir is not None
-        rules.read_rules(rules_dir)  # validate before writing anything
+        rule_tables.read_rules(rules_dir)  # validate before writing anything
     upsert_region(conn, pack, manifest)
     reports = []
     for prep in prepared:
         progress = on_layer(prep.request) if on_layer else None
         reports.append(write(conn, prep, progress))
     rule_set = (
-        rules.load_rules(conn, rules_dir, manifest.region.code)
+        load_rules(conn, rules_dir, manifest.region.code)
         if load_rule_set and rules_dir is not None
         else None
     )

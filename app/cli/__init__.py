@@ -1,0 +1,37 @@
+"""The `rtrw` command line: one Typer app, one module per command group."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from app.cli import db, demo, layers, region, rules, zoning
+
+app = typer.Typer(
+    help="RTRW spatial-planning service: load layers and region packs, serve the API.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(layers.app, name="layers")
+app.add_typer(region.app, name="region")
+app.add_typer(demo.app, name="demo")
+app.add_typer(rules.app, name="rules")
+app.add_typer(zoning.app, name="zoning")
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+    workers: Annotated[int, typer.Option()] = 1,
+) -> None:
+    """Run the API with uvicorn."""
+    import uvicorn
+
+    uvicorn.run("app.main:app", host=host, port=port, workers=workers, log_level="info")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app(prog_name="rtrw")

@@ -1,0 +1,1 @@
+"""Geography helpers: CRS, geometry, Kemendagri codes."""

@@ -1,0 +1,97 @@
+"""The check of one geometry, a lon/lat point or a stored parcel; activity search."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from app.errors import (
+    NoRules,
+    NotFound,
+)
+from app.services.rules.book import current_rulebook
+from app.services.zoning.context import Context, context, point_context
+from app.services.zoning.evaluate import evaluate
+from app.services.zoning.parse import parse_geometry
+from app.services.zoning.parts import find_parts
+
+
+def check(
+    conn: Connection,
+    geometry: Any,
+    crs: str | None = None,
+    kbli: str | None = None,
+    activity: str | None = None,
+    as_of: date | None = None,
+) -> dict[str, Any]:
+    """Return the zoning answer for one geometry (GeoJSON in `crs`) and optional activity."""
+    if isinstance(geometry, dict) and geometry.get("type") == "Point":
+        parcel = parse_geometry(geometry, crs, 0)
+        ctx, hits = point_context(conn, parcel)
+        act = activity_of(ctx, kbli, activity)
+        return evaluate(ctx, parcel, hits, act, as_of or date.today())
+    ctx = context(conn)
+    act = activity_of(ctx, kbli, activity)
+    parcel = parse_geometry(geometry, crs, ctx.metric_srid)
+    parts = find_parts(conn, ctx, [parcel])
+    return evaluate(ctx, parcel, parts.get(0, []), act, as_of or date.today())
+
+
+def activity_of(ctx: Context, kbli: str | None, activity: str | None) -> str | None:
+    if kbli is None and activity is None:
+        return None
+    if ctx.book is None:
+        raise NoRules("no zoning rules are loaded: run `rtrw rules load <pack>` first")
+    return ctx.book.resolve_activity(kbli, activity)
+
+
+def check_point(
+    conn: Connection,
+    lon: float,
+    lat: float,
+    kbli: str | None = None,
+    activity: str | None = None,
+    as_of: date | None = None,
+) -> dict[str, Any]:
+    """Return the zoning answer for a lon/lat point."""
+    return check(
+        conn, {"type": "Point", "coordinates": [lon, lat]}, "EPSG:4326", kbli, activity, as_of
+    )
+
+
+def check_parcel(
+    conn: Connection,
+    parcel_id: str,
+    kbli: str | None = None,
+    activity: str | None = None,
+    as_of: date | None = None,
+) -> dict[str, Any]:
+    """Return the zoning answer for a stored parcel (kind `parcel`) by its id (code)."""
+    row = conn.execute(
+        text(
+            """
+            SELECT ST_AsGeoJSON(f.geom) AS g, l.name, v.version
+            FROM feature f JOIN layer l ON l.current_version_id = f.version_id
+            JOIN layer_version v ON v.id = f.version_id
+            WHERE l.kind = 'parcel' AND f.code = :id
+            ORDER BY l.name LIMIT 1
+            """
+        ),
+        {"id": parcel_id},
+    ).first()
+    if row is None:
+        raise NotFound(f"no parcel with id {parcel_id!r} in the current parcel layers")
+    answer = check(conn, json.loads(row.g), "EPSG:4326", kbli, activity, as_of)
+    answer["parcel"] = {"id": parcel_id, "layer": row.name, "version": row.version}
+    return answer
+
+
+def search_activities(conn: Connection, q: str | None, limit: int = 20) -> list[dict[str, Any]]:
+    """Return activities matching a KBLI prefix or words (for pickers and investors)."""
+    book = current_rulebook(conn)
+    if book is None:
+        raise NoRules("no zoning rules are loaded: run `rtrw rules load <pack>` first")
+    return book.search(q, limit)

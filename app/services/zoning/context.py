@@ -1,0 +1,87 @@
+"""What a check reads: current layer versions, the region's metric CRS, the rule book."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from app.errors import (
+    RtrwError,
+)
+from app.services.catalog.current import CURRENT_CHECKED_LAYERS_SQL, METRIC_CRS_SQL
+from app.services.geo.crs import epsg_of
+from app.services.rules.book import RuleBook, rulebook
+from app.services.rules.load import CURRENT_RULE_SET_ID_SQL
+from app.services.zoning.parse import Parcel
+from app.settings import loader_settings
+
+
+@dataclass
+class LayerRef:
+    """A current layer version the check reads."""
+
+    name: str
+    kind: str
+    title: str
+    version: int
+    version_id: int
+
+
+@dataclass
+class Context:
+    """What a check reads: current layer versions, the rule book and the metric CRS."""
+
+    layers: dict[int, LayerRef]
+    metric_srid: int
+    book: RuleBook | None
+
+
+_CONTEXT_SQL = f"""
+WITH cur AS MATERIALIZED ({CURRENT_CHECKED_LAYERS_SQL})
+SELECT
+    (SELECT coalesce(json_agg(json_build_array(name, kind, title, version, id)), '[]')
+     FROM cur) AS layers,
+    ({METRIC_CRS_SQL}) AS metric_crs,
+    ({CURRENT_RULE_SET_ID_SQL}) AS rule_set_id
+"""
+
+
+def context(conn: Connection) -> Context:
+    """Return the current zoning, overlay and admin layer versions and the rule book."""
+    return _context_from(conn, conn.execute(text(_CONTEXT_SQL)).one())
+
+
+def _context_from(conn: Connection, row: Any) -> Context:
+    metric = row.metric_crs or loader_settings().default_metric_crs
+    epsg = epsg_of(metric)
+    if epsg is None:
+        raise RtrwError(f"the region's metric CRS {metric} has no EPSG code")
+    return Context(
+        layers={r[4]: LayerRef(*r) for r in row.layers},
+        metric_srid=epsg,
+        book=rulebook(conn, row.rule_set_id) if row.rule_set_id is not None else None,
+    )
+
+
+# A point check in one round trip: the context and the features under the point together.
+_POINT_CONTEXT_SQL = (
+    _CONTEXT_SQL
+    + """,
+    (SELECT coalesce(json_agg(json_build_array(f.version_id, f.fid, f.code, f.name, f.level)
+                              ORDER BY f.version_id, f.fid), '[]')
+     FROM feature f
+     WHERE f.version_id = ANY(ARRAY(SELECT id FROM cur))
+       AND ST_Intersects(f.geom, ST_SetSRID(ST_MakePoint(:x, :y), 4326))
+       AND (f.level IS NULL OR f.level >= 3)) AS hits
+"""
+)
+
+
+def point_context(conn: Connection, parcel: Parcel) -> tuple[Context, list[dict[str, Any]]]:
+    """Return the context and the features under a point, in one query."""
+    row = conn.execute(text(_POINT_CONTEXT_SQL), {"x": parcel.geom.x, "y": parcel.geom.y}).one()
+    keys = ("version_id", "fid", "code", "name", "level")
+    hits = [{**dict(zip(keys, h, strict=True)), "part": None} for h in row.hits]
+    return _context_from(conn, row), hits

@@ -1,0 +1,101 @@
+"""Parse and validate a request geometry into a Parcel (EPSG:4326 and metric copies)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+
+from app.errors import (
+    InvalidGeometry,
+    TooLarge,
+    TooManyVertices,
+)
+from app.services.geo.crs import cached_crs, crs_label, reproject
+from app.settings import ZoningSettings, zoning_settings
+
+GEOM_TYPES = ("Point", "Polygon", "MultiPolygon")
+
+
+@dataclass
+class Parcel:
+    """One geometry to check, parsed and validated: EPSG:4326 and metric CRS copies."""
+
+    geom: BaseGeometry
+    metric: BaseGeometry
+    is_point: bool
+    area_m2: float | None
+    warnings: list[str] = field(default_factory=list)
+    ref: Any = None
+    kbli: str | None = None
+    activity: str | None = None
+
+
+def parse_geometry(
+    obj: Any,
+    crs: str | None,
+    metric_srid: int,
+    settings: ZoningSettings | None = None,
+) -> Parcel:
+    """Return a validated Parcel from a GeoJSON geometry in `crs`; raise a 4xx domain error.
+
+    Polygons are also kept in the metric CRS (for their area); a point needs no metric copy.
+    """
+    settings = settings or zoning_settings()
+    src = (crs or "EPSG:4326").strip()
+    src_crs = cached_crs(src)  # lru_cache keeps no exceptions: unknown CRSs raise every time
+    if not isinstance(obj, dict) or "type" not in obj:
+        raise InvalidGeometry("geometry must be a GeoJSON object with a 'type'")
+    if obj["type"] not in GEOM_TYPES:
+        raise InvalidGeometry(
+            f"geometry type {obj['type']!r} is not checked; use {', '.join(GEOM_TYPES)}"
+        )
+    try:
+        geom = shape(obj)
+    except Exception as exc:  # shapely raises several types for malformed coordinates
+        raise InvalidGeometry(f"malformed GeoJSON {obj['type']}: {exc}") from exc
+    if geom.is_empty:
+        raise InvalidGeometry("the geometry is empty")
+    n = int(shapely.get_num_coordinates(geom))
+    if n > settings.max_vertices:
+        raise TooManyVertices(
+            f"the geometry has {n} vertices; the limit is {settings.max_vertices}",
+            limit=settings.max_vertices,
+        )
+    coords = shapely.get_coordinates(geom)
+    if not np.isfinite(coords).all():
+        raise InvalidGeometry("the geometry has coordinates that are not finite numbers")
+    if src_crs.is_geographic and (
+        (np.abs(coords[:, 0]) > 180).any() or (np.abs(coords[:, 1]) > 90).any()
+    ):
+        raise InvalidGeometry(
+            f"coordinates are outside lon/lat ranges for {crs_label(src_crs)}; "
+            'projected coordinates (e.g. UTM) need "crs": "EPSG:32749"'
+        )
+    warnings: list[str] = []
+    is_point = geom.geom_type == "Point"
+    if not is_point and not geom.is_valid:
+        reason = shapely.is_valid_reason(geom)
+        fixed = shapely.make_valid(geom)
+        polys = [p for p in shapely.get_parts(fixed) if p.geom_type in ("Polygon", "MultiPolygon")]
+        geom = shapely.union_all(polys) if polys else shapely.Polygon()
+        if geom.is_empty or geom.area == 0:
+            raise InvalidGeometry(f"the polygon is invalid ({reason}) and its repair is empty")
+        warnings.append(f"the polygon was invalid ({reason}) and was repaired with make_valid")
+    geom4326 = geom if src.upper() in ("EPSG:4326", "4326") else reproject(geom, src, 4326)
+    metric = geom4326 if is_point else reproject(geom4326, "EPSG:4326", metric_srid)
+    area = None if is_point else float(metric.area)
+    if area is not None:
+        if area <= 0:
+            raise InvalidGeometry("the polygon has no area")
+        if area > settings.max_area_ha * 10_000:
+            raise TooLarge(
+                f"the parcel is {area / 10_000:,.1f} ha; "
+                f"the limit is {settings.max_area_ha:,.0f} ha",
+                limit_ha=settings.max_area_ha,
+            )
+    return Parcel(geom=geom4326, metric=metric, is_point=is_point, area_m2=area, warnings=warnings)
