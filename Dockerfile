@@ -9,5 +9,5 @@ COPY migrations ./migrations
 COPY layers ./layers
 RUN pip install --no-cache-dir --no-deps -e .
 EXPOSE 8000
-# Migrate, write the demo files, load the demo region (unchanged layers are skipped), serve.
-CMD ["sh", "-c", "rtrw db upgrade && rtrw demo generate && rtrw region load layers/batang-demo && rtrw serve --host 0.0.0.0 --port 8000"]
+# Migrate, and load the demo region only into an empty catalog (never over your layers), serve.
+CMD ["sh", "-c", "rtrw demo setup && rtrw serve --host 0.0.0.0 --port 8000"]

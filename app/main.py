@@ -1,31 +1,69 @@
-"""create_app(): routers, error handlers and the lifespan that opens the database pool."""
+"""create_app(): settings, routers, error handlers and the lifespan that opens the database pool."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Engine
 
 from app import __version__
-from app.api import admin, health, layers, parcels, zoning
-from app.db import make_engine
+from app.api import admin, batch, health, layers, parcels, zoning
+from app.db import Database, make_engine
 from app.errors import add_exception_handlers
-from app.settings import DatabaseSettings, api_settings
+from app.schemas.errors import ErrorBody
+from app.services.rules.book import RuleBooks
+from app.settings import InvalidSettings, Settings, load_settings
+
+# Every route may answer these when the database is down or a query runs too long.
+OUTAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    503: {
+        "model": ErrorBody,
+        "description": "The database is unreachable or busy (error: database_unavailable); "
+        "see the Retry-After header",
+    },
+    504: {"model": ErrorBody, "description": "A query ran past its time limit (error: timeout)"},
+}
 
 
-def create_app(database: DatabaseSettings | None = None, engine: Engine | None = None) -> FastAPI:
-    """Return the FastAPI application; `engine` lets tests pass their own pool."""
+def worker_threads(settings: Settings) -> int:
+    """Return how many sync handlers may run at once: one per connection the pool can open.
+
+    The rule is threads == pool_size + max_overflow. A handler takes its connection and gives
+    it back in its own thread (app.db.Database.run), so with as many threads as connections
+    no thread ever waits on the pool, and no connection is held by a request that is waiting
+    for a thread. More clients simply queue, holding nothing, for a free thread.
+    """
+    return settings.database.pool_size + settings.database.max_overflow
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """Return the FastAPI application; InvalidSettings if the environment does not validate.
+
+    `settings` defaults to the environment read now; `engine` lets tests pass their own pool.
+    """
+    settings = settings or load_settings()
+
+    def open_database() -> Database:
+        return Database(
+            engine or make_engine(settings.database),
+            settings,
+            RuleBooks(settings.zoning.rule_books),
+        )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = worker_threads(settings)
         owned = engine is None
-        app.state.engine = engine or make_engine(database)
+        if owned:
+            app.state.db = open_database()
         try:
             yield
         finally:
             if owned:
-                app.state.engine.dispose()
+                app.state.db.engine.dispose()
 
     app = FastAPI(
         title="RTRW — layanan tata ruang kabupaten",
@@ -35,14 +73,21 @@ def create_app(database: DatabaseSettings | None = None, engine: Engine | None =
         ),
         version=__version__,
         lifespan=lifespan,
+        responses=OUTAGE_RESPONSES,
     )
+    app.state.settings = settings
+    if engine is not None:  # a pool the caller owns: usable even without the lifespan running
+        app.state.db = open_database()
     app.add_middleware(
-        CORSMiddleware, allow_origins=api_settings().cors_origins, allow_methods=["GET", "POST"]
+        CORSMiddleware, allow_origins=settings.api.cors_origins, allow_methods=["GET", "POST"]
     )
     add_exception_handlers(app)
-    for module in (health, layers, admin, zoning, parcels):
+    for module in (health, layers, admin, zoning, batch, parcels):
         app.include_router(module.router)
     return app
 
 
-app = create_app()
+try:
+    app = create_app()
+except InvalidSettings as exc:  # `uvicorn app.main:app` with a bad environment: say why, exit 1
+    raise SystemExit(f"rtrw: {exc}") from None

@@ -1,25 +1,28 @@
-"""Reusable `Annotated` dependencies: database connection, bbox, pagination."""
+"""Reusable `Annotated` dependencies: the database handle, bbox, pagination."""
 
-from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
-from sqlalchemy import Connection, Engine
 
+from app.db import Database
 from app.errors import InvalidParameter
-from app.settings import ApiSettings, api_settings
+from app.schemas.fields import INT8_MAX
+from app.settings import ApiSettings, Settings
 
 
-async def get_engine(request: Request) -> Engine:
-    """Return the engine opened in the app's lifespan (async: no thread-pool hop for this)."""
-    engine: Engine = request.app.state.engine
-    return engine
+async def get_db(request: Request) -> Database:
+    """Return the app's Database (engine, settings, rule books); async, so no thread hop.
+
+    No connection is taken here: a sync handler takes one with `db.run(...)` in its own thread.
+    """
+    db: Database = request.app.state.db
+    return db
 
 
-def get_conn(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connection]:
-    """Yield a pooled connection in autocommit mode (the API only reads; no BEGIN/ROLLBACK)."""
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        yield conn
+async def get_settings(request: Request) -> Settings:
+    """Return the settings read and validated when the app was created."""
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 def parse_bbox(
@@ -55,18 +58,19 @@ class Page:
 
     def __init__(
         self,
+        request: Request,
         limit: Annotated[
             int | None, Query(ge=1, description="features per page (max 1,000)")
         ] = None,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=INT8_MAX)] = 0,
     ) -> None:
-        settings: ApiSettings = api_settings()
+        settings: ApiSettings = request.app.state.settings.api
         if limit is not None and limit > settings.max_limit:
             raise InvalidParameter(f"limit may be at most {settings.max_limit}; got {limit}")
         self.limit = limit or settings.default_limit
         self.offset = offset
 
 
-Conn = Annotated[Connection, Depends(get_conn)]
+Db = Annotated[Database, Depends(get_db)]
 BBox = Annotated[tuple[float, float, float, float] | None, Depends(parse_bbox)]
 Pagination = Annotated[Page, Depends(Page)]

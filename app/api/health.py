@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.api.deps import Conn
+from app.api.deps import Db
 from app.schemas.catalog import Health
 from app.services import health
 
@@ -10,6 +10,6 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/health", response_model=Health)
-def get_health(conn: Conn) -> Health:
+def get_health(db: Db) -> Health:
     """Return database reachability and the PostGIS version."""
-    return Health(**health.check(conn))
+    return Health(**db.run(health.check))

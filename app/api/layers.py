@@ -5,8 +5,16 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
-from app.api.deps import BBox, Conn, Pagination
-from app.schemas.catalog import LayerDetail, LayerSummary, LayerVersionOut
+from app.api.deps import BBox, Db, Pagination
+from app.schemas.catalog import (
+    FeatureCollection,
+    LayerDetail,
+    LayerKind,
+    LayerSummary,
+    LayerVersionOut,
+)
+from app.schemas.errors import error_responses, json_error_responses
+from app.schemas.fields import INT4_MAX
 from app.services.catalog import layers as catalog
 
 router = APIRouter(prefix="/layers", tags=["layers"])
@@ -15,39 +23,52 @@ LayerName = Annotated[
 ]
 
 
-@router.get("", response_model=list[LayerSummary])
+class GeoJSONResponse(JSONResponse):
+    """JSON sent as application/geo+json (RFC 7946)."""
+
+    media_type = "application/geo+json"
+
+
+@router.get("", response_model=list[LayerSummary], responses=error_responses())
 def list_layers(
-    conn: Conn, kind: Annotated[str | None, Query(description="admin, zoning, ...")] = None
+    db: Db, kind: Annotated[LayerKind | None, Query(description="only layers of this kind")] = None
 ) -> list[dict]:
     """Return every layer with its current version."""
-    return catalog.list_layers(conn, kind)
+    return db.run(catalog.list_layers, kind.value if kind else None)
 
 
-@router.get("/{name}", response_model=LayerDetail)
-def get_layer(conn: Conn, name: LayerName) -> dict:
+@router.get("/{name}", response_model=LayerDetail, responses=error_responses(404))
+def get_layer(db: Db, name: LayerName) -> dict:
     """Return one layer: provenance, bounds, field map and last load report."""
-    return catalog.get_layer(conn, name)
+    return db.run(catalog.get_layer, name)
 
 
-@router.get("/{name}/versions", response_model=list[LayerVersionOut])
-def get_versions(conn: Conn, name: LayerName) -> list[dict]:
+@router.get(
+    "/{name}/versions", response_model=list[LayerVersionOut], responses=error_responses(404)
+)
+def get_versions(db: Db, name: LayerName) -> list[dict]:
     """Return every version of the layer, newest first."""
-    return catalog.list_versions(conn, name)
+    return db.run(catalog.list_versions, name)
 
 
-@router.get("/{name}/features", response_class=JSONResponse)
+@router.get(
+    "/{name}/features",
+    response_class=GeoJSONResponse,
+    response_model=FeatureCollection,
+    responses=json_error_responses(404),
+)
 def get_features(
     request: Request,
-    conn: Conn,
+    db: Db,
     name: LayerName,
     bbox: BBox,
     page: Pagination,
     version: Annotated[
-        int | None, Query(ge=1, description="a past version; default current")
+        int | None, Query(ge=1, le=INT4_MAX, description="a past version; default current")
     ] = None,
 ) -> JSONResponse:
     """Return a GeoJSON FeatureCollection (EPSG:4326), one page, with a link to the next."""
-    result = catalog.features_page(conn, name, bbox, page.limit, page.offset, version)
+    result = db.run(catalog.features_page, name, bbox, page.limit, page.offset, version)
     links = [{"rel": "self", "href": str(request.url), "type": "application/geo+json"}]
     if result.has_next:
         nxt = request.url.include_query_params(offset=page.offset + page.limit, limit=page.limit)
@@ -60,4 +81,4 @@ def get_features(
         "features": result.features,
         "links": links,
     }
-    return JSONResponse(body, media_type="application/geo+json")
+    return GeoJSONResponse(body)

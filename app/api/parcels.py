@@ -4,23 +4,25 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from app.api.deps import Conn
+from app.api.deps import Db
 from app.api.zoning import ActivityId, AsOf, Kbli
+from app.schemas.errors import error_responses
+from app.schemas.fields import ParcelId
 from app.schemas.zoning import CheckResponse
 from app.services import zoning
 
 router = APIRouter(prefix="/parcels", tags=["zoning"])
 
 
-@router.get("/{parcel_id}/zoning", response_model=CheckResponse)
+@router.get(
+    "/{parcel_id}/zoning", response_model=CheckResponse, responses=error_responses(404, 409, 413)
+)
 def get_parcel_zoning(
-    conn: Conn,
-    parcel_id: Annotated[
-        str, Path(description="the parcel's id (its code field)", pattern=r"^[^\x00-\x1f]{1,200}$")
-    ],
+    db: Db,
+    parcel_id: Annotated[ParcelId, Path(description="the parcel's id (its code field)")],
     kbli: Kbli = None,
     activity: ActivityId = None,
     as_of: AsOf = None,
 ) -> dict:
     """Check a stored parcel by id."""
-    return zoning.check_parcel(conn, parcel_id, kbli, activity, as_of)
+    return db.run(zoning.check_parcel, parcel_id, kbli, activity, as_of, books=db.books)

@@ -27,9 +27,16 @@ def serve(
     port: Annotated[int, typer.Option()] = 8000,
     workers: Annotated[int, typer.Option()] = 1,
 ) -> None:
-    """Run the API with uvicorn."""
+    """Run the API with uvicorn (after checking every RTRW_* setting)."""
     import uvicorn
 
+    from app.cli.common import fail
+    from app.settings import InvalidSettings, load_settings
+
+    try:
+        load_settings()
+    except InvalidSettings as exc:
+        fail(str(exc), 2)
     uvicorn.run("app.main:app", host=host, port=port, workers=workers, log_level="info")
 
 

@@ -1,7 +1,8 @@
-"""`rtrw layers`: load, list, inspect and drop layers."""
+"""`rtrw layers`: load, list, inspect, roll back and drop layers."""
 
 from __future__ import annotations
 
+import getpass
 import json
 from pathlib import Path
 from typing import Annotated
@@ -25,6 +26,14 @@ from app.services.catalog.packs import region_metric_crs
 from app.settings import loader_settings
 
 app = typer.Typer(help="Load and inspect layers.", no_args_is_help=True)
+
+
+def who() -> str | None:
+    """Return the login name of the user running the command, for the audit trail."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name in a bare container
+        return None
 
 
 @app.command("load")
@@ -64,6 +73,7 @@ def layers_load(
             field_map=mapping,
             licence=licence,
             metric_crs=metric,
+            actor=who(),
         )
         report = load_layer(conn, req, progress_factory(progress)(req))
     print_report(report)
@@ -92,9 +102,10 @@ def layers_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
 
 @app.command("history")
 def layers_history(name: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """List every version of a layer, newest first."""
+    """List every version of a layer, newest first, then its loads and rollbacks."""
     with transaction() as conn:
         rows = catalog.list_versions(conn, name)
+        events = catalog.layer_events(conn, name)
     if as_json:
         out.print_json(json.dumps(rows, default=str))
         return
@@ -110,6 +121,33 @@ def layers_history(name: str, as_json: Annotated[bool, typer.Option("--json")] =
             r["loaded_at"].strftime("%Y-%m-%d %H:%M:%S"),
         )
     out.print(table)
+    trail = Table("when", "action", "from", "to", "by", "note", title="current version changes")
+    for e in events:
+        trail.add_row(
+            e["happened_at"].strftime("%Y-%m-%d %H:%M:%S"),
+            e["action"],
+            f"v{e['from_version']}" if e["from_version"] is not None else "-",
+            f"v{e['to_version']}",
+            e["actor"] or "",
+            e["note"] or "",
+        )
+    out.print(trail)
+
+
+@app.command("rollback")
+def layers_rollback(
+    name: str,
+    to: Annotated[int, typer.Option("--to", help="the version to make current")],
+    note: Annotated[str | None, typer.Option(help="why, kept in the history")] = None,
+    by: Annotated[str | None, typer.Option(help="who (default: the login name)")] = None,
+) -> None:
+    """Make an earlier version of a layer current again (recorded in its history)."""
+    with transaction() as conn:
+        result = catalog.rollback_layer(conn, name, to, actor=by or who(), note=note)
+    if not result["changed"]:
+        out.print(f"{name} is already at v{to}: nothing changed")
+        return
+    out.print(f"{name}: v{result['from_version']} -> v{to} is now current", highlight=False)
 
 
 @app.command("drop")

@@ -16,8 +16,9 @@ from app.cli.common import (
     progress_factory,
     transaction,
 )
+from app.cli.layers import who
 from app.errors import RtrwError
-from app.services.catalog.packs import load_region, read_manifest
+from app.services.catalog.packs import load_region, load_region_if_empty, read_manifest
 
 app = typer.Typer(help="Region packs (layers/<region>/region.toml).", no_args_is_help=True)
 
@@ -29,10 +30,29 @@ def region_load(
         list[str] | None, typer.Option("--layer", help="load only these layers")
     ] = None,
     force: Annotated[bool, typer.Option(help="reload layers whose files did not change")] = False,
+    if_empty: Annotated[
+        bool,
+        typer.Option("--if-empty", help="load only into an empty catalog (no layer, no rule set)"),
+    ] = False,
 ) -> None:
-    """Load every layer of a region pack in one transaction (all or nothing)."""
+    """Load every layer of a region pack in one transaction (all or nothing).
+
+    A layer is skipped when its current version came from the same file with the same
+    options (GeoPackage layer, CRSs, field map, licence, title), unless --force.
+    """
+    if if_empty and (only or force):
+        fail("--if-empty loads the whole pack: it cannot be combined with --layer or --force", 2)
     with transaction() as conn, progress_bar() as progress:
-        result = load_region(conn, pack, only, progress_factory(progress), force=force)
+        if if_empty:
+            loaded = load_region_if_empty(conn, pack, progress_factory(progress), actor=who())
+            if loaded is None:
+                out.print(f"region pack {pack}: the catalog is not empty, nothing loaded")
+                return
+            result = loaded
+        else:
+            result = load_region(
+                conn, pack, only, progress_factory(progress), force=force, actor=who()
+            )
     for report in result.reports:
         print_report(report)
     if result.rules:

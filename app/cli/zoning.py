@@ -22,7 +22,11 @@ app = typer.Typer(help="Permit-zoning checks offline.", no_args_is_help=True)
 @app.command("check-file")
 def zoning_check_file(
     src: Annotated[
-        Path, typer.Argument(help="parcels: .csv (id,wkt|lon,lat,kbli), GeoJSON, GPKG, SHP")
+        Path,
+        typer.Argument(
+            help="parcels: .csv (`,` or `;`; id, wkt or lon/lat, x/y, bujur/lintang; kbli), "
+            "GeoJSON, GPKG, SHP"
+        ),
     ],
     dst: Annotated[Path, typer.Argument(help="results: .csv, .geojson or .json")],
     crs: Annotated[str | None, typer.Option(help="CRS of CSV/GeoJSON coordinates")] = None,

@@ -36,23 +36,25 @@ KET_PLAN = "Data demo sintetis, bukan rencana resmi"
 KET_BASE = "Data demo sintetis, bukan data resmi"
 KET_OVERLAY = "Data demo sintetis, bukan penetapan resmi"
 
-# (number, name, seed lon, seed lat, desa + kelurahan count, of which kelurahan)
+# (number, name, seed lon, seed lat, desa + kelurahan count, of which kelurahan). Codes, names
+# and counts are the real ones (Kepmendagri 2025, as in ../shared/data/batang/); all 9
+# kelurahan of Batang are in kecamatan Batang. Everything else about them is synthetic.
 KECAMATAN: tuple[tuple[int, str, float, float, int, int], ...] = (
     (1, "Wonotunggal", 109.700, -7.035, 15, 0),
     (2, "Bandar", 109.770, -7.045, 17, 0),
     (3, "Blado", 109.790, -7.145, 18, 0),
     (4, "Reban", 109.865, -7.100, 19, 0),
-    (5, "Bawang", 109.935, -7.135, 19, 0),
+    (5, "Bawang", 109.935, -7.135, 20, 0),
     (6, "Tersono", 109.860, -7.010, 20, 0),
-    (7, "Gringsing", 110.015, -6.955, 15, 1),
+    (7, "Gringsing", 110.015, -6.955, 15, 0),
     (8, "Limpung", 109.920, -7.025, 17, 0),
-    (9, "Subah", 109.900, -6.950, 17, 1),
+    (9, "Subah", 109.900, -6.950, 17, 0),
     (10, "Tulis", 109.845, -6.925, 17, 0),
-    (11, "Batang", 109.730, -6.905, 21, 5),
-    (12, "Warungasri", 109.705, -6.960, 18, 0),
-    (13, "Kandeman", 109.785, -6.925, 13, 1),
-    (14, "Pecalungan", 109.985, -7.035, 11, 0),
-    (15, "Banyuputih", 109.955, -6.945, 11, 1),
+    (11, "Batang", 109.730, -6.905, 21, 9),
+    (12, "Warungasem", 109.705, -6.960, 18, 0),
+    (13, "Kandeman", 109.785, -6.925, 13, 0),
+    (14, "Pecalungan", 109.985, -7.035, 10, 0),
+    (15, "Banyuputih", 109.955, -6.945, 11, 0),
 )
 
 # Town centres: (name, lon, lat or None = on the Pantura road, radius m, level 1..3)
@@ -63,7 +65,7 @@ TOWNS: tuple[tuple[str, float, float | None, float, int], ...] = (
     ("Subah", 109.905, None, 1100.0, 2),
     ("Banyuputih", 109.950, None, 900.0, 3),
     ("Gringsing", 110.030, None, 1100.0, 2),
-    ("Warungasri", 109.705, -6.955, 800.0, 3),
+    ("Warungasem", 109.705, -6.955, 800.0, 3),
     ("Limpung", 109.920, -7.025, 1300.0, 2),
     ("Wonotunggal", 109.700, -7.035, 700.0, 3),
     ("Bandar", 109.770, -7.045, 900.0, 3),
@@ -87,8 +89,8 @@ RIVERS: tuple[tuple[str, float, float, float, float], ...] = (
 
 # Collector roads between town centres.
 COLLECTORS: tuple[tuple[str, str], ...] = (
-    ("Batang", "Warungasri"),
-    ("Warungasri", "Wonotunggal"),
+    ("Batang", "Warungasem"),
+    ("Warungasem", "Wonotunggal"),
     ("Batang", "Bandar"),
     ("Bandar", "Blado"),
     ("Tulis", "Tersono"),
@@ -656,7 +658,7 @@ def _build_zoning(
         pick("RTH-2", towns[name], 1, 5)
     for name in ("Subah", "Gringsing", "Limpung", "Bandar", "Tulis", "Bawang"):
         pick("SPU-2", towns[name] + (0.0, -250.0), 1, 5)
-    for name in ("Kandeman", "Banyuputih", "Warungasri", "Tersono", "Reban"):
+    for name in ("Kandeman", "Banyuputih", "Warungasem", "Tersono", "Reban"):
         pick("SPU-3", towns[name], 1, 5)
     coast_lat = _coast_point_lat(coast)
     pick("W", geo(109.905, coast_lat(109.905) - 0.0015), 2, 2)  # Pantai Ujungnegoro

@@ -10,11 +10,13 @@ from sqlalchemy import (
     DateTime,
     Double,
     ForeignKey,
+    Index,
     Integer,
     SmallInteger,
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -22,6 +24,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.models.base import Base
 
 LAYER_KINDS = ("admin", "zoning", "overlay", "base", "thematic", "parcel")
+# Kinds whose features are areas: points and lines in their files are rejected.
+POLYGON_KINDS = ("admin", "zoning", "overlay", "parcel")
+LAYER_EVENTS = ("load", "rollback")
+_EMPTY_JSON = text("'{}'::jsonb")
 
 
 class Region(Base):
@@ -36,7 +42,7 @@ class Region(Base):
     description: Mapped[str | None] = mapped_column(Text)
     licence: Mapped[str | None] = mapped_column(Text)
     pack_path: Mapped[str | None] = mapped_column(Text)
-    manifest: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    manifest: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=_EMPTY_JSON)
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
@@ -82,16 +88,46 @@ class LayerVersion(Base):
     maxx: Mapped[float | None] = mapped_column(Double)
     maxy: Mapped[float | None] = mapped_column(Double)
     licence: Mapped[str | None] = mapped_column(Text)
-    field_map: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
-    report: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    field_map: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=_EMPTY_JSON)
+    report: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=_EMPTY_JSON)
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # SHA-256 of the file and every load option that shapes the result (migration 0003);
+    # a region load skips a layer whose current version has the same fingerprint.
+    fingerprint: Mapped[str | None] = mapped_column(Text)
+
+
+class LayerEvent(Base):
+    """An audit entry: a version made current by a load or a rollback, by whom and when."""
+
+    __tablename__ = "layer_event"
+    __table_args__ = (
+        CheckConstraint(f"action IN {LAYER_EVENTS!r}", name="layer_event_action_known"),
+        Index("layer_event_layer_idx", "layer_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    layer_id: Mapped[int] = mapped_column(ForeignKey("layer.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(Text)
+    from_version: Mapped[int | None] = mapped_column(Integer)
+    to_version: Mapped[int] = mapped_column(Integer)
+    actor: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    happened_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
 
 
 class Feature(Base):
     """A feature of one layer version. Partitioned by LIST (version_id): one partition a version."""
 
     __tablename__ = "feature"
-    __table_args__ = {"postgresql_partition_by": "LIST (version_id)"}
+    # The per-version partitions feature_v<id> are created by the loader, not modelled here
+    # (migrations/env.py leaves them out of autogenerate); their indexes mirror these two.
+    __table_args__ = (
+        Index("feature_geom_idx", "geom", postgresql_using="gist"),
+        Index("feature_code_idx", "version_id", "code"),
+        {"postgresql_partition_by": "LIST (version_id)"},
+    )
 
     version_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     fid: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -99,6 +135,8 @@ class Feature(Base):
     name: Mapped[str | None] = mapped_column(Text)
     parent_code: Mapped[str | None] = mapped_column(Text)
     level: Mapped[int | None] = mapped_column(SmallInteger)
-    props: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    props: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=_EMPTY_JSON)
     geom: Mapped[Any] = mapped_column(Geometry(srid=4326, spatial_index=False))
     area_m2: Mapped[float | None] = mapped_column(Double)
+    # The polygon in its version's metric CRS (migration 0004); no SRID constraint.
+    geom_m: Mapped[Any | None] = mapped_column(Geometry(srid=-1, spatial_index=False))

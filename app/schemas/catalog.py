@@ -1,9 +1,15 @@
 """Response models of the catalog, admin and health endpoints."""
 
 from datetime import datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+from app.models.catalog import LAYER_KINDS
+
+# The members come from the model's tuple (one list for the CHECK constraint and the API).
+LayerKind = StrEnum("LayerKind", {k: k for k in LAYER_KINDS})  # type: ignore[misc]
 
 
 class Health(BaseModel):
@@ -44,11 +50,23 @@ class LayerDetail(LayerSummary):
     versions: int
 
 
+class LayerEventOut(BaseModel):
+    """An audit entry: a load or a rollback made `to_version` current (from `from_version`)."""
+
+    action: str
+    from_version: int | None = None
+    to_version: int
+    actor: str | None = None
+    note: str | None = None
+    happened_at: datetime
+
+
 class LayerVersionOut(LayerSummary):
-    """One version of a layer."""
+    """One version of a layer, with the loads and rollbacks that made it current."""
 
     current: bool
     field_map: dict[str, str]
+    events: list[LayerEventOut] = []
 
 
 class AdminParent(BaseModel):
@@ -73,3 +91,31 @@ class AdminArea(BaseModel):
     version: int
     parents: list[AdminParent]
     geometry: dict[str, Any]
+
+
+class Feature(BaseModel):
+    """A GeoJSON Feature in EPSG:4326; properties carry code, name, level, area_m2 and the rest."""
+
+    type: Literal["Feature"]
+    id: int
+    properties: dict[str, Any]
+    geometry: dict[str, Any] | None
+
+
+class Link(BaseModel):
+    """A link of a features page (`self`, `next`)."""
+
+    rel: str
+    href: str
+    type: str
+
+
+class FeatureCollection(BaseModel):
+    """GET /layers/{name}/features: one page of a layer version as GeoJSON."""
+
+    type: Literal["FeatureCollection"]
+    layer: str
+    version: int
+    number_returned: int = Field(alias="numberReturned")
+    features: list[Feature]
+    links: list[Link]

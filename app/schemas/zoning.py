@@ -1,15 +1,86 @@
 """Request and response models of the permit-zoning check."""
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
+
+from app.schemas.fields import ActivityText, CrsText, IsoDate, KbliCode
+
+# The structure of each GeoJSON geometry the check takes: the nesting depth of its coordinates
+# and the fewest items at each level (positions have 2 or 3 numbers, rings 4 positions).
+_DEPTHS = {"Point": 0, "Polygon": 2, "MultiPolygon": 3}
+
+
+def _position_schema() -> dict[str, Any]:
+    return {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 3}
+
+
+def _coordinates_schema(depth: int) -> dict[str, Any]:
+    schema = _position_schema()
+    for level in range(depth):
+        schema = {"type": "array", "items": schema, "minItems": 4 if level == 0 else 1}
+    return schema
+
+
+_GEOMETRY_SCHEMA = {
+    "anyOf": [
+        {
+            "type": "object",
+            "title": name,
+            "required": ["type", "coordinates"],
+            "properties": {"type": {"const": name}, "coordinates": _coordinates_schema(depth)},
+        }
+        for name, depth in _DEPTHS.items()
+    ],
+    "description": "GeoJSON geometry: Point, Polygon or MultiPolygon",
+}
+
+
+def _is_position(value: object) -> bool:
+    return (
+        isinstance(value, list)
+        and 2 <= len(value) <= 3
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+    )
+
+
+def _nested(value: object, depth: int) -> bool:
+    """Return True if `value` is `depth` levels of non-empty lists (rings >= 4) of positions."""
+    if depth == 0:
+        return _is_position(value)
+    fewest = 4 if depth == 1 else 1
+    return (
+        isinstance(value, list)
+        and len(value) >= fewest
+        and all(_nested(v, depth - 1) for v in value)
+    )
+
+
+def _check_geometry(value: dict[str, Any]) -> dict[str, Any]:
+    kind = value.get("type")
+    if not isinstance(kind, str) or kind not in _DEPTHS:
+        raise ValueError(
+            f"geometry type {kind!r} is not checked; use {', '.join(_DEPTHS)} (GeoJSON)"
+        )
+    if not _nested(value.get("coordinates"), _DEPTHS[kind]):
+        shape = {0: "[x, y]", 2: "rings of >= 4 [x, y]", 3: "polygons of rings of >= 4 [x, y]"}
+        raise ValueError(
+            f"malformed GeoJSON {kind}: coordinates must be {shape[_DEPTHS[kind]]} numbers"
+        )
+    return value
+
+
+GeoJSONGeometry = Annotated[
+    dict[str, Any], AfterValidator(_check_geometry), WithJsonSchema(_GEOMETRY_SCHEMA)
+]
 
 
 class CheckRequest(BaseModel):
     """POST /zoning/check: a GeoJSON Point, Polygon or MultiPolygon and an optional activity."""
 
     model_config = ConfigDict(
+        extra="forbid",
         json_schema_extra={
             "examples": [
                 {
@@ -29,14 +100,16 @@ class CheckRequest(BaseModel):
                     "kbli": "10631",
                 }
             ]
-        }
+        },
     )
 
-    geometry: dict[str, Any] = Field(description="GeoJSON geometry: Point, Polygon, MultiPolygon")
-    crs: str = Field(default="EPSG:4326", description="CRS of the coordinates, e.g. EPSG:32749")
-    kbli: str | None = Field(default=None, description="KBLI 2020 five-digit code, e.g. 10631")
-    activity: str | None = Field(default=None, description="activity id from /zoning/activities")
-    as_of: date | None = Field(
+    geometry: GeoJSONGeometry = Field(description="GeoJSON geometry: Point, Polygon, MultiPolygon")
+    crs: CrsText = Field(default="EPSG:4326", description="CRS of the coordinates, e.g. EPSG:32749")
+    kbli: KbliCode | None = Field(default=None, description="KBLI 2020 five-digit code, e.g. 10631")
+    activity: ActivityText | None = Field(
+        default=None, description="activity id from /zoning/activities"
+    )
+    as_of: IsoDate | None = Field(
         default=None, description="rules in force on this date (default today)"
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -185,7 +186,7 @@ def test_rules_load_and_check_file(cli_env, clean, load, tmp_path: Path) -> None
 
     rows = {row["id"]: row for row in csv.DictReader(dst.open())}
     assert rows["a"]["verdict"] == "mixed" and rows["a"]["desa_code"] == "33.25.11.2001"
-    assert rows["b"]["verdict_shares"] == "B:0.500000;no_plan:0.500000"
+    assert rows["b"]["verdict_shares"] == "B:0.5;no_plan:0.5"  # shares to 4 decimals
     assert rows["c"]["error"] == "unknown_activity"
     r = rtrw("zoning", "check-file", src, tmp_path / "hasil.xlsx")
     assert r.exit_code == 2 and ".csv, .geojson or .json" in r.output
@@ -197,3 +198,91 @@ def test_demo_region_pack_with_rules(cli_env, clean, demo_pack: Path) -> None:
     assert "8 layers loaded" in r.output and "rules v1" in r.output
     again = rtrw("region", "load", demo_pack)
     assert "0 layers loaded" in again.output and "rules v" not in again.output
+
+
+def test_rollback_makes_an_earlier_version_current_and_is_audited(
+    cli_env, clean, client, tmp_path: Path
+) -> None:
+    for n in (2, 3, 4):
+        path = write(squares_utm(n), tmp_path / f"zona{n}.gpkg")
+        assert rtrw("layers", "load", path, "--name", "zona", "--kind", "zoning").exit_code == 0
+    r = rtrw("layers", "rollback", "zona", "--to", "1", "--note", "v3 salah kode", "--by", "budi")
+    assert r.exit_code == 0, r.output
+    assert "zona: v3 -> v1 is now current" in r.output
+    layer = client.get("/layers/zona").json()
+    assert (layer["version"], layer["feature_count"]) == (1, 2)
+    assert client.get("/layers/zona/features").json()["numberReturned"] == 2
+
+    versions = {v["version"]: v for v in client.get("/layers/zona/versions").json()}
+    assert [v for v, body in versions.items() if body["current"]] == [1]
+    rollback = versions[1]["events"][-1]
+    assert {k: rollback[k] for k in ("action", "from_version", "to_version", "actor", "note")} == {
+        "action": "rollback",
+        "from_version": 3,
+        "to_version": 1,
+        "actor": "budi",
+        "note": "v3 salah kode",
+    }
+    assert rollback["happened_at"]
+    assert [(e["action"], e["from_version"]) for e in versions[3]["events"]] == [("load", 2)]
+
+    history = rtrw("layers", "history", "zona")
+    assert history.exit_code == 0
+    assert "rollback" in history.output and "budi" in history.output
+    assert (
+        rtrw("layers", "rollback", "zona", "--to", "1").output.strip().endswith("nothing changed")
+    )
+    assert rtrw("layers", "rollback", "zona", "--to", "3").exit_code == 0  # and forward again
+    assert client.get("/layers/zona").json()["version"] == 3
+
+
+def test_rollback_of_unknown_layer_or_version_fails(cli_env, clean, tmp_path: Path) -> None:
+    r = rtrw("layers", "rollback", "nope", "--to", "1")
+    assert r.exit_code == 1 and "no layer named 'nope'" in r.output
+    path = write(squares_utm(1), tmp_path / "zona.gpkg")
+    assert rtrw("layers", "load", path, "--name", "zona", "--kind", "zoning").exit_code == 0
+    r = rtrw("layers", "rollback", "zona", "--to", "7")
+    assert r.exit_code == 1 and "has no version 7; its versions are: 1" in r.output
+    assert rtrw("layers", "rollback", "zona").exit_code == 2  # --to is required
+
+
+def test_region_load_if_empty_and_demo_setup_keep_a_users_desa(
+    cli_env, clean, demo_pack: Path, tmp_path: Path
+) -> None:
+    from tests.zoning_fixture import write_layers
+
+    desa = write_layers(tmp_path / "mine")["desa"]
+    assert rtrw("layers", "load", desa, "--name", "desa", "--kind", "admin").exit_code == 0
+    r = rtrw("region", "load", demo_pack, "--if-empty")
+    assert r.exit_code == 0 and "the catalog is not empty, nothing loaded" in r.output
+    r = rtrw("demo", "setup", "--pack", demo_pack)
+    assert r.exit_code == 0, r.output
+    assert "the demo pack was not loaded" in r.output
+    listing = json.loads(rtrw("layers", "list", "--json").output)
+    assert [(x["name"], x["version"], x["source_file"]) for x in listing] == [
+        ("desa", 1, desa.name)
+    ]
+
+    assert rtrw("layers", "drop", "desa", "--yes").exit_code == 0
+    r = rtrw("demo", "setup", "--pack", demo_pack)
+    assert r.exit_code == 0 and "demo pack loaded" in r.output and "rules v1" in r.output
+    assert len(json.loads(rtrw("layers", "list", "--json").output)) == 8
+    again = rtrw("demo", "setup", "--pack", demo_pack)
+    assert "the demo pack was not loaded" in again.output
+
+
+def test_demo_database_is_its_own_unless_configured(
+    cli_env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.settings import database_settings
+
+    assert rtrw("demo", "url").output.strip() == cli_env
+    monkeypatch.delenv("RTRW_DATABASE_URL")
+    monkeypatch.chdir(Path(__file__).parent)  # no .env here
+    database_settings.cache_clear()
+    assert rtrw("demo", "url").output.strip().endswith("/rtrw_demo")
+
+
+def test_db_check_compares_models_and_migrations(cli_env) -> None:
+    r = rtrw("db", "check")
+    assert r.exit_code == 0 and "models match the migrations" in r.output, r.output

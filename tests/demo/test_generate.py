@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import re
 import tomllib
 import zipfile
@@ -13,9 +14,11 @@ import pytest
 import shapely
 from geopandas.testing import assert_geodataframe_equal
 
+from app.demo import generate as demo
 from app.demo.generate import generate
 
 PACK_DIR = Path(__file__).resolve().parents[2] / "layers" / "batang-demo"
+SHARED_BATANG = Path(__file__).resolve().parents[3] / "shared" / "data" / "batang"
 LON_MIN, LAT_MIN, LON_MAX, LAT_MAX = 109.67, -7.20, 110.05, -6.87
 METRIC = "EPSG:32749"
 
@@ -31,7 +34,7 @@ KECAMATAN = {
     "33.25.09": "Subah",
     "33.25.10": "Tulis",
     "33.25.11": "Batang",
-    "33.25.12": "Warungasri",
+    "33.25.12": "Warungasem",
     "33.25.13": "Kandeman",
     "33.25.14": "Pecalungan",
     "33.25.15": "Banyuputih",
@@ -130,12 +133,12 @@ def test_desa_codes(layers: dict[str, gpd.GeoDataFrame]) -> None:
     assert (codes.str[:8] == desa["KDCPUM"]).all()
     assert (desa["KDCPUM"].map(KECAMATAN) == desa["WADMKC"]).all()
     assert set(desa["KDCPUM"]) == set(KECAMATAN)
-    assert desa.groupby("KDCPUM").size().between(11, 22).all()
+    assert desa.groupby("KDCPUM").size().between(10, 21).all()
     kel = desa[desa["JENIS"] == "Kelurahan"]
     assert len(kel) == 9
     assert kel["KDEPUM"].str[9].eq("1").all()
     assert desa.loc[desa["JENIS"] == "Desa", "KDEPUM"].str[9].eq("2").all()
-    assert {f"33.25.11.100{i}" for i in range(1, 6)} <= set(kel["KDEPUM"])
+    assert set(kel["KDEPUM"]) == {f"33.25.11.100{i}" for i in range(1, 10)}
     assert not desa.duplicated(["KDCPUM", "NAMOBJ"]).any()
     assert (desa["NAMOBJ"] == desa["WADMKD"]).all()
     assert desa["KETERANGAN"].str.contains("sintetis").all()
@@ -244,3 +247,29 @@ def test_manifest_matches_generated_files(run: tuple[Path, dict[str, int]]) -> N
         assert entry["file"] == f"data/{FILES[entry['name']]}"
         assert (run[0] / FILES[entry["name"]]).is_file()
     assert "fields" not in entries[2] and "fields" not in entries[3]
+
+
+def _shared_csv(name: str) -> list[dict[str, str]]:
+    path = SHARED_BATANG / name
+    if not path.exists():
+        pytest.skip(f"shared data not present: {path}")
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_kecamatan_codes_names_and_counts_are_the_real_ones(
+    layers: dict[str, gpd.GeoDataFrame],
+) -> None:
+    """The 15 kecamatan and their number of desa and kelurahan, against Kepmendagri's lists."""
+    real = {r["kode"]: r["nama"] for r in _shared_csv("daftar_kecamatan_batang.csv")}
+    kec = layers["kecamatan"]
+    assert dict(zip(kec["KDCPUM"], kec["WADMKC"], strict=True)) == real
+    assert real == {f"33.25.{k[0]:02d}": k[1] for k in demo.KECAMATAN} == KECAMATAN
+    villages = _shared_csv("daftar_desa_kelurahan_batang.csv")
+    real_counts: dict[tuple[str, str, str], int] = {}
+    for r in villages:
+        key = (r["kode_kec"], r["nama_kec"], r["jenis"])
+        real_counts[key] = real_counts.get(key, 0) + 1
+    desa = layers["desa"]
+    counts = desa.groupby(["KDCPUM", "WADMKC", "JENIS"]).size().to_dict()
+    assert counts == real_counts

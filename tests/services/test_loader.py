@@ -226,3 +226,58 @@ def test_bad_name_and_missing_file(load, clean, tmp_path: Path) -> None:
     (tmp_path / "x.csv").write_text("a,b\n")
     with pytest.raises(SourceFileError, match="unsupported"):
         load(tmp_path / "x.csv", "zona", "zoning")
+
+
+def _mixed() -> gpd.GeoDataFrame:
+    """A polygon, a point, a line and a collection with a polygon in it, all with desa codes."""
+    square = box(109.70, -7.10, 109.71, -7.09)
+    return gpd.GeoDataFrame(
+        {
+            "KDEPUM": ["33.25.01.2001", "33.25.01.2002", "33.25.01.2003", "33.25.01.2004"],
+            "NAMOBJ": ["Silurah", "Sodong", "Gringgingsari", "Kedungmalang"],
+        },
+        geometry=[
+            square,
+            shapely.Point(109.72, -7.09),
+            shapely.LineString([(109.73, -7.10), (109.74, -7.09)]),
+            shapely.GeometryCollection(
+                [box(109.75, -7.10, 109.76, -7.09), shapely.Point(109.8, -7.0)]
+            ),
+        ],
+        crs="EPSG:4326",
+    )
+
+
+@pytest.mark.parametrize("kind", ["admin", "zoning", "overlay", "parcel"])
+def test_polygon_kinds_reject_points_and_lines(load, clean, tmp_path: Path, kind: str) -> None:
+    path = write(_mixed(), tmp_path / "campur.geojson")
+    fields = {"code": "KDEPUM", "name": "NAMOBJ"}
+    report = load(path, "campur", kind, field_map=fields)
+    assert (report.read, report.written) == (4, 2)
+    assert report.rejected == [
+        {"fid": 2, "reason": f"Point geometry: {kind} layers take polygons only"},
+        {"fid": 3, "reason": f"LineString geometry: {kind} layers take polygons only"},
+    ]
+    got = stored(clean, "campur")
+    assert list(got["fid"]) == [1, 4]
+    assert set(got.geom_type) == {"MultiPolygon"}
+    assert current(clean, "campur")["geometry_type"] == "MultiPolygon"
+    # Independent: the collection keeps its 0.01 x 0.01 degree square only.
+    assert got.geometry[1].equals(shapely.MultiPolygon([box(109.75, -7.10, 109.76, -7.09)]))
+
+
+def test_points_are_not_served_as_desa(load, clean, client, tmp_path: Path) -> None:
+    load(write(_mixed(), tmp_path / "campur.geojson"), "desa", "admin")
+    assert client.get("/admin/33.25.01.2001").status_code == 200
+    assert client.get("/admin/33.25.01.2002").status_code == 404
+
+
+def test_a_polygon_kind_file_without_polygons_fails(load, clean, tmp_path: Path) -> None:
+    lines = _mixed().iloc[[1, 2, 2]]
+    path = write(lines, tmp_path / "garis.geojson")
+    with pytest.raises(LoadError, match=r"take polygons, but the file has none \(2 LineString"):
+        load(path, "desa", "admin")
+    with clean.connect() as conn:
+        assert catalog.layer_names(conn) == []
+    report = load(path, "jalan", "base")  # points and lines are fine for a base layer
+    assert report.written == 3 and report.rejected == []

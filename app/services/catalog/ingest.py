@@ -3,6 +3,8 @@
 File -> GeoDataFrame (pyogrio, Arrow) -> field map -> reproject (pyproj) -> repair (shapely
 make_valid) -> COPY into a fresh partition -> index -> attach -> point the layer at it.
 Everything after reading happens in the caller's transaction; nothing is committed here.
+Each version stores a fingerprint of the file and of every option that shaped it
+(`load_fingerprint`), so a region load can tell an unchanged layer from a changed one.
 """
 
 from __future__ import annotations
@@ -26,11 +28,12 @@ import shapely
 from pyproj import CRS
 from sqlalchemy import Connection, text
 
-from app.errors import InvalidCRS, LoadError, SourceFileError
-from app.models.catalog import LAYER_KINDS
+from app.errors import InvalidCRS, LoadError, RtrwError, SourceFileError
+from app.models.catalog import LAYER_KINDS, POLYGON_KINDS
 from app.services.catalog.fields import REQUIRED, resolve_fields
+from app.services.catalog.layers import record_event
 from app.services.geo import kemendagri
-from app.services.geo.crs import crs_label, parse_crs
+from app.services.geo.crs import STORAGE_SRID, crs_label, parse_crs
 from app.settings import loader_settings
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -39,6 +42,10 @@ SHAPEFILE_SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 POLYGONAL = {"Polygon", "MultiPolygon"}
 LINEAR = {"LineString", "MultiLineString", "LinearRing"}
 PUNTAL = {"Point", "MultiPoint"}
+
+# Part of every fingerprint: bump it when the loader writes different features from the same
+# inputs, so that the next region load reloads every layer once.
+LOADER_VERSION = 2
 
 Progress = Callable[[int, int], None]
 _TYPE_NAMES = {
@@ -66,6 +73,7 @@ class LoadRequest:
     field_map: Mapping[str, str] = field(default_factory=dict)
     licence: str | None = None
     metric_crs: str | None = None
+    actor: str | None = None  # who loads, for the audit trail (not part of the fingerprint)
 
 
 @dataclass
@@ -112,10 +120,13 @@ class Prepared:
     frame: gpd.GeoDataFrame  # storage CRS, only the rows to write
     props: list[str]  # one JSON object per row
     area_m2: np.ndarray
+    metric_geoms: np.ndarray | None  # polygon layers: the same rows in the metric CRS
+    metric_srid: int | None
     geometry_type: str
     checksum: str
     source_layer: str | None
     metric_crs: str
+    fingerprint: str
 
 
 def file_checksum(path: Path) -> str:
@@ -129,6 +140,44 @@ def file_checksum(path: Path) -> str:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(chunk)
     return digest.hexdigest()
+
+
+def load_fingerprint(req: LoadRequest, checksum: str, source_layer: str | None) -> str:
+    """Return the SHA-256 of the file checksum and every option that shapes the loaded version.
+
+    Options are normalised first: CRSs to their EPSG labels, the field map to sorted
+    (target, SOURCE) pairs, so spelling a value differently does not count as a change.
+    """
+    metric = req.metric_crs or loader_settings().default_metric_crs
+    fields = req.field_map
+    inputs = {
+        "loader": LOADER_VERSION,
+        "checksum": checksum,
+        "kind": req.kind,
+        "layer": source_layer,
+        "source_crs": crs_label(parse_crs(req.source_crs)) if req.source_crs else None,
+        "metric_crs": crs_label(parse_crs(metric)),
+        "field_map": sorted((k.strip().lower(), v.strip().upper()) for k, v in fields.items()),
+        "licence": req.licence,
+        "title": req.title,
+    }
+    blob = json.dumps(inputs, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    return hashlib.sha256(blob).hexdigest()
+
+
+def request_fingerprint(req: LoadRequest) -> str | None:
+    """Return the fingerprint a load of `req` would store, or None if the file cannot tell yet.
+
+    Reads only the file's bytes and its layer list; any problem is left to `prepare` to report.
+    """
+    try:
+        validate_request(req)
+        if req.path.suffix.lower() == ".zip":
+            _check_zip(req.path)
+        layer = _choose_layer(req.path, req.layer)
+        return load_fingerprint(req, file_checksum(req.path), layer)
+    except (RtrwError, OSError):
+        return None
 
 
 def validate_request(req: LoadRequest) -> None:
@@ -218,6 +267,35 @@ def _polygonal_parts(geoms: np.ndarray) -> np.ndarray:
     return shapely.multipolygons(polys, indices=owner[keep][sub], out=out)
 
 
+def _reject_non_polygonal(
+    req: LoadRequest, geoms: np.ndarray, keep: np.ndarray, reasons: dict[int, str]
+) -> None:
+    """Reject each point or line of a polygon-kind layer; LoadError if no polygon is left.
+
+    A geometry collection is kept when it has a polygonal part (only that part is stored).
+    """
+    types = shapely.get_type_id(geoms)
+    wrong = keep & ~np.isin(types, (3, 6))
+    collections = np.flatnonzero(wrong & (types == 7))
+    if collections.size:
+        wrong[collections[~shapely.is_empty(_polygonal_parts(geoms[collections]))]] = False
+    if not wrong.any():
+        return
+    for i in np.flatnonzero(wrong):
+        reasons[int(i)] = (
+            f"{_TYPE_NAMES.get(int(types[i]), 'unknown')} geometry: "
+            f"{req.kind} layers take polygons only"
+        )
+    keep[wrong] = False
+    if not keep.any():
+        found = pd.Series(types[wrong]).map(_TYPE_NAMES).value_counts()
+        raise LoadError(
+            f"{req.path.name}: {req.kind} layers take polygons, but the file has none "
+            f"({', '.join(f'{n} {t}' for t, n in found.items())}); "
+            "load points and lines as a base or thematic layer"
+        )
+
+
 def _props_json(frame: pd.DataFrame) -> list[str]:
     """Return one JSON object per row with every source attribute (dates as ISO text)."""
     if frame.shape[1] == 0:
@@ -227,6 +305,36 @@ def _props_json(frame: pd.DataFrame) -> list[str]:
     if out and out[-1] == "":
         out.pop()
     return out
+
+
+def _texts(column: pd.Series) -> np.ndarray:
+    """Return a column as stripped text (None for empty), whole floats written as integers."""
+    if pd.api.types.is_string_dtype(column.dtype) or pd.api.types.is_integer_dtype(column.dtype):
+        text_col = column.astype("string").str.strip()
+        text_col = text_col.mask(text_col == "")
+        return text_col.to_numpy(dtype=object, na_value=None)
+    return np.array([_as_text(v) for v in column], dtype=object)
+
+
+def _multipolygons(geoms: np.ndarray) -> np.ndarray:
+    """Return every geometry as a MultiPolygon of its polygonal parts (empty if none)."""
+    types = shapely.get_type_id(geoms)
+    if (types == 6).all():
+        return geoms
+    if np.isin(types, (3, 6)).all():  # the usual case: wrap Polygons, keep MultiPolygons
+        out = geoms.copy()
+        single = np.flatnonzero(types == 3)
+        out[single] = shapely.multipolygons(geoms[single], indices=np.arange(len(single)))
+        return out
+    return _polygonal_parts(geoms)
+
+
+def _repair_polygons(geoms: np.ndarray, skip: np.ndarray) -> np.ndarray:
+    """Return a mask of the invalid polygons (not in `skip`), repaired in place."""
+    invalid = ~skip & ~shapely.is_valid(geoms)
+    if invalid.any():
+        geoms[invalid] = _multipolygons(shapely.make_valid(geoms[invalid]))
+    return invalid
 
 
 def _as_text(value: Any) -> str | None:
@@ -277,14 +385,16 @@ def prepare(req: LoadRequest) -> Prepared:
 
     geoms = gdf.geometry.to_numpy()
     reject(shapely.is_missing(geoms) | shapely.is_empty(geoms), "empty or missing geometry")
+    if req.kind in POLYGON_KINDS:
+        _reject_non_polygonal(req, geoms, keep, reasons)
 
     codes = (
-        np.array([_as_text(v) for v in attrs[mapping["code"]]], dtype=object)
+        _texts(attrs[mapping["code"]])
         if ("code" in mapping)
         else np.full(len(gdf), None, dtype=object)
     )
     names = (
-        np.array([_as_text(v) for v in attrs[mapping["name"]]], dtype=object)
+        _texts(attrs[mapping["name"]])
         if ("name" in mapping)
         else np.full(len(gdf), None, dtype=object)
     )
@@ -304,25 +414,52 @@ def prepare(req: LoadRequest) -> Prepared:
         parents = np.array([kemendagri.parent_of(c) if c else None for c in codes], dtype=object)
         levels = np.array([kemendagri.level_of(c) if c else None for c in codes], dtype=object)
 
-    # Reproject (pyproj, through geopandas), drop Z, then repair in the storage CRS.
-    series = gpd.GeoSeries(geoms, crs=src_crs)
+    # Drop Z and repair where the data was drawn (the source CRS), then reproject to storage.
+    # Polygon layers also keep their metric-CRS geometry (areas, and the check cuts on it):
+    # when the file is in the metric CRS (the usual RDTR GeoPackage in UTM) that is the
+    # repaired source itself, so it costs no second reprojection.
     idx = np.flatnonzero(keep)
-    work = series.iloc[idx]
-    storage = CRS.from_epsg(settings.storage_srid)
-    if not src_crs.equals(storage):
+    src_geoms = geoms[idx]
+    if shapely.has_z(src_geoms).any():
+        src_geoms = shapely.force_2d(src_geoms)
+    storage = CRS.from_epsg(STORAGE_SRID)
+    bad_coords = ~np.isfinite(shapely.bounds(src_geoms)).all(axis=1)
+    polygonal = req.kind in POLYGON_KINDS or (
+        _family(pd.Series(shapely.get_type_id(src_geoms)).map(_TYPE_NAMES)) == "MultiPolygon"
+    )
+    family = (
+        "MultiPolygon"
+        if polygonal
+        else _family(pd.Series(shapely.get_type_id(src_geoms)).map(_TYPE_NAMES))
+    )
+    if polygonal:
+        invalid = ~bad_coords & ~shapely.is_valid(src_geoms)
+        if invalid.any():
+            src_geoms[invalid] = shapely.make_valid(src_geoms[invalid])
+        src_geoms = _multipolygons(src_geoms)
+    else:
+        invalid = ~bad_coords & ~shapely.is_valid(src_geoms)
+        if invalid.any():
+            src_geoms[invalid] = shapely.make_valid(src_geoms[invalid])
+
+    def to(target: CRS, values: np.ndarray, crs: CRS) -> np.ndarray:
+        if crs.equals(target):
+            return values.copy()
         try:
-            work = work.to_crs(storage)
+            return gpd.GeoSeries(values, crs=crs).to_crs(target).to_numpy()
         except Exception as exc:
-            raise InvalidCRS(f"cannot reproject from {crs_label(src_crs)}: {exc}") from exc
-    out = shapely.force_2d(work.to_numpy())
-    bad_coords = ~np.isfinite(shapely.bounds(out)).all(axis=1)
-    family = _family(pd.Series(shapely.get_type_id(out)).map(_TYPE_NAMES))
-    invalid = ~shapely.is_valid(out) & ~bad_coords
-    if invalid.any():
-        out[invalid] = shapely.make_valid(out[invalid])
-    if family == "MultiPolygon":
-        out = _polygonal_parts(out)
-        emptied = shapely.is_empty(out) & ~bad_coords
+            raise InvalidCRS(f"cannot reproject from {crs_label(crs)}: {exc}") from exc
+
+    out = to(storage, src_geoms, src_crs)
+    bad_coords |= ~np.isfinite(shapely.bounds(out)).all(axis=1)
+    metric: np.ndarray | None = None
+    if polygonal:
+        # A ring valid where it was drawn can touch itself after reprojection: repair again.
+        invalid |= _repair_polygons(out, bad_coords | shapely.is_empty(out))
+        metric = src_geoms if src_crs.equals(metric_crs) else to(metric_crs, out, storage)
+        bad_coords |= ~np.isfinite(shapely.bounds(metric)).all(axis=1)
+        _repair_polygons(metric, bad_coords | shapely.is_empty(metric))
+        emptied = (shapely.is_empty(out) | shapely.is_empty(metric)) & ~bad_coords
         for j in np.flatnonzero(emptied):
             reasons[int(idx[j])] = "repair left no polygon (degenerate ring)"
     else:
@@ -336,10 +473,10 @@ def prepare(req: LoadRequest) -> Prepared:
     idx, out = idx[good], out[good]
     keep[:] = False
     keep[idx] = True
-
     area = np.full(len(out), np.nan)
-    if family == "MultiPolygon" and len(out):
-        area = gpd.GeoSeries(out, crs=storage).to_crs(metric_crs).area.to_numpy()
+    if metric is not None:
+        metric = metric[good]
+        area = shapely.area(metric)
 
     frame = gpd.GeoDataFrame(
         {
@@ -361,6 +498,7 @@ def prepare(req: LoadRequest) -> Prepared:
             + ")"
         )
     props = _props_json(attrs.iloc[idx])
+    checksum = file_checksum(req.path)
     report.seconds = time.perf_counter() - t0
     return Prepared(
         request=req,
@@ -368,10 +506,13 @@ def prepare(req: LoadRequest) -> Prepared:
         frame=frame,
         props=props,
         area_m2=area,
+        metric_geoms=metric,
+        metric_srid=metric_crs.to_epsg() if metric is not None else None,
         geometry_type=family,
-        checksum=file_checksum(req.path),
+        checksum=checksum,
         source_layer=layer,
         metric_crs=crs_label(metric_crs),
+        fingerprint=load_fingerprint(req, checksum, layer),
     )
 
 
@@ -389,7 +530,12 @@ def write(conn: Connection, prep: Prepared, progress: Progress | None = None) ->
     )
     conn.execute(text("SET LOCAL statement_timeout = 0"))  # a large COPY is one statement
     row = conn.execute(
-        text("SELECT id, kind, title FROM layer WHERE name = :n FOR UPDATE"), {"n": req.name}
+        text(
+            "SELECT l.id, l.kind, l.title, v.version AS current FROM layer l "
+            "LEFT JOIN layer_version v ON v.id = l.current_version_id "
+            "WHERE l.name = :n FOR UPDATE OF l"
+        ),
+        {"n": req.name},
     ).first()
     title = req.title or (row.title if row else req.name)
     if row is None:
@@ -408,8 +554,9 @@ def write(conn: Connection, prep: Prepared, progress: Progress | None = None) ->
         text(
             """
             INSERT INTO layer_version (layer_id, version, title, kind, source_file, source_layer,
-                checksum, source_crs, metric_crs, geometry_type, feature_count, licence, field_map)
-            VALUES (:l, :v, :t, :k, :f, :sl, :c, :s, :m, :g, 0, :lic, CAST(:fm AS jsonb))
+                checksum, source_crs, metric_crs, geometry_type, feature_count, licence, field_map,
+                fingerprint)
+            VALUES (:l, :v, :t, :k, :f, :sl, :c, :s, :m, :g, 0, :lic, CAST(:fm AS jsonb), :fp)
             RETURNING id
             """
         ),
@@ -426,6 +573,7 @@ def write(conn: Connection, prep: Prepared, progress: Progress | None = None) ->
             "g": prep.geometry_type,
             "lic": req.licence,
             "fm": json.dumps(report.field_map),
+            "fp": prep.fingerprint,
         },
     ).scalar_one()
     part = f"feature_v{int(version_id)}"
@@ -437,9 +585,18 @@ def write(conn: Connection, prep: Prepared, progress: Progress | None = None) ->
     wkb = [
         b.hex()
         for b in shapely.to_wkb(
-            shapely.set_srid(frame.geometry.to_numpy(), settings.storage_srid), include_srid=True
+            shapely.set_srid(frame.geometry.to_numpy(), STORAGE_SRID), include_srid=True
         )
     ]
+    if prep.metric_geoms is not None and prep.metric_srid is not None:
+        wkb_m: list[str | None] = [
+            b.hex()
+            for b in shapely.to_wkb(
+                shapely.set_srid(prep.metric_geoms, prep.metric_srid), include_srid=True
+            )
+        ]
+    else:  # not polygonal, or a metric CRS without an EPSG code: the check transforms geom
+        wkb_m = [None] * len(wkb)
     cols = (
         frame["fid"].to_numpy(),
         frame["code"].to_numpy(),
@@ -454,8 +611,8 @@ def write(conn: Connection, prep: Prepared, progress: Progress | None = None) ->
     with (
         raw.cursor() as cur,
         cur.copy(
-            f"COPY {part} (version_id, fid, code, name, parent_code, level, props, geom, area_m2) "
-            "FROM STDIN"
+            f"COPY {part} (version_id, fid, code, name, parent_code, level, props, geom, area_m2, "
+            "geom_m) FROM STDIN"
         ) as copy,
     ):
         for i in range(total):
@@ -470,6 +627,7 @@ def write(conn: Connection, prep: Prepared, progress: Progress | None = None) ->
                     prep.props[i],
                     wkb[i],
                     areas[i],
+                    wkb_m[i],
                 )
             )
             if progress and (i + 1) % settings.copy_batch == 0:
@@ -482,7 +640,9 @@ def write(conn: Connection, prep: Prepared, progress: Progress | None = None) ->
     conn.execute(
         text(f"ALTER TABLE feature ATTACH PARTITION {part} FOR VALUES IN ({int(version_id)})")
     )
-    conn.execute(text(f"ANALYZE {part}"))
+    # Statistics the planner uses (spatial selectivity, code look-ups); props and geom_m are
+    # never filtered on, and sampling them would cost as much as the rest together.
+    conn.execute(text(f"ANALYZE {part} (version_id, fid, code, level, geom)"))
     conn.execute(
         text(
             f"""
@@ -499,6 +659,7 @@ def write(conn: Connection, prep: Prepared, progress: Progress | None = None) ->
         text("UPDATE layer SET current_version_id = :v, title = :t WHERE id = :l"),
         {"v": version_id, "t": title, "l": layer_id},
     )
+    record_event(conn, layer_id, "load", row.current if row else None, int(version), req.actor)
     report.version, report.version_id = int(version), int(version_id)
     report.seconds += time.perf_counter() - t0
     conn.execute(
@@ -532,8 +693,10 @@ __all__ = [
     "LoadReport",
     "LoadRequest",
     "Prepared",
+    "load_fingerprint",
     "load_layer",
     "parse_crs",
     "prepare",
+    "request_fingerprint",
     "write",
 ]

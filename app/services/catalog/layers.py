@@ -1,4 +1,4 @@
-"""Catalog queries: layers, their versions, and features of a version as GeoJSON."""
+"""Catalog queries: layers, their versions and audit trail, features of a version as GeoJSON."""
 
 from __future__ import annotations
 
@@ -69,7 +69,10 @@ def get_layer(conn: Connection, name: str) -> dict[str, Any]:
 
 
 def list_versions(conn: Connection, name: str) -> list[dict[str, Any]]:
-    """Return every version of a layer, newest first, marking the current one."""
+    """Return every version of a layer, newest first, marking the current one.
+
+    Each version lists its `events`: the loads and rollbacks that made it current.
+    """
     rows = conn.execute(
         text(
             f"""
@@ -82,12 +85,94 @@ def list_versions(conn: Connection, name: str) -> list[dict[str, Any]]:
     ).all()
     if not rows:
         raise LayerNotFound(f"no layer named {name!r}")
+    events: dict[int, list[dict[str, Any]]] = {}
+    for event in layer_events(conn, name):
+        events.setdefault(event["to_version"], []).append(event)
     out = []
     for r in rows:
         d = _version_dict(r)
         d.pop("report", None)
+        d["events"] = events.get(d["version"], [])
         out.append(d)
     return out
+
+
+def record_event(
+    conn: Connection,
+    layer_id: int,
+    action: str,
+    from_version: int | None,
+    to_version: int,
+    actor: str | None = None,
+    note: str | None = None,
+) -> None:
+    """Add an audit entry: `to_version` of the layer became current by a load or a rollback."""
+    conn.execute(
+        text(
+            "INSERT INTO layer_event (layer_id, action, from_version, to_version, actor, note) "
+            "VALUES (:l, :a, :f, :t, :who, :why)"
+        ),
+        {"l": layer_id, "a": action, "f": from_version, "t": to_version, "who": actor, "why": note},
+    )
+
+
+def layer_events(conn: Connection, name: str) -> list[dict[str, Any]]:
+    """Return the audit trail of a layer, oldest first (empty for an unknown layer)."""
+    rows = conn.execute(
+        text(
+            """
+            SELECT e.action, e.from_version, e.to_version, e.actor, e.note, e.happened_at
+            FROM layer_event e JOIN layer l ON l.id = e.layer_id
+            WHERE l.name = :n ORDER BY e.id
+            """
+        ),
+        {"n": name},
+    ).all()
+    return [dict(r._mapping) for r in rows]
+
+
+def rollback_layer(
+    conn: Connection, name: str, version: int, actor: str | None = None, note: str | None = None
+) -> dict[str, Any]:
+    """Make an earlier (or any other) version of a layer current and audit it.
+
+    Returns the layer name, `from_version`, `to_version` and whether anything `changed`;
+    LayerNotFound for an unknown layer or version. Runs in the caller's transaction.
+    """
+    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('rtrw.layer.' || :n))"), {"n": name})
+    layer = conn.execute(
+        text(
+            "SELECT l.id, v.version AS current FROM layer l "
+            "LEFT JOIN layer_version v ON v.id = l.current_version_id "
+            "WHERE l.name = :n FOR UPDATE OF l"
+        ),
+        {"n": name},
+    ).first()
+    if layer is None:
+        raise LayerNotFound(f"no layer named {name!r}")
+    versions: dict[int, int] = dict(
+        conn.execute(
+            text("SELECT version, id FROM layer_version WHERE layer_id = :l ORDER BY version"),
+            {"l": layer.id},
+        ).all()
+    )
+    if version not in versions:
+        raise LayerNotFound(
+            f"layer {name!r} has no version {version}; its versions are: "
+            + ", ".join(str(v) for v in versions)
+        )
+    result = {"name": name, "from_version": layer.current, "to_version": version}
+    if layer.current == version:
+        return {**result, "changed": False}
+    conn.execute(
+        text(
+            "UPDATE layer SET current_version_id = v.id, title = v.title "
+            "FROM layer_version v WHERE layer.id = :l AND v.id = :v"
+        ),
+        {"l": layer.id, "v": versions[version]},
+    )
+    record_event(conn, layer.id, "rollback", layer.current, version, actor, note)
+    return {**result, "changed": True}
 
 
 def resolve_version(conn: Connection, name: str, version: int | None = None) -> int:

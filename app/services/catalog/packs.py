@@ -20,8 +20,8 @@ from app.services.catalog.ingest import (
     LoadRequest,
     Prepared,
     check_kind,
-    file_checksum,
     prepare,
+    request_fingerprint,
     write,
 )
 from app.services.geo.crs import parse_crs
@@ -191,26 +191,44 @@ class RegionResult:
 
 
 def unchanged(conn: Connection, req: LoadRequest) -> bool:
-    """Return True if the layer's current version was loaded from these exact inputs."""
-    row = conn.execute(
+    """Return True if the layer's current version was loaded from these exact inputs.
+
+    Compares fingerprints (app.services.catalog.ingest.load_fingerprint): the file bytes and
+    every option that shapes the result (kind, GeoPackage layer, source and metric CRS, field
+    map, licence, title). A version without a fingerprint (loaded before migration 0003) never
+    counts as unchanged.
+    """
+    stored = conn.execute(
         text(
-            """
-            SELECT v.checksum, v.field_map, v.licence, v.title, v.source_layer
-            FROM layer l JOIN layer_version v ON v.id = l.current_version_id
-            WHERE l.name = :n
-            """
+            "SELECT v.fingerprint FROM layer l JOIN layer_version v ON v.id = l.current_version_id "
+            "WHERE l.name = :n"
         ),
         {"n": req.name},
-    ).first()
-    if row is None:
-        return False
-    same_map = all(row.field_map.get(k, "").upper() == v.upper() for k, v in req.field_map.items())
-    return (
-        row.checksum == file_checksum(req.path)
-        and same_map
-        and row.licence == req.licence
-        and (req.title is None or row.title == req.title)
-    )
+    ).scalar()
+    return stored is not None and stored == request_fingerprint(req)
+
+
+def catalog_is_empty(conn: Connection) -> bool:
+    """Return True if no layer and no rule set is loaded (so a pack can replace nothing)."""
+    return not conn.execute(
+        text("SELECT EXISTS (SELECT 1 FROM layer) OR EXISTS (SELECT 1 FROM rule_set)")
+    ).scalar_one()
+
+
+def load_region_if_empty(
+    conn: Connection,
+    pack: Path,
+    on_layer: Callable[[LoadRequest], Callable[[int, int], None] | None] | None = None,
+    actor: str | None = None,
+) -> RegionResult | None:
+    """Load the whole pack only into an empty catalog; return None (nothing done) otherwise.
+
+    This is how the demo is loaded: it must never replace a layer or rule set a user loaded.
+    """
+    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('rtrw.region.if_empty'))"))
+    if not catalog_is_empty(conn):
+        return None
+    return load_region(conn, pack, on_layer=on_layer, actor=actor)
 
 
 def load_region(
@@ -219,16 +237,18 @@ def load_region(
     only: list[str] | None = None,
     on_layer: Callable[[LoadRequest], Callable[[int, int], None] | None] | None = None,
     force: bool = False,
+    actor: str | None = None,
 ) -> RegionResult:
     """Load every layer of a pack in `conn`'s transaction (all or nothing); return the reports.
 
     All files are read and checked before anything is written, so a bad file fails fast.
-    A layer whose current version came from the same file bytes, field map and licence is
-    skipped unless `force`.
+    A layer whose current version has the fingerprint this load would store (same file
+    bytes and options, see `unchanged`) is skipped unless `force`. `actor` is audited.
     """
     manifest = read_manifest(pack)
     requests = requests_for(pack, manifest, only)
     for req in requests:
+        req.actor = actor
         check_kind(conn, req)
     if not force:
         requests = [r for r in requests if not unchanged(conn, r)]

@@ -56,3 +56,14 @@ def reproject(geom: BaseGeometry, src: str, dst: int) -> BaseGeometry:
         return np.column_stack([x, y])
 
     return shapely.transform(geom, fn)
+
+
+def reproject_many(geoms: np.ndarray, src: str, dst: int) -> np.ndarray:
+    """Return an array of geometries transformed from CRS `src` to EPSG `dst` in one call."""
+    tr = transformer(src, dst)
+
+    def fn(coords: np.ndarray) -> np.ndarray:
+        x, y = tr.transform(coords[:, 0], coords[:, 1])
+        return np.column_stack([x, y])
+
+    return shapely.transform(geoms, fn)

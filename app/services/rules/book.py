@@ -1,14 +1,15 @@
 """A rule set read into memory: KBLI -> activity, ITBX by zone, intensity, overlay rules.
 
-Rule sets never change once loaded (a new load is a new rule set), so a RuleBook is cached by
-rule-set id and shared by every request.
+Rule sets never change once loaded (a new load is a new rule set), so a RuleBook is cached in
+a small LRU (`RuleBooks`) keyed by rule-set id, version and checksum, and shared by every request:
+the API keeps one on `app.state`, every other caller (CLI, scripts) one per process.
 """
 
 from __future__ import annotations
 
 import difflib
 import threading
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -157,22 +158,14 @@ class RuleBook:
         return out[:limit]
 
 
-_CACHE: dict[tuple[str, int], RuleBook] = {}
-_LOCK = threading.Lock()
-
-
 def _rows(conn: Connection, table: str, rid: int) -> list[dict[str, Any]]:
     # `table` is one of the fixed names below, never user input.
     result = conn.execute(text(f"SELECT * FROM {table} WHERE rule_set_id = :r"), {"r": rid})
     return [dict(r._mapping) for r in result]
 
 
-def rulebook(conn: Connection, rule_set_id: int) -> RuleBook:
-    """Return the RuleBook of a rule set (cached by database and id; rule sets are immutable)."""
-    key = (conn.engine.url.render_as_string(hide_password=True), rule_set_id)
-    with _LOCK:
-        if key in _CACHE:
-            return _CACHE[key]
+def read_rulebook(conn: Connection, rule_set_id: int) -> RuleBook:
+    """Return the RuleBook of a rule set read from the database (no cache)."""
     version = conn.execute(
         text("SELECT version FROM rule_set WHERE id = :r"), {"r": rule_set_id}
     ).scalar_one()
@@ -190,12 +183,68 @@ def rulebook(conn: Connection, rule_set_id: int) -> RuleBook:
     for r in _rows(conn, "intensity_rule", rule_set_id):
         book.intensity.setdefault(r["zone_code"], []).append(r)
     book.overlays = _rows(conn, "overlay_rule", rule_set_id)
-    with _LOCK:
-        _CACHE[key] = book
     return book
 
 
-def current_rulebook(conn: Connection) -> RuleBook | None:
+# A rule set as the cache knows it: id, version and checksum. A rule set dropped and loaded
+# again (or another database) may reuse an id, but not with the same checksum and version.
+RuleSetKey = tuple[int, int, str]
+
+# The rule set a check reads, as one JSON array [id, version, checksum] (or NULL).
+CURRENT_RULE_SET_KEY_SQL = (
+    "SELECT json_build_array(r.id, r.version, r.checksum) FROM rule_set r "
+    f"WHERE r.id = ({CURRENT_RULE_SET_ID_SQL})"
+)
+
+
+class RuleBooks:
+    """A thread-safe LRU of RuleBooks keyed by (rule-set id, version, checksum)."""
+
+    def __init__(self, size: int = 4) -> None:
+        self.size = size
+        self._books: OrderedDict[RuleSetKey, RuleBook] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def cached(self) -> list[RuleSetKey]:
+        """Return the cached keys, least recently used first."""
+        with self._lock:
+            return list(self._books)
+
+    def get(self, conn: Connection, key: RuleSetKey | list[Any]) -> RuleBook:
+        """Return the RuleBook of the rule set `key`, read through `conn` on a miss."""
+        k: RuleSetKey = (int(key[0]), int(key[1]), str(key[2]))
+        with self._lock:
+            book = self._books.get(k)
+            if book is not None:
+                self._books.move_to_end(k)
+                return book
+        book = read_rulebook(conn, k[0])  # outside the lock: two misses may both read; harmless
+        with self._lock:
+            self._books[k] = book
+            self._books.move_to_end(k)
+            while len(self._books) > self.size:
+                self._books.popitem(last=False)
+        return book
+
+    def current(self, conn: Connection) -> RuleBook | None:
+        """Return the RuleBook of the newest rule set, or None when no rules are loaded."""
+        key = conn.execute(text(CURRENT_RULE_SET_KEY_SQL)).scalar()
+        return self.get(conn, key) if key is not None else None
+
+    def clear(self) -> None:
+        """Forget every cached RuleBook."""
+        with self._lock:
+            self._books.clear()
+
+
+_PROCESS_BOOKS = RuleBooks()
+
+
+def process_rulebooks() -> RuleBooks:
+    """Return this process's RuleBooks (the CLI's and scripts'; the API keeps its own)."""
+    return _PROCESS_BOOKS
+
+
+def current_rulebook(conn: Connection, books: RuleBooks | None = None) -> RuleBook | None:
     """Return the RuleBook of the newest rule set, or None when no rules are loaded."""
-    rid = conn.execute(text(CURRENT_RULE_SET_ID_SQL)).scalar()
-    return rulebook(conn, int(rid)) if rid is not None else None
+    return (_PROCESS_BOOKS if books is None else books).current(conn)

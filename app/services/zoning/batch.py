@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -12,10 +13,11 @@ from app.errors import (
     RtrwError,
     TooManyParcels,
 )
+from app.services.rules.book import RuleBooks, process_rulebooks
 from app.services.zoning.check import activity_of as _activity
 from app.services.zoning.context import context
 from app.services.zoning.evaluate import evaluate
-from app.services.zoning.parse import Parcel, parse_geometry
+from app.services.zoning.parse import Parcel, parse_many
 from app.services.zoning.parts import find_parts
 from app.settings import zoning_settings
 
@@ -29,11 +31,16 @@ class BatchItem:
     crs: str | None = None
     kbli: str | None = None
     activity: str | None = None
-    error: str | None = None  # a row that could not be read (bad WKT or number)
+    error: str | None = None  # a row that could not be read: says which row and why
+    error_code: str = "invalid_geometry"
 
 
 def check_batch(
-    conn: Connection, items: list[BatchItem], as_of: date | None = None
+    conn: Connection,
+    items: list[BatchItem],
+    as_of: date | None = None,
+    *,
+    books: RuleBooks | None = None,
 ) -> list[dict[str, Any]]:
     """Return one answer (or error) per item, with every parcel's parts found in one query."""
     settings = zoning_settings()
@@ -42,67 +49,134 @@ def check_batch(
             f"the batch has {len(items)} parcels; the limit is {settings.max_batch}",
             limit=settings.max_batch,
         )
-    ctx = context(conn)
+    ctx = context(conn, process_rulebooks() if books is None else books)
     on = as_of or date.today()
-    parsed: list[Parcel] = []
-    where: list[int] = []
     results: list[dict[str, Any]] = [{} for _ in items]
     acts: list[str | None] = [None] * len(items)
+    by_crs: dict[str | None, list[int]] = defaultdict(list)
     for i, item in enumerate(items):
         if item.error is not None:
-            results[i] = {"id": item.ref, "error": "invalid_geometry", "detail": item.error}
+            results[i] = _failed(item, item.error_code, item.error)
             continue
         try:
             acts[i] = _activity(ctx, item.kbli, item.activity)
-            parcel = parse_geometry(item.geometry, item.crs, ctx.metric_srid, settings)
         except RtrwError as exc:
-            results[i] = {"id": item.ref, "error": exc.code, "detail": exc.message}
+            results[i] = _failed(item, exc.code, exc.message)
             continue
-        parcel.ref = item.ref
-        parsed.append(parcel)
-        where.append(i)
+        by_crs[item.crs].append(i)
+    parsed: list[Parcel] = []
+    where: list[int] = []
+    for crs, idx in by_crs.items():  # one vectorised parse per CRS (usually one)
+        outcomes = parse_many([items[i].geometry for i in idx], crs, ctx.metric_srid, settings)
+        for i, outcome in zip(idx, outcomes, strict=True):
+            if isinstance(outcome, RtrwError):
+                results[i] = _failed(items[i], outcome.code, outcome.message)
+                continue
+            outcome.ref = items[i].ref
+            parsed.append(outcome)
+            where.append(i)
     parts = find_parts(conn, ctx, parsed)
     for j, parcel in enumerate(parsed):
         i = where[j]
         try:
             answer = evaluate(ctx, parcel, parts.get(j, []), acts[i], on)
         except RtrwError as exc:
-            results[i] = {"id": items[i].ref, "error": exc.code, "detail": exc.message}
+            results[i] = _failed(items[i], exc.code, exc.message)
             continue
         answer["id"] = items[i].ref
+        answer["_kbli"] = items[i].kbli  # the code the row sent, for its output row
         answer["_geometry"] = parcel.geom
         results[i] = answer
     return results
 
 
-def flat_row(answer: dict[str, Any]) -> dict[str, Any]:
-    """Return one flat row of a batch answer (for CSV, GeoJSON properties and JSON lists)."""
-    if "error" in answer:
-        return {"id": answer["id"], "error": answer["error"], "detail": answer["detail"]}
+def _failed(item: BatchItem, code: str, detail: str) -> dict[str, Any]:
+    return {"id": item.ref, "_kbli": item.kbli, "error": code, "detail": detail}
 
-    def join(pairs: list[tuple[str, float]]) -> str:
-        return ";".join(f"{k}:{v:.6f}" for k, v in pairs)
+
+COLUMNS = [
+    "id",
+    "kbli",
+    "activity",
+    "verdict",
+    "verdict_shares",
+    "area_m2",
+    "zones",
+    "itbx",
+    "conditions",
+    "conditions_en",
+    "overlays",
+    "no_plan_share",
+    "max_footprint_m2",
+    "max_floor_area_m2",
+    "min_green_area_m2",
+    "max_height_m",
+    "desa_code",
+    "desa",
+    "kecamatan_code",
+    "kecamatan",
+    "legal",
+    "summary_id",
+    "summary_en",
+    "warnings",
+    "error",
+    "detail",
+]
+ENVELOPE_COLUMNS = ("max_footprint_m2", "max_floor_area_m2", "min_green_area_m2", "max_height_m")
+
+
+def flat_row(answer: dict[str, Any]) -> dict[str, Any]:
+    """Return one flat row of a batch answer (CSV, GeoJSON properties and JSON rows alike).
+
+    Every row has every column of COLUMNS; lists are joined into one cell: shares as
+    `code:share;code:share`, texts (conditions, citations) as `text | text`.
+    """
+    row: dict[str, Any] = dict.fromkeys(COLUMNS)
+    row["id"] = answer["id"]
+    row["kbli"] = answer.get("_kbli")
+    if "error" in answer:
+        row["error"], row["detail"] = answer["error"], answer["detail"]
+        return row
+
+    def shares(pairs: list[tuple[str | None, float]]) -> str | None:
+        return ";".join(f"{k}:{v}" for k, v in pairs) or None
+
+    def texts(items: list[str]) -> str | None:
+        return " | ".join(items) or None
+
+    zones, env = answer["zones"], answer["envelope"] or {}
+
+    def conditions(key: str) -> str | None:  # the conditions of each zone's ITBX letter
+        return texts([f"{z['code']}: {z[key]}" for z in zones if z["itbx"] and z.get(key)])
 
     desa = next((a for a in answer["admin"] if a["level"] == "desa"), None)
     kec = next((a for a in answer["admin"] if a["level"] == "kecamatan"), None)
-    return {
-        "id": answer["id"],
-        "verdict": answer["verdict"],
-        "verdict_shares": join(list(answer["verdict_shares"].items())),
-        "area_m2": None if answer["area_m2"] is None else round(answer["area_m2"], 3),
-        "zones": join([(z["code"], z["share"]) for z in answer["zones"]]),
-        "itbx": ";".join(f"{z['code']}:{z['itbx']}" for z in answer["zones"] if z["itbx"]),
-        "overlays": join([(o["code"], o["share"]) for o in answer["overlays"]]),
-        "no_plan_share": round(answer["no_plan_share"], 6),
-        "desa_code": desa["code"] if desa else None,
-        "desa": desa["name"] if desa else None,
-        "kecamatan_code": kec["code"] if kec else None,
-        "kecamatan": kec["name"] if kec else None,
-        "kbli": ";".join(answer["activity"]["kbli"]) if answer["activity"] else None,
-        "activity": answer["activity"]["id"] if answer["activity"] else None,
-        "summary_id": answer["summary"]["id"],
-        "summary_en": answer["summary"]["en"],
-        "warnings": "; ".join(answer["warnings"]),
-        "error": None,
-        "detail": None,
-    }
+    row.update(
+        {
+            "activity": answer["activity"]["id"] if answer["activity"] else None,
+            "verdict": answer["verdict"],
+            "verdict_shares": shares(list(answer["verdict_shares"].items())),
+            "area_m2": answer["area_m2"],
+            "zones": shares([(z["code"], z["share"]) for z in zones]),
+            "itbx": ";".join(f"{z['code']}:{z['itbx']}" for z in zones if z["itbx"]) or None,
+            "conditions": conditions("conditions"),
+            "conditions_en": conditions("conditions_en"),
+            "overlays": shares([(o["code"], o["share"]) for o in answer["overlays"]]),
+            "no_plan_share": answer["no_plan_share"],
+            **{k: env.get(k) for k in ENVELOPE_COLUMNS},
+            "desa_code": desa["code"] if desa else None,
+            "desa": desa["name"] if desa else None,
+            "kecamatan_code": kec["code"] if kec else None,
+            "kecamatan": kec["name"] if kec else None,
+            "legal": texts([_cited(c) for c in answer["sources"]["legal"]]),
+            "summary_id": answer["summary"]["id"],
+            "summary_en": answer["summary"]["en"],
+            "warnings": "; ".join(answer["warnings"]) or None,
+        }
+    )
+    return row
+
+
+def _cited(c: dict[str, Any]) -> str:
+    """Return a citation as `Perda ... Tahun 2024 Pasal 10` (the source id without one)."""
+    return " ".join(p for p in (c["citation"] or c["source"], c["article"]) if p)

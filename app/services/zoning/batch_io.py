@@ -1,10 +1,18 @@
-"""Batch input and output: GeoJSON FeatureCollections and CSV (id, WKT or lon/lat, kbli)."""
+"""Batch input and output: GeoJSON FeatureCollections and CSV as staff keep them.
+
+CSV input: comma, semicolon or tab separated (the delimiter is sniffed from the header line;
+Excel in the Indonesian locale writes `;` and decimal commas), with a `wkt` column or a pair of
+coordinate columns (lon/lat, longitude/latitude, x/y, bujur/lintang), and optionally `id`,
+`kbli`, `activity`. A row that cannot be read gets an error naming its row and line; the rest
+of the batch is still checked.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -13,34 +21,41 @@ import shapely
 from shapely import wkt as shapely_wkt
 
 from app.errors import InvalidParameter
-from app.services.zoning.batch import BatchItem, flat_row
+from app.services.zoning.batch import COLUMNS, BatchItem, flat_row
 
 FORMATS = ("json", "csv", "geojson")
-COLUMNS = [
-    "id",
-    "verdict",
-    "verdict_shares",
-    "area_m2",
-    "zones",
-    "itbx",
-    "overlays",
-    "no_plan_share",
-    "desa_code",
-    "desa",
-    "kecamatan_code",
-    "kecamatan",
-    "kbli",
-    "activity",
-    "summary_id",
-    "summary_en",
-    "warnings",
-    "error",
-    "detail",
+COORDINATE_PAIRS = (("lon", "lat"), ("longitude", "latitude"), ("x", "y"), ("bujur", "lintang"))
+DELIMITERS = (",", ";", "\t")
+MAX_CELL_CHARS = 16_000_000
+UPLOAD_SUFFIXES = {".csv": "csv", ".txt": "csv", ".geojson": "geojson", ".json": "geojson"}
+
+__all__ = [
+    "COLUMNS",
+    "FORMATS",
+    "decode_text",
+    "input_kind",
+    "items_from_bytes",
+    "items_from_csv",
+    "items_from_file",
+    "items_from_geojson",
+    "pick_format",
+    "render",
 ]
 
 
+def _json_type(value: Any) -> str:
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
+    if value is None:
+        return "null"
+    return names.get(type(value), "a number" if isinstance(value, int | float) else "a value")
+
+
 def items_from_geojson(data: Any, crs: str | None) -> list[BatchItem]:
-    """Return batch items from a FeatureCollection (properties id, kbli, activity)."""
+    """Return batch items from a FeatureCollection (properties id, kbli, activity).
+
+    A feature that is not an object, or whose properties are not an object, becomes a row with
+    an error naming it; a missing or null id falls back to the feature's number (from 1).
+    """
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise InvalidParameter("the batch body must be a GeoJSON FeatureCollection or a CSV")
     features = data.get("features")
@@ -48,13 +63,35 @@ def items_from_geojson(data: Any, crs: str | None) -> list[BatchItem]:
         raise InvalidParameter("the FeatureCollection has no 'features' list")
     items = []
     for n, feat in enumerate(features, start=1):
-        props = (feat or {}).get("properties") or {} if isinstance(feat, dict) else {}
-        ref = props.get("id", feat.get("id") if isinstance(feat, dict) else None) or n
-        geom = feat.get("geometry") if isinstance(feat, dict) else None
+        where = f"feature {n} (features[{n - 1}])"
+        if not isinstance(feat, dict):
+            items.append(
+                BatchItem(
+                    ref=n,
+                    geometry=None,
+                    error=f"{where} is {_json_type(feat)}, not a GeoJSON Feature object",
+                    error_code="invalid_feature",
+                )
+            )
+            continue
+        props = feat.get("properties")
+        props = {} if props is None else props
+        own_id = props.get("id") if isinstance(props, dict) else None
+        ref = next((r for r in (own_id, feat.get("id")) if r is not None), n)
+        if not isinstance(props, dict):
+            items.append(
+                BatchItem(
+                    ref=ref,
+                    geometry=None,
+                    error=f"{where}: properties must be an object or null, not {_json_type(props)}",
+                    error_code="invalid_feature",
+                )
+            )
+            continue
         items.append(
             BatchItem(
                 ref=ref,
-                geometry=geom,
+                geometry=feat.get("geometry"),
                 crs=crs,
                 kbli=_text(props.get("kbli")),
                 activity=_text(props.get("activity")),
@@ -64,47 +101,169 @@ def items_from_geojson(data: Any, crs: str | None) -> list[BatchItem]:
 
 
 def _text(value: Any) -> str | None:
-    if value is None:
+    """Return a cell as stripped text; None for empty or missing (None, NaN) cells."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
+    if isinstance(value, float) and value.is_integer():  # 47111.0 from a numeric column
+        value = int(value)
     out = str(value).strip()
     return out or None
 
 
+def _delimiter(body: str) -> str:
+    """Return the delimiter the header line uses most (outside quotes); comma by default."""
+    header = body.split("\n", 1)[0]
+    counts = dict.fromkeys(DELIMITERS, 0)
+    quoted = False
+    for ch in header:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in counts:
+            counts[ch] += 1
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _number(cell: str, decimal_comma: bool) -> float:
+    """Return a coordinate cell as a float; `109,75` and `1.234,5` when decimal commas are on."""
+    text = cell.replace(" ", "")
+    if decimal_comma and ("," in text or text.count(".") > 1):
+        if "," in text and text.rfind(".") > text.rfind(","):
+            text = text.replace(",", "")  # 1,234.5 written the English way after all
+        else:
+            text = text.replace(".", "").replace(",", ".")
+    return float(text)
+
+
 def items_from_csv(body: str, crs: str | None) -> list[BatchItem]:
-    """Return batch items from CSV with columns id and wkt (or lon, lat), kbli, activity."""
-    reader = csv.DictReader(io.StringIO(body))
-    cols = {c.strip().lower(): c for c in reader.fieldnames or []}
-    if "wkt" not in cols and not {"lon", "lat"} <= cols.keys():
+    """Return batch items from CSV with an id, a wkt column or coordinate columns, kbli, activity.
+
+    Column names are matched without regard to case; rows whose cells are all empty (the
+    `;;;` Excel leaves below a table) are skipped.
+    """
+    body = body.removeprefix("\ufeff")
+    delimiter = _delimiter(body)
+    # A WKT of 10,000 vertices is ~400 KB: more than the csv module's 128 KB cell default.
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL_CHARS))
+    reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter)
+    try:
+        return _csv_items(reader, crs, delimiter)
+    except csv.Error as exc:
+        raise InvalidParameter(f"the CSV cannot be read at line {reader.line_num}: {exc}") from exc
+
+
+def _csv_items(reader: Any, crs: str | None, delimiter: str) -> list[BatchItem]:
+    header = next(reader, None)
+    if not header or not any(h.strip() for h in header):
+        raise InvalidParameter("the CSV is empty: it needs a header line")
+    cols: dict[str, int] = {}
+    for i, name in enumerate(header):
+        cols.setdefault(name.strip().lower(), i)
+    pair = next((p for p in COORDINATE_PAIRS if p[0] in cols and p[1] in cols), None)
+    if "wkt" not in cols and pair is None:
+        shown = ", ".join(h.strip() for h in header if h.strip())
         raise InvalidParameter(
-            "the CSV needs a wkt column or lon and lat columns (and optionally id, kbli, activity)"
+            "the CSV needs a wkt column or a pair of coordinate columns (lon/lat, "
+            "longitude/latitude, x/y or bujur/lintang), and optionally id, kbli, activity; "
+            f"its header has: {shown}"
         )
+    names = [header[cols[k]].strip() for k in pair] if pair else []
+    decimal_comma = delimiter != ","
     items = []
-    for n, row in enumerate(reader, start=1):
+    n = 0
+    for cells in reader:
+        if not any(c.strip() for c in cells):
+            continue
+        n += 1
+        where = f"row {n} (line {reader.line_num})"
 
-        def get(key: str, row: dict[str, str] = row) -> str | None:
-            return _text(row.get(cols[key])) if key in cols else None
+        def get(key: str, cells: list[str] = cells) -> str | None:
+            i = cols.get(key)
+            return _text(cells[i]) if i is not None and i < len(cells) else None
 
-        ref = get("id") or n
-        geometry: Any = None
-        error = None
-        try:
-            if "wkt" in cols and get("wkt"):
-                geometry = shapely.geometry.mapping(shapely_wkt.loads(get("wkt")))
-            else:
-                geometry = {"type": "Point", "coordinates": [float(get("lon")), float(get("lat"))]}  # type: ignore[arg-type]
-        except Exception as exc:  # bad WKT or number: that row gets an error, not the batch
-            error = f"row {n}: cannot read the geometry ({exc})"
+        geometry, error = _csv_geometry(get, "wkt" in cols, pair, names, decimal_comma)
         items.append(
             BatchItem(
-                ref=ref,
+                ref=get("id") or n,
                 geometry=geometry,
                 crs=crs,
                 kbli=get("kbli"),
                 activity=get("activity"),
-                error=error,
+                error=f"{where}: {error}" if error else None,
             )
         )
     return items
+
+
+def _csv_geometry(
+    get: Any, has_wkt: bool, pair: tuple[str, str] | None, names: list[str], decimal_comma: bool
+) -> tuple[dict[str, Any] | None, str | None]:
+    """Return (GeoJSON geometry, None) of a CSV row, or (None, why it cannot be read)."""
+    wkt = get("wkt")
+    if wkt is not None:
+        try:
+            return shapely.geometry.mapping(shapely_wkt.loads(wkt)), None
+        except Exception as exc:  # shapely raises several types for bad WKT
+            return None, f"cannot read the WKT ({exc})"
+    missing = ["the wkt cell is empty"] if has_wkt else []
+    if pair is not None:
+        cells = [get(k) for k in pair]
+        empty = [name for name, cell in zip(names, cells, strict=True) if cell is None]
+        if not empty:
+            coords = []
+            for name, cell in zip(names, cells, strict=True):
+                try:
+                    coords.append(_number(cell or "", decimal_comma))
+                except ValueError:
+                    return None, f"{name} {cell!r} is not a number"
+            return {"type": "Point", "coordinates": coords}, None
+        missing.append(" and ".join(empty) + (" are" if len(empty) > 1 else " is") + " empty")
+    return None, "no geometry: " + " and ".join(missing)
+
+
+def decode_text(raw: bytes) -> str:
+    """Return the text of an uploaded CSV: UTF-8 (with or without BOM), else Windows-1252.
+
+    Excel saves "CSV (comma delimited)" in the ANSI code page, not UTF-8.
+    """
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def input_kind(raw: bytes, media_type: str | None = None, filename: str | None = None) -> str:
+    """Return "csv" or "geojson" for a batch body, from its file name, media type or content."""
+    if filename and "." in filename:
+        suffix = "." + filename.rsplit(".", 1)[1].lower()
+        if suffix not in UPLOAD_SUFFIXES:
+            raise InvalidParameter(
+                f"{filename}: upload a .csv or .geojson file (save a spreadsheet as CSV; "
+                "GeoPackage and Shapefile: `rtrw zoning check-file`)"
+            )
+        return UPLOAD_SUFFIXES[suffix]
+    media = (media_type or "").lower()
+    if "csv" in media or "ms-excel" in media:  # Windows browsers send .csv as vnd.ms-excel
+        return "csv"
+    if "json" in media:
+        return "geojson"
+    return "geojson" if raw.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[") else "csv"
+
+
+def items_from_bytes(
+    raw: bytes, crs: str | None, media_type: str | None = None, filename: str | None = None
+) -> list[BatchItem]:
+    """Return batch items from a request body or uploaded file (GeoJSON or CSV)."""
+    name = filename or "the batch body"
+    if not raw.strip():
+        raise InvalidParameter(f"{name} is empty: it needs a GeoJSON FeatureCollection or a CSV")
+    if input_kind(raw, media_type, filename) == "csv":
+        return items_from_csv(decode_text(raw), crs)
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidParameter(f"{name} is not valid JSON: {exc}") from exc
+    return items_from_geojson(data, crs)
 
 
 def items_from_file(path: Path, crs: str | None) -> list[BatchItem]:
@@ -112,14 +271,8 @@ def items_from_file(path: Path, crs: str | None) -> list[BatchItem]:
     if not path.exists():
         raise InvalidParameter(f"file not found: {path}")
     suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return items_from_csv(path.read_text(encoding="utf-8-sig"), crs)
-    if suffix in (".geojson", ".json"):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise InvalidParameter(f"{path.name} is not valid JSON: {exc}") from exc
-        return items_from_geojson(data, crs)
+    if suffix in UPLOAD_SUFFIXES:
+        return items_from_bytes(path.read_bytes(), crs, filename=path.name)
     try:
         gdf = gpd.read_file(path, engine="pyogrio")
     except Exception as exc:
@@ -142,13 +295,14 @@ def items_from_file(path: Path, crs: str | None) -> list[BatchItem]:
                 crs=file_crs,
                 kbli=val("kbli"),
                 activity=val("activity"),
+                error=None if geom is not None else f"row {n}: the feature has no geometry",
             )
         )
     return items
 
 
 def render(results: list[dict[str, Any]], fmt: str) -> tuple[str, str]:
-    """Return (body, media type) of batch results as JSON rows, CSV or GeoJSON."""
+    """Return (body, media type) of batch results as JSON rows, CSV or GeoJSON (same columns)."""
     rows = [flat_row(r) for r in results]
     if fmt == "csv":
         buf = io.StringIO()

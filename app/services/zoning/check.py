@@ -12,7 +12,7 @@ from app.errors import (
     NoRules,
     NotFound,
 )
-from app.services.rules.book import current_rulebook
+from app.services.rules.book import RuleBooks, process_rulebooks
 from app.services.zoning.context import Context, context, point_context
 from app.services.zoning.evaluate import evaluate
 from app.services.zoning.parse import parse_geometry
@@ -26,14 +26,20 @@ def check(
     kbli: str | None = None,
     activity: str | None = None,
     as_of: date | None = None,
+    *,
+    books: RuleBooks | None = None,
 ) -> dict[str, Any]:
-    """Return the zoning answer for one geometry (GeoJSON in `crs`) and optional activity."""
+    """Return the zoning answer for one geometry (GeoJSON in `crs`) and optional activity.
+
+    `books` is the rule-book cache to read through (the API's); default the process's.
+    """
+    books = process_rulebooks() if books is None else books
     if isinstance(geometry, dict) and geometry.get("type") == "Point":
         parcel = parse_geometry(geometry, crs, 0)
-        ctx, hits = point_context(conn, parcel)
+        ctx, hits = point_context(conn, books, parcel)
         act = activity_of(ctx, kbli, activity)
         return evaluate(ctx, parcel, hits, act, as_of or date.today())
-    ctx = context(conn)
+    ctx = context(conn, books)
     act = activity_of(ctx, kbli, activity)
     parcel = parse_geometry(geometry, crs, ctx.metric_srid)
     parts = find_parts(conn, ctx, [parcel])
@@ -55,11 +61,12 @@ def check_point(
     kbli: str | None = None,
     activity: str | None = None,
     as_of: date | None = None,
+    *,
+    books: RuleBooks | None = None,
 ) -> dict[str, Any]:
     """Return the zoning answer for a lon/lat point."""
-    return check(
-        conn, {"type": "Point", "coordinates": [lon, lat]}, "EPSG:4326", kbli, activity, as_of
-    )
+    point = {"type": "Point", "coordinates": [lon, lat]}
+    return check(conn, point, "EPSG:4326", kbli, activity, as_of, books=books)
 
 
 def check_parcel(
@@ -68,6 +75,8 @@ def check_parcel(
     kbli: str | None = None,
     activity: str | None = None,
     as_of: date | None = None,
+    *,
+    books: RuleBooks | None = None,
 ) -> dict[str, Any]:
     """Return the zoning answer for a stored parcel (kind `parcel`) by its id (code)."""
     row = conn.execute(
@@ -84,14 +93,16 @@ def check_parcel(
     ).first()
     if row is None:
         raise NotFound(f"no parcel with id {parcel_id!r} in the current parcel layers")
-    answer = check(conn, json.loads(row.g), "EPSG:4326", kbli, activity, as_of)
+    answer = check(conn, json.loads(row.g), "EPSG:4326", kbli, activity, as_of, books=books)
     answer["parcel"] = {"id": parcel_id, "layer": row.name, "version": row.version}
     return answer
 
 
-def search_activities(conn: Connection, q: str | None, limit: int = 20) -> list[dict[str, Any]]:
+def search_activities(
+    conn: Connection, q: str | None, limit: int = 20, *, books: RuleBooks | None = None
+) -> list[dict[str, Any]]:
     """Return activities matching a KBLI prefix or words (for pickers and investors)."""
-    book = current_rulebook(conn)
+    book = (process_rulebooks() if books is None else books).current(conn)
     if book is None:
         raise NoRules("no zoning rules are loaded: run `rtrw rules load <pack>` first")
     return book.search(q, limit)

@@ -12,8 +12,7 @@ from app.errors import (
 )
 from app.services.catalog.current import CURRENT_CHECKED_LAYERS_SQL, METRIC_CRS_SQL
 from app.services.geo.crs import epsg_of
-from app.services.rules.book import RuleBook, rulebook
-from app.services.rules.load import CURRENT_RULE_SET_ID_SQL
+from app.services.rules.book import CURRENT_RULE_SET_KEY_SQL, RuleBook, RuleBooks
 from app.services.zoning.parse import Parcel
 from app.settings import loader_settings
 
@@ -44,16 +43,16 @@ SELECT
     (SELECT coalesce(json_agg(json_build_array(name, kind, title, version, id)), '[]')
      FROM cur) AS layers,
     ({METRIC_CRS_SQL}) AS metric_crs,
-    ({CURRENT_RULE_SET_ID_SQL}) AS rule_set_id
+    ({CURRENT_RULE_SET_KEY_SQL}) AS rule_set
 """
 
 
-def context(conn: Connection) -> Context:
+def context(conn: Connection, books: RuleBooks) -> Context:
     """Return the current zoning, overlay and admin layer versions and the rule book."""
-    return _context_from(conn, conn.execute(text(_CONTEXT_SQL)).one())
+    return _context_from(conn, books, conn.execute(text(_CONTEXT_SQL)).one())
 
 
-def _context_from(conn: Connection, row: Any) -> Context:
+def _context_from(conn: Connection, books: RuleBooks, row: Any) -> Context:
     metric = row.metric_crs or loader_settings().default_metric_crs
     epsg = epsg_of(metric)
     if epsg is None:
@@ -61,7 +60,7 @@ def _context_from(conn: Connection, row: Any) -> Context:
     return Context(
         layers={r[4]: LayerRef(*r) for r in row.layers},
         metric_srid=epsg,
-        book=rulebook(conn, row.rule_set_id) if row.rule_set_id is not None else None,
+        book=books.get(conn, row.rule_set) if row.rule_set is not None else None,
     )
 
 
@@ -79,9 +78,11 @@ _POINT_CONTEXT_SQL = (
 )
 
 
-def point_context(conn: Connection, parcel: Parcel) -> tuple[Context, list[dict[str, Any]]]:
+def point_context(
+    conn: Connection, books: RuleBooks, parcel: Parcel
+) -> tuple[Context, list[dict[str, Any]]]:
     """Return the context and the features under a point, in one query."""
     row = conn.execute(text(_POINT_CONTEXT_SQL), {"x": parcel.geom.x, "y": parcel.geom.y}).one()
     keys = ("version_id", "fid", "code", "name", "level")
     hits = [{**dict(zip(keys, h, strict=True)), "part": None} for h in row.hits]
-    return _context_from(conn, row), hits
+    return _context_from(conn, books, row), hits

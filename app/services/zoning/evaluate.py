@@ -15,6 +15,7 @@ from app.errors import (
 from app.services.rules.book import STRICTNESS, RuleBook
 from app.services.zoning.context import Context
 from app.services.zoning.envelope import envelope as _envelope
+from app.services.zoning.numbers import round_answer
 from app.services.zoning.parse import Parcel
 from app.services.zoning.summary import summary as _summary
 from app.settings import zoning_settings
@@ -238,6 +239,7 @@ def evaluate(
         },
         "warnings": parcel.warnings,
     }
+    round_answer(answer, parcel.is_point)  # after all arithmetic; the summary reads the result
     answer["summary"] = _summary(answer)
     return answer
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,10 +13,11 @@ from shapely.geometry.base import BaseGeometry
 
 from app.errors import (
     InvalidGeometry,
+    RtrwError,
     TooLarge,
     TooManyVertices,
 )
-from app.services.geo.crs import cached_crs, crs_label, reproject
+from app.services.geo.crs import cached_crs, crs_label, reproject, reproject_many
 from app.settings import ZoningSettings, zoning_settings
 
 GEOM_TYPES = ("Point", "Polygon", "MultiPolygon")
@@ -99,3 +101,82 @@ def parse_geometry(
                 limit_ha=settings.max_area_ha,
             )
     return Parcel(geom=geom4326, metric=metric, is_point=is_point, area_m2=area, warnings=warnings)
+
+
+def parse_many(
+    objs: list[Any],
+    crs: str | None,
+    metric_srid: int,
+    settings: ZoningSettings | None = None,
+) -> list[Parcel | RtrwError]:
+    """Return a Parcel (or the domain error parse_geometry would raise) for each GeoJSON object.
+
+    Ordinary input (a valid, finite, not too large Point/Polygon/MultiPolygon) takes a
+    vectorised path: one GEOS GeoJSON read, one reprojection of all coordinates, one area
+    call. Anything else goes through parse_geometry one by one, so answers and messages are
+    exactly those of the single check.
+    """
+    settings = settings or zoning_settings()
+    out: list[Parcel | RtrwError | None] = [None] * len(objs)
+    src = (crs or "EPSG:4326").strip()
+    try:
+        src_crs = cached_crs(src)
+    except RtrwError as exc:
+        return [exc] * len(objs)
+    fast = [
+        i
+        for i, o in enumerate(objs)
+        if isinstance(o, dict) and o.get("type") in GEOM_TYPES and "coordinates" in o
+    ]
+    texts = []
+    for i in fast:
+        try:
+            texts.append(json.dumps(objs[i], allow_nan=False))
+        except (TypeError, ValueError):
+            texts.append("null")
+    geoms = shapely.from_geojson(texts, on_invalid="ignore") if texts else np.empty(0, dtype=object)
+    idx = np.asarray(fast, dtype=np.int64)
+    ok = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    type_ids = shapely.get_type_id(geoms)
+    ok &= np.isin(type_ids, (0, 3, 6))  # GEOS read what the object says (Point/Polygon/Multi)
+    ok &= shapely.get_num_coordinates(geoms) <= settings.max_vertices
+    if ok.any():
+        bounds = shapely.bounds(geoms)
+        finite = np.isfinite(bounds).all(axis=1)
+        ok &= finite
+        if src_crs.is_geographic:
+            inside = (np.abs(bounds[:, [0, 2]]) <= 180).all(axis=1) & (
+                np.abs(bounds[:, [1, 3]]) <= 90
+            ).all(axis=1)
+            ok &= inside
+        ok &= (type_ids == 0) | shapely.is_valid(geoms)
+    good = np.flatnonzero(ok)
+    if len(good):
+        g = geoms[good]
+        g4326 = g if src.upper() in ("EPSG:4326", "4326") else reproject_many(g, src, 4326)
+        points = shapely.get_type_id(g4326) == 0
+        metric = g4326.copy()
+        if (~points).any():
+            metric[~points] = reproject_many(g4326[~points], "EPSG:4326", metric_srid)
+        areas = shapely.area(metric)
+        limit = settings.max_area_ha * 10_000
+        for k, j in enumerate(good):
+            if not points[k] and not (0 < areas[k] <= limit):
+                continue  # parse_geometry says why
+            out[int(idx[j])] = Parcel(
+                geom=g4326[k],
+                metric=metric[k],
+                is_point=bool(points[k]),
+                area_m2=None if points[k] else float(areas[k]),
+            )
+    result: list[Parcel | RtrwError] = []
+    for i, obj in enumerate(objs):
+        parcel = out[i]
+        if parcel is None:
+            try:
+                parcel = parse_geometry(obj, crs, metric_srid, settings)
+            except RtrwError as exc:
+                result.append(exc)
+                continue
+        result.append(parcel)
+    return result

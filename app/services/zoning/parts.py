@@ -13,8 +13,10 @@ from app.services.zoning.parse import Parcel
 
 _PARTS_SQL = """
 WITH p AS (
-    SELECT t.pid, ST_GeomFromWKB(t.wkb, 4326) AS geom
-    FROM unnest(CAST(:pids AS integer[]), CAST(:wkbs AS bytea[])) AS t(pid, wkb)
+    SELECT t.pid, ST_GeomFromWKB(t.wkb, 4326) AS geom,
+        ST_GeomFromWKB(t.mwkb, CAST(:srid AS integer)) AS gm
+    FROM unnest(CAST(:pids AS integer[]), CAST(:wkbs AS bytea[]), CAST(:mwkbs AS bytea[]))
+        AS t(pid, wkb, mwkb)
 )
 SELECT p.pid, f.version_id, f.fid, f.code, f.name, f.level, {cut} AS wkb
 FROM p JOIN feature f
@@ -22,13 +24,18 @@ FROM p JOIN feature f
 WHERE f.level IS NULL OR f.level >= 3
 ORDER BY p.pid, f.version_id, f.fid
 """
-# Cut in the metric CRS: features were loaded from (and parcels are often drawn in) that CRS,
-# so edges that coincide there stay coincident and leave no slivers.
+# Cut in the metric CRS on the metric geometry stored at load time (geom_m), so no feature is
+# re-projected per parcel; versions without it (or loaded under another metric CRS) are
+# transformed here. Features were loaded from (and parcels are often drawn in) that CRS, so
+# edges that coincide there stay coincident and leave no slivers. A parcel wholly inside a
+# feature comes back as NULL: its part is the parcel itself, which the caller already has.
+_FM = (
+    "(CASE WHEN ST_SRID(f.geom_m) = CAST(:srid AS integer) THEN f.geom_m "
+    "ELSE ST_Transform(f.geom, CAST(:srid AS integer)) END)"
+)
 _CUT = (
-    "ST_AsBinary(CASE WHEN ST_CoveredBy(p.geom, f.geom) "
-    "THEN ST_Transform(p.geom, CAST(:srid AS integer)) "
-    "ELSE ST_Intersection(ST_Transform(p.geom, CAST(:srid AS integer)), "
-    "ST_Transform(f.geom, CAST(:srid AS integer))) END)"
+    f"CASE WHEN ST_CoveredBy(p.gm, {_FM}) THEN NULL "
+    f"ELSE ST_AsBinary(ST_Intersection(p.gm, {_FM})) END"
 )
 
 
@@ -44,11 +51,14 @@ def find_parts(
         idx = [i for i, p in enumerate(parcels) if p.is_point == points]
         if not idx:
             continue
+        wkbs = [shapely.to_wkb(parcels[i].geom) for i in idx]
         rows = conn.execute(
             text(_PARTS_SQL.format(cut="NULL" if points else _CUT)),
             {
                 "pids": idx,
-                "wkbs": [shapely.to_wkb(parcels[i].geom) for i in idx],
+                "wkbs": wkbs,
+                # a point needs no metric copy (its cut is NULL): send its own WKB as filler
+                "mwkbs": wkbs if points else [shapely.to_wkb(parcels[i].metric) for i in idx],
                 "vids": vids,
                 "srid": ctx.metric_srid,
             },
@@ -61,7 +71,9 @@ def find_parts(
                     "code": r.code,
                     "name": r.name,
                     "level": r.level,
-                    "part": shapely.from_wkb(r.wkb) if r.wkb is not None else None,
+                    "part": None
+                    if points
+                    else (parcels[r.pid].metric if r.wkb is None else shapely.from_wkb(r.wkb)),
                 }
             )
     return out

@@ -1,8 +1,10 @@
-"""Plain-language answers in Bahasa Indonesia and English."""
+"""Plain-language answers in Bahasa Indonesia and English, numbers written the way each reads."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from app.services.zoning.numbers import number, percent, square_metres
 
 LETTER_WORDS = {
     "I": ("diizinkan", "allowed"),
@@ -21,18 +23,14 @@ LETTER_WORDS = {
 }
 
 
-def _pct(share: float) -> str:
-    return f"{share * 100:.0f} %" if share >= 0.01 or share == 0 else f"{share * 100:.2f} %"
-
-
 def summary(a: dict[str, Any]) -> dict[str, str]:
     """Return a short plain-language answer in Bahasa Indonesia and English."""
     act = a["activity"]
     name_id = act["name"] if act else None
     name_en = (act["name_en"] or act["name"]) if act else None
     point = a["geometry_type"] == "Point"
-    where_id = "Titik ini" if point else "Persil ini"
-    where_en = "This point" if point else "This parcel"
+    where_id = "Titik ini" if point else f"Persil ini ({square_metres(a['area_m2'], 'id')})"
+    where_en = "This point" if point else f"This parcel ({square_metres(a['area_m2'], 'en')})"
     if a["verdict"] == "no_plan":
         return {
             "id": f"{where_id} berada di luar semua poligon rencana pola ruang: "
@@ -42,8 +40,8 @@ def summary(a: dict[str, Any]) -> dict[str, str]:
     ids, ens = [], []
     for z in a["zones"]:
         label = f"{z['code']} ({z['name'] or z.get('class_name') or ''})".replace(" ()", "")
-        share_id = "" if point else f"{_pct(z['share'])} persil "
-        share_en = "" if point else f"{_pct(z['share'])} of the parcel "
+        share_id = "" if point else f"{percent(z['share'], 'id')} "
+        share_en = "" if point else f"{percent(z['share'], 'en')} "
         if act and z["itbx"]:
             w_id, w_en = LETTER_WORDS[z["itbx"]]
             cond_id = f": {z['conditions']}" if z.get("conditions") else ""
@@ -53,26 +51,54 @@ def summary(a: dict[str, Any]) -> dict[str, str]:
         else:
             ids.append(f"{share_id}berada di {label}".strip())
             ens.append(f"{share_en}is in {label}".strip())
-    text_id = ("Titik ini " if point else "") + "; ".join(ids)
-    text_en = ("This point " if point else "") + "; ".join(ens)
+    glue = " " if point else ": "
+    text_id = where_id + glue + "; ".join(ids)
+    text_en = where_en + glue + "; ".join(ens)
     if not point and a["no_plan_share"] > 0:
-        text_id += f"; {_pct(a['no_plan_share'])} persil tidak tercakup rencana pola ruang"
-        text_en += f"; {_pct(a['no_plan_share'])} of the parcel is outside every zoning polygon"
+        text_id += f"; {percent(a['no_plan_share'], 'id')} tidak tercakup rencana pola ruang"
+        text_en += f"; {percent(a['no_plan_share'], 'en')} is outside every zoning polygon"
     for o in a["overlays"]:
         for rule in o.get("rules", []):
-            share = "" if point else f" ({_pct(o['share'])})"
-            text_id += f". Overlay {o['code']}{share}: {rule['restriction']}"
+            share_id = "" if point else f" ({percent(o['share'], 'id')})"
+            share_en = "" if point else f" ({percent(o['share'], 'en')})"
+            text_id += f". Overlay {o['code']}{share_id}: {rule['restriction']}"
             text_en += (
-                f". Overlay {o['code']}{share}: {rule['restriction_en'] or rule['restriction']}"
+                f". Overlay {o['code']}{share_en}: {rule['restriction_en'] or rule['restriction']}"
             )
     if act and a["verdict"] == "mixed":
-        parts_id = ", ".join(f"{k} {_pct(v)}" for k, v in a["verdict_shares"].items())
-        text_id += f". Putusan campuran: {parts_id}"
-        text_en += f". Mixed verdict: {parts_id}"
+        shares = a["verdict_shares"].items()
+        text_id += ". Putusan campuran: " + ", ".join(f"{k} {percent(v, 'id')}" for k, v in shares)
+        text_en += ". Mixed verdict: " + ", ".join(f"{k} {percent(v, 'en')}" for k, v in shares)
     elif act and a["verdict"]:
         text_id += f". Kesimpulan: {LETTER_WORDS[a['verdict']][0]}"
         text_en += f". Verdict: {LETTER_WORDS[a['verdict']][1]}"
+    env_id, env_en = _envelope(a.get("envelope"))
+    if env_id:
+        text_id += f". Intensitas bangunan: {env_id}"
+        text_en += f". Building envelope: {env_en}"
     return {
         "id": text_id[:1].upper() + text_id[1:] + ".",
         "en": text_en[:1].upper() + text_en[1:] + ".",
     }
+
+
+_ENVELOPE_WORDS = (
+    ("max_footprint_m2", "tapak maksimum", "footprint at most"),
+    ("max_floor_area_m2", "luas lantai maksimum", "floor area at most"),
+    ("min_green_area_m2", "ruang hijau minimum", "green area at least"),
+)
+
+
+def _envelope(env: dict[str, Any] | None) -> tuple[str, str]:
+    """Return the envelope totals of a parcel in words (id, en), empty when there are none."""
+    if not env:
+        return "", ""
+    ids, ens = [], []
+    for key, word_id, word_en in _ENVELOPE_WORDS:
+        if env.get(key) is not None:
+            ids.append(f"{word_id} {square_metres(env[key], 'id')}")
+            ens.append(f"{word_en} {square_metres(env[key], 'en')}")
+    if env.get("max_height_m") is not None:
+        ids.append(f"tinggi maksimum {number(env['max_height_m'], 2, 'id')} m")
+        ens.append(f"height at most {number(env['max_height_m'], 2, 'en')} m")
+    return ", ".join(ids), ", ".join(ens)

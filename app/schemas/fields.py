@@ -1,0 +1,95 @@
+"""Constrained strings shared by query/path parameters and request bodies.
+
+Each type validates with a message people can act on and documents the same rule as a JSON
+Schema `pattern`/`maxLength`, so the OpenAPI says exactly what the API accepts (the contract
+test in tests/api/test_contract.py holds the two together).
+"""
+
+import re
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated
+
+from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
+
+INT4_MAX = 2**31 - 1  # PostgreSQL integer: versions, ids
+INT8_MAX = 2**63 - 1  # PostgreSQL bigint: offsets
+
+# No C0 control characters (NUL, tab, newline, ...) nor DEL: PostgreSQL text cannot hold NUL,
+# and none of them belongs in a code, a name or a search.
+PLAIN_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+KBLI_PATTERN = r"^[0-9]{5}$"
+KEMENDAGRI_PATTERN = (
+    r"^(?:[0-9]{2}(?:\.[0-9]{2}(?:\.[0-9]{2}(?:\.[0-9]{4})?)?)?|[0-9]{4}|[0-9]{6}|[0-9]{10})$"
+)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _checker(pattern: str, message: str, max_length: int) -> Callable[[str], str]:
+    rx = re.compile(pattern.removeprefix("^").removesuffix("$"))
+
+    def check(value: str) -> str:
+        if _CONTROL.search(value):
+            raise ValueError("must not contain control characters (NUL, tab, newline, ...)")
+        if rx.fullmatch(value) is None:
+            raise ValueError(message)
+        if len(value) > max_length:
+            raise ValueError(f"must be at most {max_length} characters")
+        return value
+
+    return check
+
+
+def _schema(pattern: str, max_length: int, example: str, min_length: int = 0) -> WithJsonSchema:
+    schema: dict[str, object] = {"type": "string", "pattern": pattern, "maxLength": max_length}
+    if min_length:
+        schema["minLength"] = min_length
+    return WithJsonSchema({**schema, "examples": [example]})
+
+
+_KBLI_MESSAGE = "KBLI 2020 codes have five digits, e.g. 10631"
+_KEMENDAGRI_MESSAGE = "not a Kemendagri code (like 33.25, 33.25.01 or 33.25.01.2001)"
+_PLAIN_MESSAGE = "must not contain control characters"
+
+KbliCode = Annotated[
+    str,
+    AfterValidator(_checker(KBLI_PATTERN, _KBLI_MESSAGE, 5)),
+    _schema(KBLI_PATTERN, 5, "10631"),
+]
+KemendagriCode = Annotated[
+    str,
+    AfterValidator(_checker(KEMENDAGRI_PATTERN, _KEMENDAGRI_MESSAGE, 13)),
+    _schema(KEMENDAGRI_PATTERN, 13, "33.25.01.2001"),
+]
+ActivityText = Annotated[
+    str,
+    AfterValidator(_checker(PLAIN_PATTERN, _PLAIN_MESSAGE, 100)),
+    _schema(PLAIN_PATTERN, 100, "penggilingan_padi"),
+]
+CrsText = Annotated[
+    str,
+    AfterValidator(_checker(PLAIN_PATTERN, _PLAIN_MESSAGE, 100)),
+    _schema(PLAIN_PATTERN, 100, "EPSG:32749"),
+]
+SearchText = Annotated[
+    str,
+    AfterValidator(_checker(PLAIN_PATTERN, _PLAIN_MESSAGE, 200)),
+    _schema(PLAIN_PATTERN, 200, "padi"),
+]
+ParcelId = Annotated[
+    str,
+    AfterValidator(_checker(PLAIN_PATTERN, _PLAIN_MESSAGE, 200)),
+    _schema(PLAIN_PATTERN, 200, "11.01.0001", min_length=1),
+]
+
+
+def _iso_date(value: object) -> object:
+    """Let only a date or a YYYY-MM-DD string through (pydantic also takes 0 as 1970-01-01)."""
+    if isinstance(value, date) or (
+        isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value)
+    ):
+        return value
+    raise ValueError("must be a date written YYYY-MM-DD, e.g. 2026-01-01")
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
