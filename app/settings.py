@@ -86,6 +86,8 @@ class ZoningSettings(BaseSettings):
     max_batch_bytes: int = Field(default=50_000_000, ge=1_000)  # a batch request body (413 above)
     sliver_m2: float = Field(default=0.01, ge=0)
     rule_books: int = Field(default=4, ge=1)  # rule sets kept in memory per process
+    # parcels cut per SQL statement in a batch; the next chunk's query overlaps evaluation
+    batch_chunk: int = Field(default=1_000, ge=1)
 
 
 class InvalidSettings(Exception):

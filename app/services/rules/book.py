@@ -42,6 +42,16 @@ class RuleBook:
     intensity: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     overlays: list[dict[str, Any]] = field(default_factory=list)
 
+    def kbli_codes(self, activity: str) -> list[str]:
+        """Return the sorted KBLI codes that map to an activity (indexed on first use)."""
+        index: dict[str, list[str]] | None = getattr(self, "_kbli_index", None)
+        if index is None:
+            index = {}
+            for code, act in sorted(self.kbli.items()):
+                index.setdefault(act, []).append(code)
+            object.__setattr__(self, "_kbli_index", index)
+        return list(index.get(activity, ()))
+
     def zone_code(self, code: str | None) -> str | None:
         """Return the national sub-zone code of a layer's code (local codes via aliases)."""
         if code is None:

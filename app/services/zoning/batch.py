@@ -18,7 +18,7 @@ from app.services.zoning.check import activity_of as _activity
 from app.services.zoning.context import context
 from app.services.zoning.evaluate import evaluate
 from app.services.zoning.parse import Parcel, parse_many
-from app.services.zoning.parts import find_parts
+from app.services.zoning.parts import parts_in_chunks
 from app.settings import zoning_settings
 
 
@@ -75,18 +75,20 @@ def check_batch(
             outcome.ref = items[i].ref
             parsed.append(outcome)
             where.append(i)
-    parts = find_parts(conn, ctx, parsed)
-    for j, parcel in enumerate(parsed):
-        i = where[j]
-        try:
-            answer = evaluate(ctx, parcel, parts.get(j, []), acts[i], on)
-        except RtrwError as exc:
-            results[i] = _failed(items[i], exc.code, exc.message)
-            continue
-        answer["id"] = items[i].ref
-        answer["_kbli"] = items[i].kbli  # the code the row sent, for its output row
-        answer["_geometry"] = parcel.geom
-        results[i] = answer
+    size = settings.batch_chunk
+    chunks = parts_in_chunks(conn, ctx, parsed, size)
+    for start, parts in zip(range(0, len(parsed), size), chunks, strict=True):
+        for j in range(start, min(start + size, len(parsed))):
+            parcel, i = parsed[j], where[j]
+            try:
+                answer = evaluate(ctx, parcel, parts.get(j, []), acts[i], on)
+            except RtrwError as exc:
+                results[i] = _failed(items[i], exc.code, exc.message)
+                continue
+            answer["id"] = items[i].ref
+            answer["_kbli"] = items[i].kbli  # the code the row sent, for its output row
+            answer["_geometry"] = parcel.geom
+            results[i] = answer
     return results
 
 

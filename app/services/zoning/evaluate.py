@@ -199,11 +199,12 @@ def evaluate(
         }
         for a in sorted(admin, key=lambda a: (-(a["_level"] or 0), -a["share"], a["code"] or ""))
     ]
+    admin_layers = {a["layer"] for a in admin}
     layers_used = sorted(
         (
             {"layer": r.name, "kind": r.kind, "version": r.version, "title": r.title}
             for r in ctx.layers.values()
-            if r.kind in ("zoning", "overlay") or r.name in {a["layer"] for a in admin}
+            if r.kind in ("zoning", "overlay") or r.name in admin_layers
         ),
         key=lambda d: (d["kind"], d["layer"]),
     )
@@ -217,7 +218,7 @@ def evaluate(
                 "name": act["name"],
                 "name_en": act["name_en"],
                 "sector": act["sector"],
-                "kbli": sorted(k for k, v in book.kbli.items() if v == activity) if book else [],
+                "kbli": book.kbli_codes(activity) if book else [],
             }
             if act
             else None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any
 
 SHARE_DIGITS = 4
@@ -36,6 +37,11 @@ def apportion(values: Sequence[float], target: float | None = None) -> list[floa
     Without `target` the rounded sum of the values is kept. Largest remainder: every value is
     cut to whole units of 0.0001, and the units still missing go to the largest remainders.
     """
+    if len(values) == 1:  # the usual case (one zone, one letter): the loop below, unrolled
+        s = max(values[0], 0.0) * _UNITS
+        unit = math.floor(s)
+        gap = (round(s) if target is None else round(target * _UNITS)) - unit
+        return [(unit + (1 if gap > 0 else -1 if gap < 0 and unit > 0 else 0)) / _UNITS]
     scaled = [max(v, 0.0) * _UNITS for v in values]
     total = round(sum(scaled)) if target is None else round(target * _UNITS)
     units = [math.floor(s) for s in scaled]
@@ -107,12 +113,28 @@ def number(value: float, decimals: int, lang: str) -> str:
     Indonesian writes a decimal comma and dot thousands (1.234,56); English the reverse
     (1,234.56). Trailing zero decimals are dropped (50 %, 12,5 %, 10.000 m²).
     """
-    d = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    text = f"{d:,.{decimals}f}"
+    text = _english(value, decimals)
+    return text.translate(_TO_INDONESIAN) if lang == "id" else text
+
+
+_TO_INDONESIAN = str.maketrans(",.", ".,")
+
+
+@lru_cache(maxsize=4096)  # a summary writes each number twice (id and en)
+def _english(value: float, decimals: int) -> str:
+    """Return `value` rounded half-up to `decimals`, English grouping, trailing zeros dropped."""
+    scaled = abs(value) * 10**decimals
+    if math.isfinite(scaled) and abs(scaled - math.floor(scaled) - 0.5) > 1e-6:
+        # not near a tie: plain float rounding is the same as half-up on the decimal text
+        whole, frac = divmod(math.floor(scaled + 0.5), 10**decimals)
+        sign = "-" if value < 0 and (whole or frac) else ""
+        text = f"{sign}{whole:,}" + (f".{frac:0{decimals}d}" if decimals else "")
+    else:
+        d = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+        text = f"{d:,.{decimals}f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
-    text = "0" if text in ("-0", "") else text
-    return text.translate(str.maketrans(",.", ".,")) if lang == "id" else text
+    return "0" if text in ("-0", "") else text
 
 
 def percent(share: float, lang: str) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import shapely
@@ -11,8 +13,9 @@ from sqlalchemy import Connection, text
 from app.services.zoning.context import Context
 from app.services.zoning.parse import Parcel
 
+# MATERIALIZED: each parcel's WKB is parsed once, not once per partition probed.
 _PARTS_SQL = """
-WITH p AS (
+WITH p AS MATERIALIZED (
     SELECT t.pid, ST_GeomFromWKB(t.wkb, 4326) AS geom,
         ST_GeomFromWKB(t.mwkb, CAST(:srid AS integer)) AS gm
     FROM unnest(CAST(:pids AS integer[]), CAST(:wkbs AS bytea[]), CAST(:mwkbs AS bytea[]))
@@ -22,7 +25,6 @@ SELECT p.pid, f.version_id, f.fid, f.code, f.name, f.level, {cut} AS wkb
 FROM p JOIN feature f
   ON f.version_id = ANY(CAST(:vids AS integer[])) AND ST_Intersects(f.geom, p.geom)
 WHERE f.level IS NULL OR f.level >= 3
-ORDER BY p.pid, f.version_id, f.fid
 """
 # Cut in the metric CRS on the metric geometry stored at load time (geom_m), so no feature is
 # re-projected per parcel; versions without it (or loaded under another metric CRS) are
@@ -38,42 +40,82 @@ _CUT = (
     f"ELSE ST_AsBinary(ST_Intersection(p.gm, {_FM})) END"
 )
 
+Rows = list[tuple[Any, ...]]
 
-def find_parts(
-    conn: Connection, ctx: Context, parcels: list[Parcel]
-) -> dict[int, list[dict[str, Any]]]:
-    """Return, per parcel index, the features it touches with the cut parts (metric CRS)."""
+
+def _query(conn: Connection, ctx: Context, parcels: list[Parcel], start: int) -> Rows:
+    """Return the raw rows (pid, version_id, fid, code, name, level, wkb) of some parcels."""
     vids = list(ctx.layers)
-    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    if not vids or not parcels:
-        return out
+    rows: Rows = []
     for points in (True, False):
         idx = [i for i, p in enumerate(parcels) if p.is_point == points]
         if not idx:
             continue
         wkbs = [shapely.to_wkb(parcels[i].geom) for i in idx]
-        rows = conn.execute(
+        result = conn.execute(
             text(_PARTS_SQL.format(cut="NULL" if points else _CUT)),
             {
-                "pids": idx,
+                "pids": [start + i for i in idx],
                 "wkbs": wkbs,
                 # a point needs no metric copy (its cut is NULL): send its own WKB as filler
                 "mwkbs": wkbs if points else [shapely.to_wkb(parcels[i].metric) for i in idx],
                 "vids": vids,
                 "srid": ctx.metric_srid,
             },
-        ).all()
-        for r in rows:
-            out[r.pid].append(
-                {
-                    "version_id": r.version_id,
-                    "fid": r.fid,
-                    "code": r.code,
-                    "name": r.name,
-                    "level": r.level,
-                    "part": None
-                    if points
-                    else (parcels[r.pid].metric if r.wkb is None else shapely.from_wkb(r.wkb)),
-                }
-            )
+        )
+        rows.extend(tuple(r) for r in result)
+    return rows
+
+
+def _grouped(rows: Rows, parcels: list[Parcel], start: int) -> dict[int, list[dict[str, Any]]]:
+    """Return the rows as parts per parcel index, in (version, fid) order, WKB parsed at once."""
+    rows.sort(key=lambda r: (r[0], r[1], r[2]))
+    geoms = shapely.from_wkb([r[6] for r in rows])
+    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for r, geom in zip(rows, geoms, strict=True):
+        parcel = parcels[r[0] - start]
+        out[r[0]].append(
+            {
+                "version_id": r[1],
+                "fid": r[2],
+                "code": r[3],
+                "name": r[4],
+                "level": r[5],
+                "part": None if parcel.is_point else (parcel.metric if geom is None else geom),
+            }
+        )
     return out
+
+
+def find_parts(
+    conn: Connection, ctx: Context, parcels: list[Parcel]
+) -> dict[int, list[dict[str, Any]]]:
+    """Return, per parcel index, the features it touches with the cut parts (metric CRS)."""
+    if not ctx.layers or not parcels:
+        return defaultdict(list)
+    return _grouped(_query(conn, ctx, parcels, 0), parcels, 0)
+
+
+def parts_in_chunks(
+    conn: Connection, ctx: Context, parcels: list[Parcel], size: int = 1000
+) -> Iterator[dict[int, list[dict[str, Any]]]]:
+    """Yield find_parts of each chunk of `size` parcels in turn (keys index into `parcels`).
+
+    The next chunk's query runs in a helper thread while the caller evaluates the current one,
+    so PostgreSQL and Python work at the same time. Only one query is in flight at a time, so
+    `conn` is never used by two threads at once; every chunk reads the same layer versions
+    (`ctx`), which are immutable once loaded.
+    """
+    starts = list(range(0, len(parcels), size))
+    if not ctx.layers:  # nothing loaded: every chunk touches nothing
+        for _ in starts:
+            yield {}
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rtrw-parts") as pool:
+        pending = pool.submit(_query, conn, ctx, parcels[:size], 0)
+        for k, start in enumerate(starts):
+            rows = pending.result()
+            if k + 1 < len(starts):
+                nxt = starts[k + 1]
+                pending = pool.submit(_query, conn, ctx, parcels[nxt : nxt + size], nxt)
+            yield _grouped(rows, parcels[start : start + size], start)
