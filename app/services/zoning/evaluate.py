@@ -218,7 +218,7 @@ def evaluate(
                 "name": act["name"],
                 "name_en": act["name_en"],
                 "sector": act["sector"],
-                "kbli": book.kbli_codes(activity) if book else [],
+                "kbli": book.kbli_codes(activity) if book and activity else [],
             }
             if act
             else None
