@@ -38,7 +38,7 @@ def get_area(conn: Connection, raw_code: str, with_geometry: bool = True) -> dic
         "name": area.name,
         "level": area.level,
         "level_name": kemendagri.LEVEL_NAMES.get(area.level),
-        "area_m2": area.area_m2,
+        "area_m2": None if area.area_m2 is None else round(area.area_m2, 2),
         "layer": area.layer,
         "version": area.version,
         "parents": [

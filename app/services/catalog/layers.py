@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from app.errors import LayerNotFound
+from app.services.geo.crs import STORAGE_SRID
 
 _VERSION_COLS = """
     v.id AS version_id, v.version, v.title, v.kind, v.source_file, v.source_layer, v.checksum,
@@ -220,8 +221,10 @@ def features_page(
     params: dict[str, Any] = {"vid": version_id, "lim": limit + 1, "off": offset}
     where = "version_id = :vid"
     if bbox is not None:
-        where += " AND geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)"
-        where += " AND ST_Intersects(geom, ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326))"
+        where += f" AND geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, {STORAGE_SRID})"
+        where += (
+            f" AND ST_Intersects(geom, ST_MakeEnvelope(:x0, :y0, :x1, :y1, {STORAGE_SRID}))"
+        )
         params.update(x0=bbox[0], y0=bbox[1], x1=bbox[2], y1=bbox[3])
     rows = conn.execute(
         text(

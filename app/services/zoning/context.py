@@ -11,7 +11,7 @@ from app.errors import (
     RtrwError,
 )
 from app.services.catalog.current import CURRENT_CHECKED_LAYERS_SQL, METRIC_CRS_SQL
-from app.services.geo.crs import epsg_of
+from app.services.geo.crs import STORAGE_SRID, epsg_of
 from app.services.rules.book import CURRENT_RULE_SET_KEY_SQL, RuleBook, RuleBooks
 from app.services.zoning.parse import Parcel
 from app.settings import loader_settings
@@ -67,12 +67,12 @@ def _context_from(conn: Connection, books: RuleBooks, row: Any) -> Context:
 # A point check in one round trip: the context and the features under the point together.
 _POINT_CONTEXT_SQL = (
     _CONTEXT_SQL
-    + """,
+    + f""",
     (SELECT coalesce(json_agg(json_build_array(f.version_id, f.fid, f.code, f.name, f.level)
                               ORDER BY f.version_id, f.fid), '[]')
      FROM feature f
      WHERE f.version_id = ANY(ARRAY(SELECT id FROM cur))
-       AND ST_Intersects(f.geom, ST_SetSRID(ST_MakePoint(:x, :y), 4326))
+       AND ST_Intersects(f.geom, ST_SetSRID(ST_MakePoint(:x, :y), {STORAGE_SRID}))
        AND (f.level IS NULL OR f.level >= 3)) AS hits
 """
 )

@@ -10,18 +10,19 @@ from typing import Any
 import shapely
 from sqlalchemy import Connection, text
 
+from app.services.geo.crs import STORAGE_SRID
 from app.services.zoning.context import Context
 from app.services.zoning.parse import Parcel
 
 # MATERIALIZED: each parcel's WKB is parsed once, not once per partition probed.
-_PARTS_SQL = """
+_PARTS_SQL = f"""
 WITH p AS MATERIALIZED (
-    SELECT t.pid, ST_GeomFromWKB(t.wkb, 4326) AS geom,
+    SELECT t.pid, ST_GeomFromWKB(t.wkb, {STORAGE_SRID}) AS geom,
         ST_GeomFromWKB(t.mwkb, CAST(:srid AS integer)) AS gm
     FROM unnest(CAST(:pids AS integer[]), CAST(:wkbs AS bytea[]), CAST(:mwkbs AS bytea[]))
         AS t(pid, wkb, mwkb)
 )
-SELECT p.pid, f.version_id, f.fid, f.code, f.name, f.level, {cut} AS wkb
+SELECT p.pid, f.version_id, f.fid, f.code, f.name, f.level, {{cut}} AS wkb
 FROM p JOIN feature f
   ON f.version_id = ANY(CAST(:vids AS integer[])) AND ST_Intersects(f.geom, p.geom)
 WHERE f.level IS NULL OR f.level >= 3
