@@ -88,6 +88,8 @@ class ZoningSettings(BaseSettings):
     rule_books: int = Field(default=4, ge=1)  # rule sets kept in memory per process
     # parcels cut per SQL statement in a batch; the next chunk's query overlaps evaluation
     batch_chunk: int = Field(default=1_000, ge=1)
+    # database connections a large batch cuts on at once (each its own backend, its own core)
+    batch_connections: int = Field(default=2, ge=1, le=8)
 
 
 class InvalidSettings(Exception):

@@ -75,3 +75,35 @@ def test_check_same_with_or_without_stored_metric_geometry(planning_area: Engine
     with planning_area.connect() as conn:
         b = zoning.check(conn, mapping(inside), "EPSG:32749")
     assert [(z["code"], z["area_m2"]) for z in b["zones"]] == [("R-2", pytest.approx(400))]
+
+
+def test_batch_in_chunks_on_two_connections_equals_one_statement(
+    planning_area: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chunked, Hilbert-ordered, two-connection batches give exactly the one-by-one answers."""
+    from app.settings import zoning_settings
+
+    grid = [
+        utm_box(x, x + 30, y, y + 30) for x in range(-40, 320, 45) for y in range(-20, 100, 40)
+    ]
+    items = [
+        zoning.BatchItem(ref=k, geometry=mapping(g), crs="EPSG:32749", kbli="68111")
+        for k, g in enumerate(grid)
+    ]
+    with planning_area.connect() as conn:  # in a transaction: one statement, no helpers
+        want = [
+            zoning.check(conn, mapping(g), "EPSG:32749", kbli="68111", as_of=None) for g in grid
+        ]
+    monkeypatch.setattr(zoning_settings(), "batch_chunk", 5)
+    monkeypatch.setattr(zoning_settings(), "batch_connections", 2)
+    auto = planning_area.connect().execution_options(isolation_level="AUTOCOMMIT")
+    with auto as conn:
+        got = zoning.check_batch(conn, items)
+    assert len(got) == len(grid) > 10
+    for k, (g, w) in enumerate(zip(got, want, strict=True)):
+        assert g["id"] == k
+        assert {z["code"]: z["area_m2"] for z in g["zones"]} == {
+            z["code"]: z["area_m2"] for z in w["zones"]
+        }
+        assert (g["verdict"], g["verdict_shares"]) == (w["verdict"], w["verdict_shares"])
+        assert g["admin"] == w["admin"] and g["overlays"] == w["overlays"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -80,20 +82,40 @@ def check_batch(
             where.append(i)
     parsed, where = _spatial_order(parsed, where)
     size = settings.batch_chunk
-    chunks = parts_in_chunks(conn, ctx, parsed, size)
-    for start, parts in zip(range(0, len(parsed), size), chunks, strict=True):
-        for j in range(start, min(start + size, len(parsed))):
-            parcel, i = parsed[j], where[j]
-            try:
-                answer = evaluate(ctx, parcel, parts.get(j, []), acts[i], on)
-            except RtrwError as exc:
-                results[i] = _failed(items[i], exc.code, exc.message)
-                continue
-            answer["id"] = items[i].ref
-            answer["_kbli"] = items[i].kbli  # the code the row sent, for its output row
-            answer["_geometry"] = parcel.geom
-            results[i] = answer
+    with _connections(conn, settings.batch_connections, len(parsed) > size) as conns:
+        chunks = parts_in_chunks(conns, ctx, parsed, size)
+        for start, parts in zip(range(0, len(parsed), size), chunks, strict=True):
+            for j in range(start, min(start + size, len(parsed))):
+                parcel, i = parsed[j], where[j]
+                try:
+                    answer = evaluate(ctx, parcel, parts.get(j, []), acts[i], on)
+                except RtrwError as exc:
+                    results[i] = _failed(items[i], exc.code, exc.message)
+                    continue
+                answer["id"] = items[i].ref
+                answer["_kbli"] = items[i].kbli  # the code the row sent, for its output row
+                answer["_geometry"] = parcel.geom
+                results[i] = answer
     return results
+
+
+@contextmanager
+def _connections(conn: Connection, wanted: int, worth_it: bool) -> Iterator[list[Connection]]:
+    """Yield `conn` and, for a large batch read in autocommit, more pooled connections.
+
+    More backends cut chunks on more cores. Only an autocommit (read-only) caller gets them:
+    a caller inside a transaction may read rows of its own that no other connection sees.
+    """
+    extra: list[Connection] = []
+    autocommit = conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+    try:
+        if autocommit and worth_it:
+            for _ in range(wanted - 1):
+                extra.append(conn.engine.connect().execution_options(isolation_level="AUTOCOMMIT"))
+        yield [conn, *extra]
+    finally:
+        for c in extra:
+            c.close()
 
 
 def _spatial_order(parsed: list[Parcel], where: list[int]) -> tuple[list[Parcel], list[int]]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import shapely
@@ -98,25 +98,31 @@ def find_parts(
 
 
 def parts_in_chunks(
-    conn: Connection, ctx: Context, parcels: list[Parcel], size: int = 1000
+    conns: list[Connection], ctx: Context, parcels: list[Parcel], size: int = 1000
 ) -> Iterator[dict[int, list[dict[str, Any]]]]:
     """Yield find_parts of each chunk of `size` parcels in turn (keys index into `parcels`).
 
-    The next chunk's query runs in a helper thread while the caller evaluates the current one,
-    so PostgreSQL and Python work at the same time. Only one query is in flight at a time, so
-    `conn` is never used by two threads at once; every chunk reads the same layer versions
-    (`ctx`), which are immutable once loaded.
+    The next chunks' queries run in helper threads, one per connection in `conns`, while the
+    caller evaluates the current chunk, so PostgreSQL (one backend per connection) and Python
+    work at the same time. Chunk k always goes to connection k mod n and is sent only after
+    chunk k - n was taken, so no connection is used by two threads at once. Every chunk reads
+    the same layer versions (`ctx`), which are immutable once loaded.
     """
     starts = list(range(0, len(parcels), size))
     if not ctx.layers:  # nothing loaded: every chunk touches nothing
         for _ in starts:
             yield {}
         return
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="rtrw-parts") as pool:
-        pending = pool.submit(_query, conn, ctx, parcels[:size], 0)
+    n = len(conns)
+
+    def submit(pool: ThreadPoolExecutor, k: int) -> Future[Rows]:
+        start = starts[k]
+        return pool.submit(_query, conns[k % n], ctx, parcels[start : start + size], start)
+
+    with ThreadPoolExecutor(max_workers=n, thread_name_prefix="rtrw-parts") as pool:
+        pending = deque(submit(pool, k) for k in range(min(n, len(starts))))
         for k, start in enumerate(starts):
-            rows = pending.result()
-            if k + 1 < len(starts):
-                nxt = starts[k + 1]
-                pending = pool.submit(_query, conn, ctx, parcels[nxt : nxt + size], nxt)
+            rows = pending.popleft().result()
+            if k + n < len(starts):
+                pending.append(submit(pool, k + n))
             yield _grouped(rows, parcels[start : start + size], start)
