@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -24,13 +23,13 @@ if __package__ in (None, ""):  # run as a script: make the `bench` package impor
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
 from app.db import make_engine  # noqa: E402
 from app.services import database  # noqa: E402
 from app.services.catalog.ingest import LoadRequest, load_layer  # noqa: E402
 from app.services.catalog.packs import load_region, read_manifest, requests_for  # noqa: E402
 from app.settings import DatabaseSettings  # noqa: E402
+from bench.common import bench_url  # noqa: E402
 from bench.zoning import (  # noqa: E402
     ROOT,
     kabupaten,
@@ -42,7 +41,6 @@ from bench.zoning import (  # noqa: E402
 )
 
 DB_NAME = "rtrw_bench_concurrency"
-DEFAULT_URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{DB_NAME}"
 POINTS = 5_000
 WARMUP = 50
 
@@ -89,14 +87,6 @@ class Reload:
     seconds: float
     ok: bool
     output: str
-
-
-def bench_url() -> str:
-    """Return the benchmark database URL: RTRW_DATABASE_URL with its database renamed."""
-    env = os.environ.get("RTRW_DATABASE_URL")
-    if not env:
-        return DEFAULT_URL
-    return make_url(env).set(database=DB_NAME).render_as_string(hide_password=False)
 
 
 def record(run: Run, answer: dict[str, Any], zoning_layer: str) -> None:
@@ -264,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"pack: {pack.relative_to(ROOT)} (data {'cached' if cached else 'generated'}); "
           f"rules: {rules_label}; kbli {kbli}")  # fmt: skip
 
-    url = bench_url()
+    url = bench_url(DB_NAME)
     t0 = time.perf_counter()
     created = database.create_database(url)
     database.upgrade(url)

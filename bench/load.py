@@ -25,16 +25,19 @@ import shapely
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
-from app.db import make_engine
-from app.services import database
-from app.services.catalog import layers as catalog
-from app.services.catalog.ingest import LoadReport, LoadRequest, load_layer, prepare, write
-from app.settings import DatabaseSettings
+if __package__ in (None, ""):  # run as a script: make the project root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from app.db import make_engine  # noqa: E402
+from app.services import database  # noqa: E402
+from app.services.catalog import layers as catalog  # noqa: E402
+from app.services.catalog.ingest import LoadReport, LoadRequest, load_layer, prepare, write  # noqa: E402
+from app.settings import DatabaseSettings  # noqa: E402
+from bench.common import bench_url  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 DB_NAME = "rtrw_bench"
-DEFAULT_URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{DB_NAME}"
 SOURCE_CRS = "EPSG:32749"
 OGR_TABLE = "bench_ogr"
 GEN_VERSION = 2  # bump when the generator changes, so cached files are not reused
@@ -77,14 +80,6 @@ class Source:
     invalid: int
     seconds: float
     cached: bool
-
-
-def bench_url() -> str:
-    """Return the benchmark database URL: RTRW_DATABASE_URL with its database renamed."""
-    env = os.environ.get("RTRW_DATABASE_URL")
-    if not env:
-        return DEFAULT_URL
-    return make_url(env).set(database=DB_NAME).render_as_string(hide_password=False)
 
 
 def pg_conninfo(url: str) -> tuple[str, dict[str, str]]:
@@ -265,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         f"({src.invalid} invalid)  {how} in {src.seconds:.2f} s (not counted)"
     )
 
-    url = bench_url()
+    url = bench_url(DB_NAME)
     t0 = time.perf_counter()
     created = database.create_database(url)
     database.upgrade(url)

@@ -34,11 +34,15 @@ from pyproj import Transformer
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
-from app.db import libpq_url, make_engine
-from app.services import database
-from app.services.catalog.ingest import LoadRequest, load_layer
-from app.services.catalog.packs import load_region, read_manifest
-from app.settings import DatabaseSettings
+if __package__ in (None, ""):  # run as a script: make the project root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from app.db import libpq_url, make_engine  # noqa: E402
+from app.services import database  # noqa: E402
+from app.services.catalog.ingest import LoadRequest, load_layer  # noqa: E402
+from app.services.catalog.packs import load_region, read_manifest  # noqa: E402
+from app.settings import DatabaseSettings  # noqa: E402
+from bench.common import bench_url  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -46,7 +50,6 @@ OUT = HERE / "out"
 DEMO = ROOT / "layers" / "batang-demo"
 PACK = OUT / "demo_pack"
 DB_NAME = "rtrw_bench_zoning"
-DEFAULT_URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{DB_NAME}"
 METRIC_CRS = "EPSG:32749"
 DEMO_SEED = 3325  # the seed of `rtrw demo generate`
 GRID_VERSION = 1  # bump when the scale generator changes, so cached files are not reused
@@ -95,14 +98,6 @@ class Batch:
     count: int
     errors: int
     error_codes: dict[str, int]
-
-
-def bench_url() -> str:
-    """Return the benchmark database URL: RTRW_DATABASE_URL with its database renamed."""
-    env = os.environ.get("RTRW_DATABASE_URL")
-    if not env:
-        return DEFAULT_URL
-    return make_url(env).set(database=DB_NAME).render_as_string(hide_password=False)
 
 
 # --- the demo pack ---------------------------------------------------------------------------
@@ -534,7 +529,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"pack: {pack.relative_to(ROOT)} (data {'cached' if cached else 'generated'}); "
           f"rules: {rules_label}; point kbli {kbli}")  # fmt: skip
 
-    url = bench_url()
+    url = bench_url(DB_NAME)
     t0 = time.perf_counter()
     created = database.create_database(url)
     database.upgrade(url)
