@@ -88,3 +88,16 @@ def write_layers(folder: Path) -> dict[str, Path]:
         "desa": write(desa, folder / "desa.gpkg"),
         "lp2b": write(lp2b.to_crs(4326), folder / "lp2b.geojson"),
     }
+
+
+# The permit-route table (optional in a pack): write_rules(folder, **ROUTE_RULES). Not in
+# RULES, so answers elsewhere carry no route (route is null without a routes table).
+ROUTE_RULES = {
+    "sources.csv": RULES["sources.csv"]
+    + "pp-21-2021,PP No. 21 Tahun 2021,Penyelenggaraan Penataan Ruang (uji),2021-02-02,,\n"
+    + "permen-13-2021,Permen ATR/BPN No. 13 Tahun 2021,KKPR (uji),2021-03-31,,\n",
+    "routes.csv": """route,when,reason,reason_en,source,article,valid_from,valid_to
+KKKPR,all_rdtr_oss,Di RDTR terintegrasi OSS,In an OSS-integrated RDTR,pp-21-2021,,2021-02-02,
+PKKPR,otherwise,Di luar RDTR terintegrasi OSS,Outside an OSS-integrated RDTR,permen-13-2021,,2021-03-31,
+""",
+}

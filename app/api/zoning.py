@@ -54,9 +54,16 @@ def get_at(
 def get_activities(
     db: Db,
     q: Annotated[
-        SearchText | None, Query(description="KBLI prefix or words, e.g. 106 or padi")
+        SearchText | None,
+        Query(
+            description="KBLI code prefix or words (Bahasa Indonesia or English, typos "
+            "tolerated), e.g. 106, penggilingan padi, SPBU, warehouse; none: the listed codes"
+        ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> list[dict]:
-    """Find activities by KBLI code prefix or words (Bahasa Indonesia or English)."""
+    """Search all of KBLI 2020; each code says whether the region's rules list it.
+
+    `listed: false` means the ITBX matrix does not list it: a check answers `not_listed`.
+    """
     return db.run(zoning.search_activities, q, limit, books=db.books)

@@ -97,6 +97,11 @@ def print_report(report: LoadReport) -> None:
             "  fields: " + ", ".join(f"{k}={v}" for k, v in report.field_map.items()),
             highlight=False,
         )
+    if report.plan:
+        oss = ", integrated in OSS" if report.oss_integrated else ""
+        out.print(f"  plan: {report.plan}{oss}", highlight=False)
+    for note in report.notes:
+        out.print(f"  note: {note}", highlight=False)
     for rej in report.rejected[:20]:
         out.print(f"  rejected feature {rej['fid']}: {rej['reason']}", highlight=False)
     if len(report.rejected) > 20:

@@ -55,6 +55,15 @@ def layers_load(
         list[str] | None, typer.Option("--map", help="TARGET=SOURCE, e.g. code=kode (repeatable)")
     ] = None,
     licence: Annotated[str | None, typer.Option(help="licence / provenance text")] = None,
+    plan: Annotated[
+        str | None,
+        typer.Option(
+            "--plan", help="zoning only: rtrw or rdtr (RDTR governs where it lies; default rtrw)"
+        ),
+    ] = None,
+    oss_integrated: Annotated[
+        bool, typer.Option("--oss-integrated", help="an RDTR integrated in OSS (KKKPR route)")
+    ] = False,
 ) -> None:
     """Load a file as a new version of a layer (all or nothing) and print the report."""
     try:
@@ -74,6 +83,8 @@ def layers_load(
             licence=licence,
             metric_crs=metric,
             actor=who(),
+            plan=plan,
+            oss_integrated=oss_integrated,
         )
         report = load_layer(conn, req, progress_factory(progress)(req))
     print_report(report)

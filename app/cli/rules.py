@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +16,7 @@ from app.cli.common import (
 )
 from app.errors import RtrwError
 from app.services.rules.load import load_rules
+from app.services.rules.matrix import import_matrix
 from app.services.rules.tables import read_rules
 
 app = typer.Typer(help="Zoning rule tables (ITBX, intensity, overlays).", no_args_is_help=True)
@@ -38,3 +40,33 @@ def rules_check(pack: Path) -> None:
     except RtrwError as exc:
         fail(exc.message)
     out.print(f"rules in {tables.folder} OK: {tables.counts()}", highlight=False)
+
+
+@app.command("import-matrix")
+def rules_import_matrix(
+    pack: Annotated[Path, typer.Argument(help="region pack folder (or its rules folder)")],
+    matrix: Annotated[Path, typer.Argument(help="the published ITBX matrix, .xlsx or .csv")],
+    legend: Annotated[Path, typer.Option(help="CSV code,text[,text_en] of T1, B2, ...")],
+    sheet: Annotated[str | None, typer.Option(help="sheet of the workbook")] = None,
+    source: Annotated[str | None, typer.Option(help="sources.csv id the rows cite")] = None,
+    valid_from: Annotated[str | None, typer.Option(help="YYYY-MM-DD it is in force")] = None,
+    plan_layer: Annotated[
+        str | None, typer.Option(help="zoning layer whose zones alone the matrix governs")
+    ] = None,
+) -> None:
+    """Import a published ITBX matrix (KBLI rows x sub-zone columns) into activities/itbx.csv."""
+    try:
+        start = date.fromisoformat(valid_from) if valid_from else None
+    except ValueError:
+        fail(f"--valid-from {valid_from!r} is not a date (YYYY-MM-DD)")
+        return
+    try:
+        report = import_matrix(
+            pack, matrix, legend, sheet=sheet, source=source, valid_from=start,
+            plan_layer=plan_layer,
+        )
+    except RtrwError as exc:
+        fail(exc.message)
+        return
+    for line in report.lines():
+        out.print(line, highlight=False)

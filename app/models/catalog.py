@@ -6,6 +6,7 @@ from typing import Any
 from geoalchemy2 import Geometry
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     DateTime,
     Double,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     SmallInteger,
     Text,
     UniqueConstraint,
+    false,
     func,
     text,
 )
@@ -27,6 +29,8 @@ LAYER_KINDS = ("admin", "zoning", "overlay", "base", "thematic", "parcel")
 # Kinds whose features are areas: points and lines in their files are rejected.
 POLYGON_KINDS = ("admin", "zoning", "overlay", "parcel")
 LAYER_EVENTS = ("load", "rollback")
+# Zoning plans, least detailed first: a later one governs over an earlier one where both lie.
+ZONING_PLANS = ("rtrw", "rdtr")
 _EMPTY_JSON = text("'{}'::jsonb")
 
 
@@ -69,7 +73,10 @@ class LayerVersion(Base):
     """One load of a layer: provenance, counts and bounds. Earlier versions stay."""
 
     __tablename__ = "layer_version"
-    __table_args__ = (UniqueConstraint("layer_id", "version"),)
+    __table_args__ = (
+        UniqueConstraint("layer_id", "version"),
+        CheckConstraint(f"plan IN {ZONING_PLANS!r}", name="layer_version_plan_known"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     layer_id: Mapped[int] = mapped_column(ForeignKey("layer.id", ondelete="CASCADE"))
@@ -94,6 +101,10 @@ class LayerVersion(Base):
     # SHA-256 of the file and every load option that shapes the result (migration 0003);
     # a region load skips a layer whose current version has the same fingerprint.
     fingerprint: Mapped[str | None] = mapped_column(Text)
+    # Which zoning plan a zoning version is (migration 0005): an RDTR governs over the RTRW
+    # where it lies; an OSS-integrated RDTR makes the KKKPR route possible. NULL for others.
+    plan: Mapped[str | None] = mapped_column(Text)
+    oss_integrated: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class LayerEvent(Base):

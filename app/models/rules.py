@@ -147,6 +147,8 @@ itbx_rule = Table(
     Column("conditions", Text),
     Column("conditions_en", Text),
     *_validity(),
+    # 0005: NULL applies to every zoning layer; a layer name only to that layer's zones.
+    Column("layer", Text),
     CheckConstraint("itbx IN ('I', 'T', 'B', 'X', 'TB')", name="itbx_rule_itbx_check"),
     Index("itbx_rule_lookup", "rule_set_id", "activity_id", "zone_code"),
 )
@@ -165,6 +167,9 @@ intensity_rule = Table(
     Column("floors_max", Integer),
     Column("gsb_m", Double),
     *_validity(),
+    # 0005: the parcel-area class the row applies to (m², inclusive); NULL: every parcel.
+    Column("min_area_m2", Double),
+    Column("max_area_m2", Double),
     Index("intensity_rule_lookup", "rule_set_id", "zone_code"),
 )
 
@@ -183,4 +188,22 @@ overlay_rule = Table(
     *_validity(),
     CheckConstraint("effect IN ('prohibit', 'restrict', 'note')", name="overlay_rule_effect_check"),
     CheckConstraint("itbx IN ('I', 'T', 'B', 'X', 'TB')", name="overlay_rule_itbx_check"),
+)
+
+# The permit route (KKKPR / PKKPR) and why, by the condition under which it applies
+# (migration 0005); the CSV's `when` column is `applies_when` here (WHEN is SQL).
+route_rule = Table(
+    "route_rule",
+    Base.metadata,
+    _rule_set_fk(),
+    Column("route", Text, nullable=False),
+    Column("applies_when", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("reason_en", Text),
+    *_validity(),
+    CheckConstraint("route IN ('KKKPR', 'PKKPR')", name="route_rule_route_check"),
+    CheckConstraint(
+        "applies_when IN ('all_rdtr_oss', 'otherwise')", name="route_rule_when_check"
+    ),
+    Index("route_rule_lookup", "rule_set_id"),
 )

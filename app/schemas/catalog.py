@@ -40,6 +40,10 @@ class LayerSummary(BaseModel):
     bounds: list[float] | None = None
     licence: str | None = None
     loaded_at: datetime
+    plan: Literal["rtrw", "rdtr"] | None = Field(
+        default=None, description="zoning: the plan (an RDTR governs over the RTRW where it lies)"
+    )
+    oss_integrated: bool = Field(default=False, description="zoning: an RDTR integrated in OSS")
 
 
 class LayerDetail(LayerSummary):

@@ -56,6 +56,34 @@ KbliCode = Annotated[
     AfterValidator(_checker(KBLI_PATTERN, _KBLI_MESSAGE, 5)),
     _schema(KBLI_PATTERN, 5, "10631"),
 ]
+
+
+def _kbli_number(value: object) -> object:
+    """Let a JSON integer stand for a KBLI code, padded to five digits (1111 is 01111)."""
+    if isinstance(value, float) and value.is_integer():  # JSON Schema: 10631.0 is an integer
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not 0 <= value <= 99999:
+            raise ValueError(_KBLI_MESSAGE)
+        return f"{value:05d}"
+    return value
+
+
+# A KBLI in a JSON body: the five-digit string, or an integer (spreadsheets drop leading zeros).
+KbliInput = Annotated[
+    str,
+    BeforeValidator(_kbli_number),
+    AfterValidator(_checker(KBLI_PATTERN, _KBLI_MESSAGE, 5)),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": KBLI_PATTERN, "maxLength": 5},
+                {"type": "integer", "minimum": 0, "maximum": 99999},
+            ],
+            "examples": ["10631"],
+        }
+    ),
+]
 KemendagriCode = Annotated[
     str,
     AfterValidator(_checker(KEMENDAGRI_PATTERN, _KEMENDAGRI_MESSAGE, 13)),

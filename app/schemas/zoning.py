@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
-from app.schemas.fields import ActivityText, CrsText, IsoDate, KbliCode
+from app.schemas.fields import ActivityText, CrsText, IsoDate, KbliInput
 
 # The structure of each GeoJSON geometry the check takes: the nesting depth of its coordinates
 # and the fewest items at each level (positions have 2 or 3 numbers, rings 4 positions).
@@ -105,7 +105,11 @@ class CheckRequest(BaseModel):
 
     geometry: GeoJSONGeometry = Field(description="GeoJSON geometry: Point, Polygon, MultiPolygon")
     crs: CrsText = Field(default="EPSG:4326", description="CRS of the coordinates, e.g. EPSG:32749")
-    kbli: KbliCode | None = Field(default=None, description="KBLI 2020 five-digit code, e.g. 10631")
+    kbli: KbliInput | None = Field(
+        default=None,
+        description='KBLI 2020 five-digit code, e.g. "10631"; a JSON number is padded '
+        "to five digits (1111 is 01111)",
+    )
     activity: ActivityText | None = Field(
         default=None, description="activity id from /zoning/activities"
     )
@@ -128,11 +132,16 @@ class ZonePart(BaseModel):
 
     layer: str
     layer_version: int
+    plan: Literal["rtrw", "rdtr"] | None = Field(
+        default=None,
+        description="the plan answering this part: an RDTR governs over the RTRW where it lies",
+    )
     code: str | None
     name: str | None
     zone_code: str | None = None
     class_: str | None = Field(default=None, alias="class")
     class_name: str | None = None
+    class_name_en: str | None = None
     colour: str | None = None
     area_m2: float | None
     share: float
@@ -156,10 +165,15 @@ class OverlayRuleOut(BaseModel):
 
 
 class OverlayHit(BaseModel):
-    """An overlay feature class the geometry touches."""
+    """An overlay feature class the geometry touches, or an overlay attribute of a zoning polygon.
+
+    For an attribute (`KKOP_1`, `LP2B_2`, ... on the zoning layer) `attribute` names the field
+    and `code` is its value.
+    """
 
     layer: str
     layer_version: int
+    attribute: str | None = None
     code: str | None
     name: str | None
     area_m2: float | None
@@ -178,13 +192,39 @@ class AdminHit(BaseModel):
 
 
 class Activity(BaseModel):
-    """An activity of the rules with its KBLI codes."""
+    """An activity: one the region's rules list (with its KBLI codes) or a KBLI 2020 code."""
 
-    id: str
-    name: str
+    id: str | None = Field(description="activity id in the region's rules; null when not listed")
+    name: str = Field(description="the activity's name, or the KBLI 2020 title when not listed")
     name_en: str | None = None
     sector: str | None = None
-    kbli: list[str]
+    kbli: list[str] = Field(description="the activity's KBLI codes (the one code when not listed)")
+    listed: bool = Field(
+        default=True,
+        description="whether the region's rules (its ITBX matrix) list it; "
+        "an activity that is not listed is never allowed (verdict not_listed)",
+    )
+    code: str | None = Field(default=None, description="the KBLI 2020 code this entry is about")
+    title: str | None = Field(default=None, description="the KBLI 2020 title of `code`")
+    category: str | None = Field(default=None, description="KBLI 2020 category (A-U) of `code`")
+    category_title: str | None = None
+
+
+class PermitRoute(BaseModel):
+    """The permit route: KKKPR where every zoned part lies in an OSS-integrated RDTR."""
+
+    route: Literal["KKKPR", "PKKPR"]
+    when: Literal["all_rdtr_oss", "otherwise"]
+    reason: str
+    reason_en: str | None = None
+    legal: Legal | None = None
+
+
+class Bilingual(BaseModel):
+    """A text in Bahasa Indonesia and English."""
+
+    id: str
+    en: str
 
 
 class CheckResponse(BaseModel):
@@ -199,6 +239,15 @@ class CheckResponse(BaseModel):
     verdict: Literal["I", "T", "B", "X", "TB", "mixed", "not_listed", "no_plan"] | None
     verdict_shares: dict[str, float]
     no_plan_share: float
+    outside_share: float = Field(
+        default=0.0,
+        description="share outside every zoning polygon and every admin area (the sea, "
+        "another region): part of no_plan_share, not assessed; the verdict is on the rest",
+    )
+    outside_warning: Bilingual | None = None
+    route: PermitRoute | None = Field(
+        default=None, description="KKKPR or PKKPR with its reason; null without routes.csv"
+    )
     zones: list[ZonePart]
     envelope: dict[str, Any] | None
     overlays: list[OverlayHit]

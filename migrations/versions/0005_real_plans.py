@@ -8,6 +8,7 @@ Revises: 0004
 Create Date: 2026-11-23
 """
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
@@ -18,14 +19,60 @@ depends_on = None
 
 def _plans() -> None:
     """layer_version.plan (rtrw/rdtr) and oss_integrated: which plan governs where."""
+    op.add_column("layer_version", sa.Column("plan", sa.Text(), nullable=True))
+    op.add_column(
+        "layer_version",
+        sa.Column("oss_integrated", sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
+    op.create_check_constraint(
+        "layer_version_plan_known", "layer_version", "plan IN ('rtrw', 'rdtr')"
+    )
+    # Zoning loaded before plans were declared was the regency plan.
+    op.execute("UPDATE layer_version SET plan = 'rtrw' WHERE kind = 'zoning'")
+    op.create_table(
+        "route_rule",
+        sa.Column(
+            "rule_set_id",
+            sa.Integer(),
+            sa.ForeignKey("rule_set.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("route", sa.Text(), nullable=False),
+        sa.Column("applies_when", sa.Text(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("reason_en", sa.Text()),
+        sa.Column("source_id", sa.Text()),
+        sa.Column("article", sa.Text()),
+        sa.Column("valid_from", sa.Date()),
+        sa.Column("valid_to", sa.Date()),
+        sa.CheckConstraint("route IN ('KKKPR', 'PKKPR')", name="route_rule_route_check"),
+        sa.CheckConstraint(
+            "applies_when IN ('all_rdtr_oss', 'otherwise')", name="route_rule_when_check"
+        ),
+    )
+    op.create_index("route_rule_lookup", "route_rule", ["rule_set_id"])
+
+
+def _drop_plans() -> None:
+    op.drop_index("route_rule_lookup", table_name="route_rule")
+    op.drop_table("route_rule")
+    op.drop_constraint("layer_version_plan_known", "layer_version", type_="check")
+    op.drop_column("layer_version", "oss_integrated")
+    op.drop_column("layer_version", "plan")
 
 
 def _matrix_layers() -> None:
     """ITBX rows that apply only to the zones of one zoning layer (an RDTR's own matrix)."""
+    # NULL: the row applies to every zoning layer; a name: only to that layer's zones.
+    op.execute("ALTER TABLE itbx_rule ADD COLUMN layer text")
 
 
 def _intensity_classes() -> None:
     """Intensity rows by the parcel's area class (min/max area)."""
+    op.execute(
+        "ALTER TABLE intensity_rule ADD COLUMN min_area_m2 double precision, "
+        "ADD COLUMN max_area_m2 double precision"
+    )
 
 
 def _regions() -> None:
@@ -41,4 +88,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # Each concern adds its reverse here, newest first.
-    pass
+    op.execute(  # _intensity_classes
+        "ALTER TABLE intensity_rule DROP COLUMN IF EXISTS min_area_m2, "
+        "DROP COLUMN IF EXISTS max_area_m2"
+    )
+    op.execute("ALTER TABLE itbx_rule DROP COLUMN IF EXISTS layer")  # _matrix_layers
+    _drop_plans()

@@ -104,7 +104,7 @@ def test_summary_writes_numbers_the_way_each_language_reads(area: Engine) -> Non
         "ruang hijau minimum 2.000 m², tinggi maksimum 8 m."
     )
     assert a["summary"]["en"] == (
-        "This parcel (20,000 m²): 12.5 % is in PTP (C), where Rice mill is allowed with "
+        "This parcel (20,000 m²): 12.5 % is in PTP (Food crops), where Rice mill is allowed with "
         "conditions: environmental permit required; 87.5 % is outside every zoning polygon. "
         "Mixed verdict: no_plan 87.5 %, B 12.5 %. "
         "Building envelope: footprint at most 250 m², floor area at most 250 m², "

@@ -196,9 +196,13 @@ def test_limits(area: Engine) -> None:
 def test_bad_kbli_suggests_close_codes(area: Engine) -> None:
     with pytest.raises(UnknownActivity, match="five digits") as malformed:
         run(area, utm_box(0, 10), kbli="1061")
-    assert malformed.value.extra["suggestions"][0]["kbli"] == "10631"
-    with pytest.raises(UnknownActivity, match="closest known codes: 10631"):
-        run(area, utm_box(0, 10), kbli="10632")
+    assert [s["kbli"] for s in malformed.value.extra["suggestions"]][:3] == [
+        "10611",
+        "10612",
+        "10613",
+    ]
+    with pytest.raises(UnknownActivity, match="not a KBLI 2020 code; closest codes: 10631"):
+        run(area, utm_box(0, 10), kbli="10630")  # KBLI 2020 has 10631..10636, no 10630
     with pytest.raises(UnknownActivity, match="did you mean minimarket"):
         run(area, utm_box(0, 10), activity="minimarkt")
 

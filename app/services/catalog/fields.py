@@ -1,14 +1,19 @@
 """Which source field feeds which catalog column: explicit --map first, then national formats."""
 
+import re
 from collections.abc import Iterable, Mapping
 
 from app.errors import FieldMappingError
 
 TARGETS = ("code", "name")
 
+# RDTR databases often suffix national names: KODSZN_1, NAMSZN_1, KODZON_1.
+_SUFFIX = re.compile(r"^(.+?)_(\d{1,2})$")
+
 # Field names of the national formats, most specific first. RDTR/RTRW pola ruang per
 # Permen ATR/BPN 14/2021 (KODSZN/NAMSZN sub-zone, KODZON/NAMZON zone); BIG administrative
 # boundaries (KDEPUM desa, KDCPUM kecamatan, KDPKAB kabupaten, KDPPUM provinsi; WADM* names).
+# Each name is also recognised with a `_1`/`_2` suffix (`KODSZN_1`), after the exact names.
 RECOGNISED: dict[str, dict[str, tuple[str, ...]]] = {
     "admin": {
         "code": ("KDEPUM", "KDCPUM", "KDPKAB", "KDPPUM", "KODE_WIL", "KDBBPS"),
@@ -81,7 +86,9 @@ def resolve_fields(
     for target, candidates in RECOGNISED.get(kind, {}).items():
         if target in resolved:
             continue
-        present = [by_upper[c] for c in candidates if c in by_upper]
+        present = [by_upper[c] for c in candidates if c in by_upper] + [
+            col for c in candidates for col in _suffixed(c, cols)
+        ]
         with_values = [c for c in present if c.upper() in filled]
         if with_values or present:
             resolved[target] = (with_values or present)[0]
@@ -96,6 +103,16 @@ def resolve_fields(
             f"Name them with --map, e.g. --map {missing[0]}=<field>"
         )
     return resolved
+
+
+def _suffixed(name: str, columns: list[str]) -> list[str]:
+    """Return the columns that are `name` with a numeric suffix (`KODSZN_1`), lowest first."""
+    found = []
+    for col in columns:
+        match = _SUFFIX.match(col.strip())
+        if match and match.group(1).upper() == name:
+            found.append((int(match.group(2)), col))
+    return [col for _, col in sorted(found)]
 
 
 def _article(word: str) -> str:

@@ -29,7 +29,7 @@ from pyproj import CRS
 from sqlalchemy import Connection, text
 
 from app.errors import InvalidCRS, LoadError, RtrwError, SourceFileError
-from app.models.catalog import LAYER_KINDS, POLYGON_KINDS
+from app.models.catalog import LAYER_KINDS, POLYGON_KINDS, ZONING_PLANS
 from app.services.catalog.fields import REQUIRED, resolve_fields
 from app.services.catalog.layers import record_event
 from app.services.geo import kemendagri
@@ -74,6 +74,27 @@ class LoadRequest:
     licence: str | None = None
     metric_crs: str | None = None
     actor: str | None = None  # who loads, for the audit trail (not part of the fingerprint)
+    plan: str | None = None  # zoning only: rtrw or rdtr (None: taken as rtrw, and said so)
+    oss_integrated: bool = False  # an RDTR integrated in OSS (the KKKPR route)
+
+
+def zoning_plan(req: LoadRequest) -> tuple[str | None, bool]:
+    """Return the plan and OSS flag a load of `req` stores; LoadError when they do not fit.
+
+    A zoning layer without a plan is taken as the RTRW; other kinds have none.
+    """
+    if req.plan is not None and req.plan not in ZONING_PLANS:
+        raise LoadError(f"unknown plan {req.plan!r}; plans are: {', '.join(ZONING_PLANS)}")
+    if req.kind != "zoning":
+        if req.plan is not None or req.oss_integrated:
+            raise LoadError(
+                f"a plan (and oss_integrated) is declared only for zoning layers, not {req.kind!r}"
+            )
+        return None, False
+    plan = req.plan or "rtrw"
+    if req.oss_integrated and plan != "rdtr":
+        raise LoadError("oss_integrated applies to an RDTR only: declare plan rdtr")
+    return plan, req.oss_integrated
 
 
 @dataclass
@@ -92,6 +113,9 @@ class LoadReport:
     version_id: int | None = None
     field_map: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    plan: str | None = None
+    oss_integrated: bool = False
+    notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """Return the report as JSON-ready data (rejections capped at 1,000)."""
@@ -108,6 +132,9 @@ class LoadReport:
             "version": self.version,
             "field_map": self.field_map,
             "seconds": round(self.seconds, 3),
+            "plan": self.plan,
+            "oss_integrated": self.oss_integrated,
+            "notes": self.notes,
         }
 
 
@@ -161,6 +188,9 @@ def load_fingerprint(req: LoadRequest, checksum: str, source_layer: str | None) 
         "licence": req.licence,
         "title": req.title,
     }
+    plan, oss = zoning_plan(req)
+    if plan is not None:  # zoning only, so other kinds keep their fingerprints
+        inputs["plan"], inputs["oss_integrated"] = plan, oss
     blob = json.dumps(inputs, sort_keys=True, ensure_ascii=False).encode("utf-8")
     return hashlib.sha256(blob).hexdigest()
 
@@ -189,6 +219,7 @@ def validate_request(req: LoadRequest) -> None:
         )
     if req.kind not in LAYER_KINDS:
         raise LoadError(f"unknown kind {req.kind!r}; kinds are: {', '.join(LAYER_KINDS)}")
+    zoning_plan(req)
     if not req.path.exists():
         raise SourceFileError(f"file not found: {req.path}")
     if req.path.suffix.lower() not in SUFFIXES:
@@ -368,6 +399,11 @@ def prepare(req: LoadRequest) -> Prepared:
     report = LoadReport(
         name=req.name, kind=req.kind, source_file=req.path.name, source_crs=crs_label(src_crs)
     )
+    report.plan, report.oss_integrated = zoning_plan(req)
+    if req.kind == "zoning" and req.plan is None:
+        report.notes.append(
+            "no plan declared: taken as rtrw (declare --plan rdtr for a detailed plan)"
+        )
     report.read = len(gdf)
     geom_col = gdf.geometry.name
     attrs = gdf.drop(columns=[geom_col])
@@ -558,8 +594,9 @@ def write(conn: Connection, prep: Prepared, progress: Progress | None = None) ->
             """
             INSERT INTO layer_version (layer_id, version, title, kind, source_file, source_layer,
                 checksum, source_crs, metric_crs, geometry_type, feature_count, licence, field_map,
-                fingerprint)
-            VALUES (:l, :v, :t, :k, :f, :sl, :c, :s, :m, :g, 0, :lic, CAST(:fm AS jsonb), :fp)
+                fingerprint, plan, oss_integrated)
+            VALUES (:l, :v, :t, :k, :f, :sl, :c, :s, :m, :g, 0, :lic, CAST(:fm AS jsonb), :fp,
+                :plan, :oss)
             RETURNING id
             """
         ),
@@ -577,6 +614,8 @@ def write(conn: Connection, prep: Prepared, progress: Progress | None = None) ->
             "lic": req.licence,
             "fm": json.dumps(report.field_map),
             "fp": prep.fingerprint,
+            "plan": report.plan,
+            "oss": report.oss_integrated,
         },
     ).scalar_one()
     part = f"feature_v{int(version_id)}"
@@ -699,4 +738,5 @@ __all__ = [
     "prepare",
     "request_fingerprint",
     "write",
+    "zoning_plan",
 ]

@@ -7,9 +7,16 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy import Connection, text
 
 from app.errors import RegionPackError, RtrwError
@@ -64,6 +71,8 @@ class LayerEntry(BaseModel):
     source_crs: str | None = None
     licence: str | None = None
     fields: dict[str, str] = Field(default_factory=dict)
+    plan: Literal["rtrw", "rdtr"] | None = None  # zoning only; None is taken as rtrw
+    oss_integrated: bool = False  # an RDTR integrated in OSS
 
     @field_validator("kind")
     @classmethod
@@ -71,6 +80,14 @@ class LayerEntry(BaseModel):
         if value not in LAYER_KINDS:
             raise ValueError(f"unknown kind {value!r}; kinds are {', '.join(LAYER_KINDS)}")
         return value
+
+    @model_validator(mode="after")
+    def _plan_fits_kind(self) -> LayerEntry:
+        if self.kind != "zoning" and (self.plan is not None or self.oss_integrated):
+            raise ValueError(f"plan and oss_integrated are for zoning layers, not {self.kind!r}")
+        if self.oss_integrated and self.plan != "rdtr":
+            raise ValueError("oss_integrated applies to an RDTR only: set plan = \"rdtr\"")
+        return self
 
 
 class RulesEntry(BaseModel):
@@ -147,6 +164,8 @@ def requests_for(
             field_map=e.fields,
             licence=e.licence or manifest.region.licence,
             metric_crs=manifest.region.metric_crs,
+            plan=e.plan,
+            oss_integrated=e.oss_integrated,
         )
         for e in entries
     ]

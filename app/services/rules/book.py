@@ -8,8 +8,9 @@ the API keeps one on `app.state`, every other caller (CLI, scripts) one per proc
 from __future__ import annotations
 
 import difflib
+import math
 import threading
-from collections import OrderedDict, defaultdict
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -17,14 +18,40 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from app.errors import UnknownActivity
+from app.services.rules.kbli import kbli_2020
 from app.services.rules.load import CURRENT_RULE_SET_ID_SQL
 
 STRICTNESS = {"I": 0, "T": 1, "B": 2, "TB": 3, "X": 4}
+# The activity a valid KBLI 2020 code stands for when the rules do not list it. No rule table
+# has such an id, so no ITBX row matches and every zone answers `not_listed`.
+_UNLISTED = "kbli:"
+
+
+def unlisted_activity(code: str) -> str:
+    """Return the activity id that stands for a KBLI code the rules do not list."""
+    return _UNLISTED + code
+
+
+def unlisted_code(activity: str | None) -> str | None:
+    """Return the KBLI code of an `unlisted_activity` id, or None for any other id."""
+    if activity is not None and activity.startswith(_UNLISTED):
+        return activity.removeprefix(_UNLISTED)
+    return None
 
 
 def _valid(row: dict[str, Any], on: date) -> bool:
     start, end = row.get("valid_from"), row.get("valid_to")
     return (start is None or start <= on) and (end is None or on <= end)
+
+
+def _in_class(row: dict[str, Any], area: float | None) -> bool:
+    low, high = row.get("min_area_m2"), row.get("max_area_m2")
+    if low is None and high is None:
+        return True
+    if area is None:
+        return False
+    whole = math.floor(area)
+    return (low is None or whole >= low) and (high is None or whole <= high)
 
 
 @dataclass
@@ -41,6 +68,7 @@ class RuleBook:
     itbx: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
     intensity: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     overlays: list[dict[str, Any]] = field(default_factory=list)
+    routes: list[dict[str, Any]] = field(default_factory=list)  # routes.csv (may be empty)
 
     def kbli_codes(self, activity: str) -> list[str]:
         """Return the sorted KBLI codes that map to an activity (indexed on first use)."""
@@ -58,17 +86,35 @@ class RuleBook:
             return None
         return self.aliases.get(code, code)
 
-    def itbx_for(self, activity: str, zone: str, on: date) -> dict[str, Any] | None:
-        """Return the ITBX row in force on `on` for the activity in the zone, or None."""
-        for row in self.itbx.get((activity, zone), ()):
-            if _valid(row, on):
-                return row
-        return None
+    def itbx_for(
+        self, activity: str, zone: str, on: date, layer: str | None = None
+    ) -> dict[str, Any] | None:
+        """Return the ITBX row in force on `on` for the activity in the zone, or None.
 
-    def intensity_for(self, zone: str, on: date) -> dict[str, Any] | None:
-        """Return the intensity row in force on `on` for the zone, or None."""
+        A row for the zone's zoning `layer` (an RDTR's own matrix) wins over a layer-less row.
+        """
+        fallback = None
+        for row in self.itbx.get((activity, zone), ()):
+            if not _valid(row, on):
+                continue
+            scope = row.get("layer")
+            if scope is None and fallback is None:
+                fallback = row
+            elif scope is not None and scope == layer:
+                return row
+        return fallback
+
+    def intensity_for(
+        self, zone: str, on: date, area: float | None = None
+    ) -> dict[str, Any] | None:
+        """Return the intensity row in force on `on` for the zone and parcel area, or None.
+
+        A row with `min_area_m2`/`max_area_m2` applies to parcels of that area class (bounds
+        inclusive, the area taken in whole m² so a 100.4 m² parcel is in a 40-100 class);
+        a row without them to every parcel. A point (no area) only gets a row without a class.
+        """
         for row in self.intensity.get(zone, ()):
-            if _valid(row, on):
+            if _valid(row, on) and _in_class(row, area):
                 return row
         return None
 
@@ -89,8 +135,26 @@ class RuleBook:
                 out.append(rule)
         return out
 
+    def route_for(self, all_rdtr_oss: bool, on: date) -> dict[str, Any] | None:
+        """Return the routes.csv row in force on `on` for the case, or None without one.
+
+        The `all_rdtr_oss` row applies when every zoned part lies in an OSS-integrated RDTR;
+        the `otherwise` row in every other case (and when no `all_rdtr_oss` row is in force).
+        """
+        rows = [r for r in self.routes if _valid(r, on)]
+        wanted = ("all_rdtr_oss", "otherwise") if all_rdtr_oss else ("otherwise",)
+        for when in wanted:
+            for row in rows:
+                if row["applies_when"] == when:
+                    return row
+        return None
+
     def resolve_activity(self, kbli: str | None, activity: str | None) -> str | None:
-        """Return the activity id for a KBLI code or id; UnknownActivity with suggestions."""
+        """Return the activity id for a KBLI code or id; UnknownActivity with suggestions.
+
+        A valid KBLI 2020 code the rules do not list resolves to `unlisted_activity(code)`: no
+        ITBX row matches it, so every zone answers `not_listed`.
+        """
         if kbli is not None:
             code = kbli.strip()
             if not (len(code) == 5 and code.isdigit()):
@@ -98,19 +162,26 @@ class RuleBook:
                     f"KBLI {kbli!r} is malformed: KBLI 2020 codes have five digits, e.g. 10631",
                     suggestions=self.closest_kbli(code),
                 )
-            if code not in self.kbli:
+            if code in self.kbli:
+                found = self.kbli[code]
+                if activity is not None and activity != found:
+                    raise UnknownActivity(
+                        f"KBLI {code} is activity {found!r}, not {activity!r}; give one of the two"
+                    )
+                return found
+            if not kbli_2020().is_five_digit(code):
                 nearest = self.closest_kbli(code)
                 raise UnknownActivity(
-                    f"KBLI {code} is not in the rules of this region; closest known codes: "
+                    f"KBLI {code} is not a KBLI 2020 code; closest codes: "
                     + ", ".join(s["kbli"] for s in nearest),
                     suggestions=nearest,
                 )
-            found = self.kbli[code]
-            if activity is not None and activity != found:
+            if activity is not None:
                 raise UnknownActivity(
-                    f"KBLI {code} is activity {found!r}, not {activity!r}; give one of the two"
+                    f"KBLI {code} is not listed in the rules of this region, so it is not "
+                    f"activity {activity!r}; give one of the two"
                 )
-            return found
+            return unlisted_activity(code)
         if activity is not None:
             if activity not in self.activities:
                 close = difflib.get_close_matches(activity, list(self.activities), n=5)
@@ -122,50 +193,81 @@ class RuleBook:
             return activity
         return None
 
-    def closest_kbli(self, code: str, n: int = 5) -> list[dict[str, str]]:
-        """Return the known KBLI codes nearest to `code` (longest shared prefix, then value)."""
-        digits = "".join(ch for ch in code if ch.isdigit())[:5]
+    def closest_kbli(self, code: str, n: int = 5) -> list[dict[str, Any]]:
+        """Return the KBLI 2020 codes nearest to `code` (by prefix and value, or by title)."""
+        out = []
+        for k in kbli_2020().closest(code, n):
+            aid = self.kbli.get(k)
+            out.append(
+                {
+                    "kbli": k,
+                    "title": kbli_2020().title(k),
+                    "listed": aid is not None,
+                    "activity": aid,
+                    "name": self.activities[aid]["name"] if aid else kbli_2020().title(k),
+                }
+            )
+        return out
 
-        def key(known: str) -> tuple[int, int]:
-            shared = 0
-            for a, b in zip(known, digits, strict=False):
-                if a != b:
-                    break
-                shared += 1
-            value = int(digits.ljust(5, "0")) if digits else 0
-            return (-shared, abs(int(known) - value))
+    def describe(self, activity: str, code: str | None = None) -> dict[str, Any] | None:
+        """Return the `activity` block of an answer: a listed activity or an unlisted KBLI code.
 
-        best = sorted(self.kbli, key=key)[:n]
-        return [
-            {"kbli": k, "activity": self.kbli[k], "name": self.activities[self.kbli[k]]["name"]}
-            for k in best
-        ]
+        `code` is the KBLI code asked about (default: the unlisted one, or none for an id).
+        """
+        kbli = kbli_2020()
+        unlisted = unlisted_code(activity)
+        if unlisted is not None:
+            code = unlisted
+        act = self.activities.get(activity)
+        if act is None and unlisted is None:
+            return None
+        category = kbli.category(code) if code else None
+        return {
+            "id": activity if act else None,
+            "name": act["name"] if act else kbli.title(unlisted or "") or unlisted,
+            "name_en": act["name_en"] if act else None,
+            "sector": act["sector"] if act else None,
+            "kbli": self.kbli_codes(activity) if act else [unlisted],
+            "listed": act is not None,
+            "code": code,
+            "title": kbli.title(code) if code else None,
+            "category": category.code if category else None,
+            "category_title": category.title if category else None,
+        }
 
     def search(self, q: str | None, limit: int = 20) -> list[dict[str, Any]]:
-        """Return activities whose KBLI starts with `q` or whose names contain all its words."""
-        by_activity: dict[str, list[str]] = defaultdict(list)
-        for code, aid in sorted(self.kbli.items()):
-            by_activity[aid].append(code)
-        query = (q or "").strip().lower()
+        """Return KBLI 2020 codes matching `q` (a code prefix or words), best first.
+
+        Each says whether this rule set lists it (`listed`, and then its activity `id`). Words
+        match the KBLI title, the listed activity's names (id/en) and the synonyms table, on
+        whole words or prefixes with typo tolerance. No `q`: the codes the rules list.
+        """
+        if not (q or "").strip():
+            codes = sorted(self.kbli)[:limit]
+        else:
+            extra = {
+                code: " ".join(
+                    [
+                        aid.replace("_", " "),
+                        act["name"],
+                        act.get("name_en") or "",
+                        act.get("sector") or "",
+                    ]
+                )
+                for code, aid in self.kbli.items()
+                if (act := self.activities.get(aid)) is not None
+            }
+            ranked = kbli_2020().search(q or "", extra)
+            # Equal scores: the codes this region lists first.
+            ranked.sort(key=lambda cs: (-cs[1], cs[0] not in self.kbli, cs[0]))
+            codes = [c for c, _ in ranked[:limit]]
         out = []
-        for aid, act in self.activities.items():
-            codes = by_activity.get(aid, [])
-            hay = " ".join(
-                [
-                    aid.replace("_", " "),
-                    act["name"],
-                    act.get("name_en") or "",
-                    act.get("sector") or "",
-                ]
-            ).lower()
-            if (
-                not query
-                or (query.isdigit() and any(c.startswith(query) for c in codes))
-                or all(word in hay for word in query.split())
-            ):
-                out.append({**act, "kbli": codes})
-        out.sort(key=lambda a: (a["kbli"][0] if a["kbli"] else "", a["id"]))
-        return out[:limit]
+        for code in codes:
+            aid = self.kbli.get(code)
+            block = self.describe(aid if aid else unlisted_activity(code), code)
+            if block is not None:
+                out.append(block)
+        return out
 
 
 def _rows(conn: Connection, table: str, rid: int) -> list[dict[str, Any]]:
@@ -193,6 +295,7 @@ def read_rulebook(conn: Connection, rule_set_id: int) -> RuleBook:
     for r in _rows(conn, "intensity_rule", rule_set_id):
         book.intensity.setdefault(r["zone_code"], []).append(r)
     book.overlays = _rows(conn, "overlay_rule", rule_set_id)
+    book.routes = _rows(conn, "route_rule", rule_set_id)
     return book
 
 

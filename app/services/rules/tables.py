@@ -23,6 +23,7 @@ EFFECTS = ("prohibit", "restrict", "note")
 CLASSES = ("lindung", "budidaya")
 KBLI_RE = re.compile(r"^\d{5}$")
 COLOUR_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
+LAYER_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 FILES = {
     "sources": "sources.csv",
     "zone_classes": "zone_classes.csv",
@@ -31,6 +32,7 @@ FILES = {
     "itbx": "itbx.csv",
     "intensity": "intensity.csv",
     "overlay_rules": "overlay_rules.csv",
+    "routes": "routes.csv",
 }
 REQUIRED_FILES = ("zone_classes", "activities", "itbx")
 COLUMNS = {
@@ -48,6 +50,7 @@ COLUMNS = {
         "article",
         "valid_from",
         "valid_to",
+        "layer",
     ),
     "intensity": (
         "zone",
@@ -63,6 +66,8 @@ COLUMNS = {
         "article",
         "valid_from",
         "valid_to",
+        "min_area_m2",
+        "max_area_m2",
     ),
     "overlay_rules": (
         "layer",
@@ -78,6 +83,16 @@ COLUMNS = {
         "valid_from",
         "valid_to",
     ),
+    "routes": (
+        "route",
+        "when",
+        "reason",
+        "reason_en",
+        "source",
+        "article",
+        "valid_from",
+        "valid_to",
+    ),
 }
 REQUIRED_COLUMNS = {
     "sources": ("id", "citation"),
@@ -87,7 +102,12 @@ REQUIRED_COLUMNS = {
     "itbx": ("activity", "zone", "itbx"),
     "intensity": ("zone",),
     "overlay_rules": ("layer", "class", "effect", "restriction"),
+    "routes": ("route", "when", "reason"),
 }
+# The permit routes (routes.csv) and the conditions a route row applies under: every zoned
+# part in an OSS-integrated RDTR, or any other case.
+ROUTES = ("KKKPR", "PKKPR")
+ROUTE_CONDITIONS = ("all_rdtr_oss", "otherwise")
 
 
 @dataclass
@@ -189,6 +209,29 @@ def _num(value: str, where: str, col: str, problems: _Problems, hi: float | None
 def _periods_overlap(rows: list[dict[str, Any]]) -> bool:
     spans = sorted((r["valid_from"] or date.min, r["valid_to"] or date.max) for r in rows)
     return any(b[0] <= a[1] for a, b in zip(spans, spans[1:], strict=False))
+
+
+def _classes_overlap(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Return True if two intensity rows' area classes share an area (bounds inclusive)."""
+    a_lo, a_hi = a["min_area_m2"] or 0.0, a["max_area_m2"]
+    b_lo, b_hi = b["min_area_m2"] or 0.0, b["max_area_m2"]
+    return (a_hi is None or b_lo <= a_hi) and (b_hi is None or a_lo <= b_hi)
+
+
+def _check_intensity_classes(rows: list[dict[str, Any]], problems: _Problems) -> None:
+    """Add a problem for two rows of one zone whose periods and area classes both overlap."""
+    by_zone: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_zone[row["zone_code"]].append(row)
+    for zone, zone_rows in by_zone.items():
+        for i, later in enumerate(zone_rows):
+            for earlier in zone_rows[:i]:
+                if _periods_overlap([earlier, later]) and _classes_overlap(earlier, later):
+                    bounds = ("min_area_m2", "max_area_m2")
+                    classed = any(r[k] is not None for r in (earlier, later) for k in bounds)
+                    what = "area classes and validity periods" if classed else "validity periods"
+                    problems.add(later["_where"], f"intensity of {zone}: {what} overlap")
+                    break
 
 
 def read_rules(path: Path) -> RuleTables:
@@ -307,17 +350,21 @@ def read_rules(path: Path) -> RuleTables:
             "article": r.get("article") or None,
             "valid_from": _date(r.get("valid_from", ""), where, "valid_from", problems),
             "valid_to": _date(r.get("valid_to", ""), where, "valid_to", problems),
+            "layer": r.get("layer") or None,
             "_where": where,
         }
         if row["valid_from"] and row["valid_to"] and row["valid_from"] > row["valid_to"]:
             problems.add(where, "valid_from is after valid_to")
+        if row["layer"] is not None and not LAYER_RE.match(row["layer"]):
+            problems.add(where, f"layer {row['layer']!r} is not a layer name")
         itbx.append(row)
-    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    groups: dict[tuple[str, str, str | None], list[dict[str, Any]]] = defaultdict(list)
     for row in itbx:
-        groups[(row["activity_id"], row["zone_code"])].append(row)
-    for (aid, zone), rows in groups.items():
+        groups[(row["activity_id"], row["zone_code"], row["layer"])].append(row)
+    for (aid, zone, layer), rows in groups.items():
         if len(rows) > 1 and _periods_overlap(rows):
-            problems.add(rows[-1]["_where"], f"{aid} x {zone}: validity periods overlap")
+            scope = f" in layer {layer}" if layer else ""
+            problems.add(rows[-1]["_where"], f"{aid} x {zone}{scope}: validity periods overlap")
 
     intensity: list[dict[str, Any]] = []
     for where, r in raw["intensity"]:
@@ -331,6 +378,8 @@ def read_rules(path: Path) -> RuleTables:
             "height_max_m": _num(r.get("height_max_m", ""), where, "height_max_m", problems),
             "floors_max": _num(r.get("floors_max", ""), where, "floors_max", problems),
             "gsb_m": _num(r.get("gsb_m", ""), where, "gsb_m", problems),
+            "min_area_m2": _num(r.get("min_area_m2", ""), where, "min_area_m2", problems),
+            "max_area_m2": _num(r.get("max_area_m2", ""), where, "max_area_m2", problems),
             "source_id": check_source(where, r.get("source", "")),
             "article": r.get("article") or None,
             "valid_from": _date(r.get("valid_from", ""), where, "valid_from", problems),
@@ -339,13 +388,11 @@ def read_rules(path: Path) -> RuleTables:
         }
         if row["floors_max"] is not None:
             row["floors_max"] = int(row["floors_max"])
+        low, high = row["min_area_m2"], row["max_area_m2"]
+        if low is not None and high is not None and low > high:
+            problems.add(where, "min_area_m2 is above max_area_m2")
         intensity.append(row)
-    by_zone: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in intensity:
-        by_zone[row["zone_code"]].append(row)
-    for zone, rows in by_zone.items():
-        if len(rows) > 1 and _periods_overlap(rows):
-            problems.add(rows[-1]["_where"], f"intensity of {zone}: validity periods overlap")
+    _check_intensity_classes(intensity, problems)
 
     overlays: list[dict[str, Any]] = []
     for where, r in raw["overlay_rules"]:
@@ -385,6 +432,8 @@ def read_rules(path: Path) -> RuleTables:
             }
         )
 
+    routes = _routes(raw["routes"], check_source, problems)
+
     problems.raise_if_any(folder)
     for rows in (itbx, intensity):
         for row in rows:
@@ -398,5 +447,43 @@ def read_rules(path: Path) -> RuleTables:
         "itbx_rule": itbx,
         "intensity_rule": intensity,
         "overlay_rule": overlays,
+        "route_rule": routes,
     }
     return out
+
+
+def _routes(
+    raw: list[tuple[str, dict[str, str]]], check_source: Any, problems: _Problems
+) -> list[dict[str, Any]]:
+    """Return the validated rows of routes.csv (the permit route and why, by condition)."""
+    routes: list[dict[str, Any]] = []
+    for where, r in raw:
+        route, when = r["route"].upper(), r["when"].lower()
+        if route not in ROUTES:
+            problems.add(where, f"route {r['route']!r} must be one of {', '.join(ROUTES)}")
+        if when not in ROUTE_CONDITIONS:
+            problems.add(where, f"when {r['when']!r} must be one of {', '.join(ROUTE_CONDITIONS)}")
+        if not r["reason"]:
+            problems.add(where, "reason is empty")
+        row = {
+            "route": route,
+            "applies_when": when,
+            "reason": r["reason"],
+            "reason_en": r.get("reason_en") or None,
+            "source_id": check_source(where, r.get("source", "")),
+            "article": r.get("article") or None,
+            "valid_from": _date(r.get("valid_from", ""), where, "valid_from", problems),
+            "valid_to": _date(r.get("valid_to", ""), where, "valid_to", problems),
+        }
+        routes.append(row)
+    by_when: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in routes:
+        by_when[row["applies_when"]].append(row)
+    for when, rows in by_when.items():
+        if len(rows) > 1 and _periods_overlap(rows):
+            problems.add(FILES["routes"], f"two routes for {when!r}: validity periods overlap")
+    if routes and "otherwise" not in by_when:
+        problems.add(
+            FILES["routes"], "add a row for when = otherwise (the route in every other case)"
+        )
+    return routes

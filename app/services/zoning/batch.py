@@ -146,11 +146,13 @@ COLUMNS = [
     "verdict_shares",
     "area_m2",
     "zones",
+    "plans",
     "itbx",
     "conditions",
     "conditions_en",
     "overlays",
     "no_plan_share",
+    "outside_share",
     "max_footprint_m2",
     "max_floor_area_m2",
     "min_green_area_m2",
@@ -159,6 +161,7 @@ COLUMNS = [
     "desa",
     "kecamatan_code",
     "kecamatan",
+    "route",
     "legal",
     "summary_id",
     "summary_en",
@@ -202,16 +205,19 @@ def flat_row(answer: dict[str, Any]) -> dict[str, Any]:
             "verdict_shares": shares(list(answer["verdict_shares"].items())),
             "area_m2": answer["area_m2"],
             "zones": shares([(z["code"], z["share"]) for z in zones]),
+            "plans": ";".join(f"{z['code']}:{z['plan']}" for z in zones if z.get("plan")) or None,
             "itbx": ";".join(f"{z['code']}:{z['itbx']}" for z in zones if z["itbx"]) or None,
             "conditions": conditions("conditions"),
             "conditions_en": conditions("conditions_en"),
-            "overlays": shares([(o["code"], o["share"]) for o in answer["overlays"]]),
+            "overlays": shares([(_overlay_label(o), o["share"]) for o in answer["overlays"]]),
             "no_plan_share": answer["no_plan_share"],
+            "outside_share": answer.get("outside_share", 0.0),
             **{k: env.get(k) for k in ENVELOPE_COLUMNS},
             "desa_code": desa["code"] if desa else None,
             "desa": desa["name"] if desa else None,
             "kecamatan_code": kec["code"] if kec else None,
             "kecamatan": kec["name"] if kec else None,
+            "route": answer["route"]["route"] if answer.get("route") else None,
             "legal": texts([_cited(c) for c in answer["sources"]["legal"]]),
             "summary_id": answer["summary"]["id"],
             "summary_en": answer["summary"]["en"],
@@ -224,3 +230,8 @@ def flat_row(answer: dict[str, Any]) -> dict[str, Any]:
 def _cited(c: dict[str, Any]) -> str:
     """Return a citation as `Perda ... Tahun 2024 Pasal 10` (the source id without one)."""
     return " ".join(p for p in (c["citation"] or c["source"], c["article"]) if p)
+
+
+def _overlay_label(o: dict[str, Any]) -> str | None:
+    """Return an overlay's code; an attribute of the zoning polygons reads `KKOP_1=<value>`."""
+    return f"{o['attribute']}={o['code']}" if o.get("attribute") else o["code"]

@@ -38,12 +38,23 @@ def check(
         parcel = parse_geometry(geometry, crs, 0)
         ctx, hits = point_context(conn, books, parcel)
         act = activity_of(ctx, kbli, activity)
-        return evaluate(ctx, parcel, hits, act, as_of or date.today())
+        return _with_code(ctx, evaluate(ctx, parcel, hits, act, as_of or date.today()), kbli)
     ctx = context(conn, books)
     act = activity_of(ctx, kbli, activity)
     parcel = parse_geometry(geometry, crs, ctx.metric_srid)
     parts = find_parts(conn, ctx, [parcel])
-    return evaluate(ctx, parcel, parts.get(0, []), act, as_of or date.today())
+    answer = evaluate(ctx, parcel, parts.get(0, []), act, as_of or date.today())
+    return _with_code(ctx, answer, kbli)
+
+
+def _with_code(ctx: Context, answer: dict[str, Any], kbli: str | None) -> dict[str, Any]:
+    """Name the KBLI code asked about (with its title) in the answer's activity block."""
+    block = answer.get("activity")
+    if kbli is not None and block is not None and ctx.book is not None and not block["code"]:
+        described = ctx.book.describe(block["id"], kbli.strip())
+        if described is not None:
+            answer["activity"] = described
+    return answer
 
 
 def activity_of(ctx: Context, kbli: str | None, activity: str | None) -> str | None:
@@ -101,7 +112,7 @@ def check_parcel(
 def search_activities(
     conn: Connection, q: str | None, limit: int = 20, *, books: RuleBooks | None = None
 ) -> list[dict[str, Any]]:
-    """Return activities matching a KBLI prefix or words (for pickers and investors)."""
+    """Return KBLI 2020 codes matching a code prefix or words, each listed or not in the rules."""
     book = (process_rulebooks() if books is None else books).current(conn)
     if book is None:
         raise NoRules("no zoning rules are loaded: run `rtrw rules load <pack>` first")

@@ -26,6 +26,16 @@ class LayerRef:
     title: str
     version: int
     version_id: int
+    plan: str | None = None  # zoning: rtrw or rdtr
+    oss_integrated: bool = False
+
+    def precedence(self) -> tuple[int, int]:
+        """Return the rank of a zoning version: an RDTR over the RTRW, then the newer version."""
+        return (PLAN_RANK.get(self.plan or "rtrw", 0), self.version_id)
+
+
+# The more detailed plan governs where both lie.
+PLAN_RANK = {"rtrw": 0, "rdtr": 1}
 
 
 @dataclass
@@ -40,7 +50,8 @@ class Context:
 _CONTEXT_SQL = f"""
 WITH cur AS MATERIALIZED ({CURRENT_CHECKED_LAYERS_SQL})
 SELECT
-    (SELECT coalesce(json_agg(json_build_array(name, kind, title, version, id)), '[]')
+    (SELECT coalesce(json_agg(json_build_array(name, kind, title, version, id, plan,
+                                               oss_integrated)), '[]')
      FROM cur) AS layers,
     ({METRIC_CRS_SQL}) AS metric_crs,
     ({CURRENT_RULE_SET_KEY_SQL}) AS rule_set
@@ -68,7 +79,10 @@ def _context_from(conn: Connection, books: RuleBooks, row: Any) -> Context:
 _POINT_CONTEXT_SQL = (
     _CONTEXT_SQL
     + f""",
-    (SELECT coalesce(json_agg(json_build_array(f.version_id, f.fid, f.code, f.name, f.level)
+    (SELECT coalesce(json_agg(json_build_array(f.version_id, f.fid, f.code, f.name, f.level,
+                                               CASE WHEN f.version_id = ANY(ARRAY(
+                                                   SELECT id FROM cur WHERE kind = 'zoning'))
+                                               THEN f.props END)
                               ORDER BY f.version_id, f.fid), '[]')
      FROM feature f
      WHERE f.version_id = ANY(ARRAY(SELECT id FROM cur))
@@ -83,6 +97,6 @@ def point_context(
 ) -> tuple[Context, list[dict[str, Any]]]:
     """Return the context and the features under a point, in one query."""
     row = conn.execute(text(_POINT_CONTEXT_SQL), {"x": parcel.geom.x, "y": parcel.geom.y}).one()
-    keys = ("version_id", "fid", "code", "name", "level")
+    keys = ("version_id", "fid", "code", "name", "level", "props")
     hits = [{**dict(zip(keys, h, strict=True)), "part": None} for h in row.hits]
     return _context_from(conn, books, row), hits

@@ -6,7 +6,26 @@ from datetime import date
 from typing import Any
 
 from app.services.rules.book import RuleBook
+from app.services.zoning.attributes import polygon_intensity
 from app.services.zoning.parse import Parcel
+
+# Envelope key -> intensity table column.
+_COLUMNS = {
+    "kdb_max_pct": "kdb_max",
+    "klb_max": "klb_max",
+    "klb_min": "klb_min",
+    "kdh_min_pct": "kdh_min",
+    "ktb_max_pct": "ktb_max",
+    "height_max_m": "height_max_m",
+    "floors_max": "floors_max",
+    "gsb_m": "gsb_m",
+}
+# Envelope total -> (the value it multiplies, scale).
+_PRODUCTS = {
+    "max_footprint_m2": ("kdb_max_pct", 0.01),
+    "max_floor_area_m2": ("klb_max", 1.0),
+    "min_green_area_m2": ("kdh_min_pct", 0.01),
+}
 
 
 def envelope(
@@ -16,50 +35,74 @@ def envelope(
     parcel: Parcel,
     cite: Any,
 ) -> dict[str, Any] | None:
-    """Return the building envelope per zone part and in total (KDB, KLB, KDH x area)."""
-    if book is None or not zones:
+    """Return the building envelope per zone part and in total (KDB, KLB, KDH x area).
+
+    Numeric per-polygon values of the zoning feature (KDB, KLB, ...) take precedence over the
+    pack's intensity table (the row of the parcel's area class); each part's `sources` says
+    where each value came from (`polygon` or `table`). Free text is passed through with a warning.
+    """
+    if not zones or (book is None and not any(_polygon(z, parcel)[0] for z in zones)):
         return None
     parts = []
-    totals = {"max_footprint_m2": 0.0, "max_floor_area_m2": 0.0, "min_green_area_m2": 0.0}
-    complete = {k: True for k in totals}
+    totals = dict.fromkeys(_PRODUCTS, 0.0)
+    complete = dict.fromkeys(totals, True)
     for z in zones:
-        row = book.intensity_for(z["zone_code"] or "", on)
-        if row is None:
+        row = book.intensity_for(z.get("zone_code") or "", on, parcel.area_m2) if book else None
+        own, fields = _polygon(z, parcel)
+        if row is None and not own:
             parts.append({"code": z["code"], "layer": z["layer"], "rules": None})
             for k in complete:
                 complete[k] = False
             continue
         area = z["area_m2"]
-        item: dict[str, Any] = {
-            "code": z["code"],
-            "layer": z["layer"],
-            "area_m2": area,
-            "kdb_max_pct": row["kdb_max"],
-            "klb_max": row["klb_max"],
-            "klb_min": row["klb_min"],
-            "kdh_min_pct": row["kdh_min"],
-            "ktb_max_pct": row["ktb_max"],
-            "height_max_m": row["height_max_m"],
-            "floors_max": row["floors_max"],
-            "gsb_m": row["gsb_m"],
-            "legal": cite(row["source_id"], row["article"]),
-        }
-        if area is not None:
-            for key, col, scale in (
-                ("max_footprint_m2", "kdb_max", 0.01),
-                ("max_floor_area_m2", "klb_max", 1.0),
-                ("min_green_area_m2", "kdh_min", 0.01),
-            ):
-                value = None if row[col] is None else row[col] * scale * area
-                item[key] = value
-                if value is None:
-                    complete[key] = False
-                else:
-                    totals[key] += value
+        item: dict[str, Any] = {"code": z["code"], "layer": z["layer"], "area_m2": area}
+        sources: dict[str, str] = {}
+        for key, col in _COLUMNS.items():
+            if key in own:
+                item[key], sources[key] = own[key], "polygon"
+            else:
+                item[key] = row[col] if row is not None else None
+                if item[key] is not None:
+                    sources[key] = "table"
+        item["sources"] = sources
+        if fields:
+            item["polygon_fields"] = fields
+        item["legal"] = cite(row["source_id"], row["article"]) if row is not None else None
+        if row is not None and (row.get("min_area_m2"), row.get("max_area_m2")) != (None, None):
+            item["area_class_m2"] = [row.get("min_area_m2"), row.get("max_area_m2")]
+        for key, (value_key, scale) in _PRODUCTS.items():
+            value = item[value_key]
+            product = (
+                value * scale * area
+                if area is not None and isinstance(value, int | float)
+                else None
+            )
+            if area is not None:
+                item[key] = product
+            if product is None:
+                complete[key] = False
+            else:
+                totals[key] += product
         parts.append(item)
-    heights = [p["height_max_m"] for p in parts if p.get("height_max_m") is not None]
+    heights = [p["height_max_m"] for p in parts if isinstance(p.get("height_max_m"), int | float)]
     out: dict[str, Any] = {"parts": parts}
     if not parcel.is_point:
         out.update({k: (v if complete[k] else None) for k, v in totals.items()})
         out["max_height_m"] = min(heights) if heights and len(heights) == len(parts) else None
     return out
+
+
+def _polygon(z: dict[str, Any], parcel: Parcel) -> tuple[dict[str, Any], dict[str, str]]:
+    """Return a zone part's per-polygon intensity and its fields; warn once about free text."""
+    if "_intensity" not in z:
+        items = z.get("_items") or [{}]
+        values, fields = polygon_intensity(items[0].get("props"))
+        z["_intensity"] = (values, fields)
+        for key, value in values.items():
+            if isinstance(value, str):
+                parcel.warnings.append(
+                    f"zone {z['code']} ({z['layer']}): {fields[key]} {value!r} is not a number; "
+                    "passed through as text and left out of the envelope"
+                )
+    intensity: tuple[dict[str, Any], dict[str, str]] = z["_intensity"]
+    return intensity

@@ -13,11 +13,22 @@ from app.errors import (
     OutsidePlanningArea,
 )
 from app.services.rules.book import STRICTNESS, RuleBook
+from app.services.zoning.attributes import (
+    attribute_overlays,
+    intensity_signature,
+    overlay_rules,
+)
 from app.services.zoning.context import Context
 from app.services.zoning.envelope import envelope as _envelope
-from app.services.zoning.numbers import round_answer
+from app.services.zoning.numbers import round_answer, round_share
 from app.services.zoning.parse import Parcel
-from app.services.zoning.summary import summary as _summary
+from app.services.zoning.precedence import (
+    governing_parts,
+    outside_area,
+    outside_warning,
+    permit_route,
+)
+from app.services.zoning.summary import answer_summary as _summary
 from app.settings import zoning_settings
 
 
@@ -49,14 +60,19 @@ def evaluate(
         merged = polys[0] if len(polys) == 1 else shapely.union_all(polys)
         return merged, float(merged.area)
 
-    groups: dict[tuple[int, str | None], list[dict[str, Any]]] = defaultdict(list)
+    # Each part answered by the most detailed plan covering it (RDTR over RTRW, newer first).
+    parts = governing_parts(ctx, parts, parcel.is_point, sliver)
+    # Zoning polygons of one code with different per-polygon intensity stay apart.
+    groups: dict[tuple[int, str | None, tuple[Any, ...]], list[dict[str, Any]]] = defaultdict(list)
     for part in parts:
-        groups[(part["version_id"], part["code"])].append(part)
+        groups[(part["version_id"], part["code"], intensity_signature(part.get("props")))].append(
+            part
+        )
 
     zones: list[dict[str, Any]] = []
     overlays: list[dict[str, Any]] = []
     admin: list[dict[str, Any]] = []
-    for (vid, code), items in groups.items():
+    for (vid, code, _), items in groups.items():
         ref = ctx.layers[vid]
         geom, area = (None, None) if parcel.is_point else area_of([i["part"] for i in items])
         if not parcel.is_point and area is not None and area < sliver:
@@ -70,7 +86,11 @@ def evaluate(
             "share": 1.0 if parcel.is_point else (area or 0.0) / total,
             "_geom": geom,
             "_level": items[0]["level"],
+            "_vid": vid,
+            "_items": items,
         }
+        if ref.kind == "zoning":
+            entry["plan"] = ref.plan or "rtrw"
         {"zoning": zones, "overlay": overlays, "admin": admin}[ref.kind].append(entry)
     if parcel.is_point:  # one zone per layer: the first by fid (a point on a shared edge)
         first: dict[str, dict[str, Any]] = {}
@@ -98,11 +118,12 @@ def evaluate(
         z["zone_code"] = national
         z["class"] = cls["class"] if cls else None
         z["class_name"] = cls["name"] if cls else None
+        z["class_name_en"] = cls["name_en"] if cls else None
         z["colour"] = cls["colour"] if cls else None
         if cls is None and book is not None:
             parcel.warnings.append(f"zone code {z['code']!r} is not in the rule tables")
         if activity is not None and book is not None:
-            row = book.itbx_for(activity, national or "", on)
+            row = book.itbx_for(activity, national or "", on, z["layer"])
             z["itbx"] = row["itbx"] if row else "not_listed"
             z["conditions"] = row["conditions"] if row else None
             z["conditions_en"] = row["conditions_en"] if row else None
@@ -110,10 +131,12 @@ def evaluate(
         else:
             z["itbx"] = z["conditions"] = z["conditions_en"] = z["legal"] = None
 
-    # Overlay rules: restrictions, and parts made stricter.
+    # Overlay rules: restrictions, and parts made stricter. The overlay attributes of the
+    # zoning polygons (KKOP_1, LP2B_2, ...) are overlays too.
+    overlays += attribute_overlays(zones, parcel.is_point, total, sliver)
     stricter: dict[str, list[BaseGeometry]] = defaultdict(list)
     for o in overlays:
-        rules = book.overlay_rules_for(o["layer"], o["code"], activity, on) if book else []
+        rules = overlay_rules(book, o, activity, on)
         o["rules"] = []
         for rule in rules:
             letter = "X" if rule["effect"] == "prohibit" else rule["itbx"]
@@ -169,24 +192,38 @@ def evaluate(
             letter_area[own] += a
             z["effective"][own] = z["effective"].get(own, 0.0) + a / total
 
-    # What no zoning polygon covers.
+    # What no zoning polygon covers; of that, what lies beyond the region (not answered).
+    outside = 0.0
     if parcel.is_point:
         no_plan = 0.0 if zones else 1.0
     else:
-        _, covered = area_of([z["_geom"] for z in zones])
+        covered_geom, covered = area_of([z["_geom"] for z in zones])
         no_plan = max(total - covered, 0.0)
         no_plan = no_plan if no_plan >= sliver else 0.0
-    if activity is not None and no_plan > 0:
-        letter_area["no_plan"] += no_plan
+        if no_plan > 0:
+            admin_geoms = [a["_geom"] for a in admin]
+            outside = min(outside_area(covered_geom, admin_geoms, parcel.metric, sliver), no_plan)
+    unzoned_inside = no_plan - outside if no_plan - outside >= sliver else 0.0
+    if activity is not None and unzoned_inside > 0:
+        letter_area["no_plan"] += unzoned_inside
+    if activity is not None and outside > 0:
+        letter_area["outside"] += outside
     denominator = 1.0 if parcel.is_point else total
     shares = {k: v / denominator for k, v in sorted(letter_area.items(), key=lambda kv: -kv[1])}
+    # The verdict is on the part inside the region; `outside` stays in the shares only.
+    inside_letters = [k for k in shares if k != "outside"]
     if not zones:
         verdict: str | None = "no_plan"
-        shares = {"no_plan": 1.0}
+        shares = (
+            {"no_plan": unzoned_inside / total, "outside": outside / total}
+            if outside > 0
+            else {"no_plan": 1.0}
+        )
     elif activity is None:
         verdict = None
     else:
-        verdict = next(iter(shares)) if len(shares) == 1 else "mixed"
+        verdict = inside_letters[0] if len(inside_letters) == 1 else "mixed"
+    route = permit_route(ctx, book, zones, unzoned_inside, on, cite)
 
     envelope = _envelope(book, zones, on, parcel, cite)
     admin_out = [
@@ -203,30 +240,24 @@ def evaluate(
     layers_used = sorted(
         (
             {"layer": r.name, "kind": r.kind, "version": r.version, "title": r.title}
+            | ({"plan": r.plan or "rtrw"} if r.kind == "zoning" else {})
             for r in ctx.layers.values()
             if r.kind in ("zoning", "overlay") or r.name in admin_layers
         ),
         key=lambda d: (d["kind"], d["layer"]),
     )
-    act = book.activities.get(activity) if (book and activity) else None
     answer: dict[str, Any] = {
         "geometry_type": "Point" if parcel.is_point else "Polygon",
         "area_m2": parcel.area_m2,
-        "activity": (
-            {
-                "id": activity,
-                "name": act["name"],
-                "name_en": act["name_en"],
-                "sector": act["sector"],
-                "kbli": book.kbli_codes(activity) if book and activity else [],
-            }
-            if act
-            else None
-        ),
+        # A listed activity, or a KBLI 2020 code the rules do not list (its title, listed false).
+        "activity": book.describe(activity) if (book and activity) else None,
         "as_of": on.isoformat(),
         "verdict": verdict,
         "verdict_shares": shares if activity is not None else {},
         "no_plan_share": (no_plan / denominator) if denominator else 0.0,
+        "outside_share": outside / total if outside > 0 else 0.0,
+        "outside_warning": None,
+        "route": route,
         "zones": [
             _public(z) for z in sorted(zones, key=lambda z: (-(z["share"]), z["code"] or ""))
         ],
@@ -241,6 +272,10 @@ def evaluate(
         "warnings": parcel.warnings,
     }
     round_answer(answer, parcel.is_point)  # after all arithmetic; the summary reads the result
+    answer["outside_share"] = min(round_share(answer["outside_share"]), answer["no_plan_share"])
+    if answer["outside_share"] > 0:
+        answer["outside_warning"] = outside_warning(answer["outside_share"])
+        answer["warnings"] = [*answer["warnings"], answer["outside_warning"]["en"]]
     answer["summary"] = _summary(answer)
     return answer
 

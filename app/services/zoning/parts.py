@@ -22,7 +22,8 @@ WITH p AS MATERIALIZED (
     FROM unnest(CAST(:pids AS integer[]), CAST(:wkbs AS bytea[]), CAST(:mwkbs AS bytea[]))
         AS t(pid, wkb, mwkb)
 )
-SELECT p.pid, f.version_id, f.fid, f.code, f.name, f.level, {{cut}} AS wkb
+SELECT p.pid, f.version_id, f.fid, f.code, f.name, f.level, {{cut}} AS wkb,
+    CASE WHEN f.version_id = ANY(CAST(:zvids AS integer[])) THEN f.props END AS props
 FROM p JOIN feature f
   ON f.version_id = ANY(CAST(:vids AS integer[])) AND ST_Intersects(f.geom, p.geom)
 WHERE f.level IS NULL OR f.level >= 3
@@ -45,8 +46,13 @@ Rows = list[tuple[Any, ...]]
 
 
 def _query(conn: Connection, ctx: Context, parcels: list[Parcel], start: int) -> Rows:
-    """Return the raw rows (pid, version_id, fid, code, name, level, wkb) of some parcels."""
+    """Return the raw rows (pid, version_id, fid, code, name, level, wkb, props) of parcels.
+
+    `props` (every source attribute) comes only with zoning features: per-polygon intensity
+    and overlay attributes (services/zoning/attributes.py).
+    """
     vids = list(ctx.layers)
+    zvids = [vid for vid, ref in ctx.layers.items() if ref.kind == "zoning"]
     rows: Rows = []
     for points in (True, False):
         idx = [i for i, p in enumerate(parcels) if p.is_point == points]
@@ -61,6 +67,7 @@ def _query(conn: Connection, ctx: Context, parcels: list[Parcel], start: int) ->
                 # a point needs no metric copy (its cut is NULL): send its own WKB as filler
                 "mwkbs": wkbs if points else [shapely.to_wkb(parcels[i].metric) for i in idx],
                 "vids": vids,
+                "zvids": zvids,
                 "srid": ctx.metric_srid,
             },
         )
@@ -83,6 +90,7 @@ def _grouped(rows: Rows, parcels: list[Parcel], start: int) -> dict[int, list[di
                 "name": r[4],
                 "level": r[5],
                 "part": None if parcel.is_point else (parcel.metric if geom is None else geom),
+                "props": r[7],
             }
         )
     return out

@@ -40,6 +40,8 @@ def summary(a: dict[str, Any]) -> dict[str, str]:
     ids, ens = [], []
     for z in a["zones"]:
         label = f"{z['code']} ({z['name'] or z.get('class_name') or ''})".replace(" ()", "")
+        # the pack's English sub-zone name where it has one
+        label_en = f"{z['code']} ({z.get('class_name_en') or z['name'] or ''})".replace(" ()", "")
         share_id = "" if point else f"{percent(z['share'], 'id')} "
         share_en = "" if point else f"{percent(z['share'], 'en')} "
         if act and z["itbx"]:
@@ -47,10 +49,10 @@ def summary(a: dict[str, Any]) -> dict[str, str]:
             cond_id = f": {z['conditions']}" if z.get("conditions") else ""
             cond_en = f": {z['conditions_en']}" if z.get("conditions_en") else ""
             ids.append(f"{share_id}berada di {label}, di mana {name_id} {w_id}{cond_id}".strip())
-            ens.append(f"{share_en}is in {label}, where {name_en} is {w_en}{cond_en}".strip())
+            ens.append(f"{share_en}is in {label_en}, where {name_en} is {w_en}{cond_en}".strip())
         else:
             ids.append(f"{share_id}berada di {label}".strip())
-            ens.append(f"{share_en}is in {label}".strip())
+            ens.append(f"{share_en}is in {label_en}".strip())
     glue = " " if point else ": "
     text_id = where_id + glue + "; ".join(ids)
     text_en = where_en + glue + "; ".join(ens)
@@ -58,13 +60,13 @@ def summary(a: dict[str, Any]) -> dict[str, str]:
         text_id += f"; {percent(a['no_plan_share'], 'id')} tidak tercakup rencana pola ruang"
         text_en += f"; {percent(a['no_plan_share'], 'en')} is outside every zoning polygon"
     for o in a["overlays"]:
+        what = f"{o['attribute']} {o['code']}" if o.get("attribute") else o["code"]
         for rule in o.get("rules", []):
             share_id = "" if point else f" ({percent(o['share'], 'id')})"
             share_en = "" if point else f" ({percent(o['share'], 'en')})"
-            text_id += f". Overlay {o['code']}{share_id}: {rule['restriction']}"
-            text_en += (
-                f". Overlay {o['code']}{share_en}: {rule['restriction_en'] or rule['restriction']}"
-            )
+            text_id += f". Overlay {what}{share_id}: {rule['restriction']}"
+            words_en = rule["restriction_en"] or rule["restriction"]
+            text_en += f". Overlay {what}{share_en}: {words_en}"
     if act and a["verdict"] == "mixed":
         shares = a["verdict_shares"].items()
         text_id += ". Putusan campuran: " + ", ".join(f"{k} {percent(v, 'id')}" for k, v in shares)
@@ -102,3 +104,22 @@ def _envelope(env: dict[str, Any] | None) -> tuple[str, str]:
         ids.append(f"tinggi maksimum {number(env['max_height_m'], 2, 'id')} m")
         ens.append(f"height at most {number(env['max_height_m'], 2, 'en')} m")
     return ", ".join(ids), ", ".join(ens)
+
+
+def answer_summary(a: dict[str, Any]) -> dict[str, str]:
+    """Return the summary with the outside-the-region warning first and the permit route last."""
+    out = summary(a)
+    warning = a.get("outside_warning")
+    if warning:
+        out = {
+            "id": f"Peringatan: {warning['id']}. {out['id']}",
+            "en": f"Warning: {warning['en']}. {out['en']}",
+        }
+    route = a.get("route")
+    if route:
+        reason_en = route["reason_en"] or route["reason"]
+        out = {
+            "id": f"{out['id']} Jalur perizinan: {route['route']} ({route['reason']}).",
+            "en": f"{out['en']} Permit route: {route['route']} ({reason_en}).",
+        }
+    return out

@@ -1,0 +1,622 @@
+"""Import an ITBX matrix as regencies publish it (the RDTR Perda/Perkada appendix) into a pack.
+
+The published sheet has one row per KBLI 2020 code and one column per sub-zone, under title
+rows and merged multi-level headers (zone group / zone / sub-zone name / sub-zone code); cells
+hold `I`, `X`, `T1`, `B1,B3`, `T1,T3,B1,B3`, ... and a legend defines each numbered condition.
+The header row and the KBLI column are found by their content, never by position, and the
+result is written as the pack's `activities.csv` and `itbx.csv` (validated before anything is
+replaced), so `rtrw rules check`/`rules load` take it like any hand-written table.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import os
+import re
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from app.errors import RulesError
+from app.services.rules.tables import COLUMNS, FILES, read_rules, rules_folder
+
+# One cell: I, X, or T/B tokens (optionally numbered) separated by , ; . / or spaces.
+CELL_RE = re.compile(r"^(?:(?:I|X|[TB]\d*)[\s,;./]*)+$")
+TOKEN_RE = re.compile(r"I|X|[TB]\d*")
+BLANKS = ("", "-", "–", "—")
+MAX_LISTED = 25
+
+
+def column_letter(index: int) -> str:
+    """Return the spreadsheet letter of a 0-based column index (0 -> A, 26 -> AA)."""
+    letters = ""
+    n = index + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def kbli_code(value: Any) -> str | None:
+    """Return the five-digit KBLI 2020 code a cell holds (1111 or "1111" -> "01111"), or None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int):
+        return f"{value:05d}" if 1000 <= value <= 99999 else None
+    text = _text(value)
+    if re.fullmatch(r"\d{5}", text):
+        return text
+    if re.fullmatch(r"[1-9]\d{3}", text):  # a code whose leading zero a number format dropped
+        return "0" + text
+    return None
+
+
+def _zone_key(text: str) -> str:
+    return re.sub(r"\s+", "", text).upper()
+
+
+def _is_numbering(values: list[Any]) -> bool:
+    """True for a row of column numbers (1, 2, 3, ... or (1), (2), ...)."""
+    nums = []
+    for v in values:
+        t = _text(v)
+        if not t:
+            continue
+        m = re.fullmatch(r"\(?(\d{1,3})\)?", t)
+        if not m:
+            return False
+        nums.append(int(m.group(1)))
+    return len(nums) >= 3 and all(b == a + 1 for a, b in zip(nums, nums[1:], strict=False))
+
+
+@dataclass
+class Cell:
+    """One parsed matrix cell: its letter and the condition codes it names, in order."""
+
+    letter: str
+    codes: list[str]
+
+
+def parse_cell(raw: str) -> Cell | None:
+    """Return the ITBX letter and condition codes of a cell (`T1,B1.B3` -> TB, T1 B1 B3)."""
+    text = raw.strip().upper()
+    if not CELL_RE.fullmatch(text):
+        return None
+    tokens = list(dict.fromkeys(TOKEN_RE.findall(text)))
+    plain = {t for t in tokens if t in ("I", "X")}
+    if plain and len(tokens) > 1:
+        return None  # "I,X" or "X,T1": not one permission
+    if plain:
+        return Cell(tokens[0], [])
+    has_t = any(t.startswith("T") for t in tokens)
+    has_b = any(t.startswith("B") for t in tokens)
+    letter = "TB" if has_t and has_b else ("T" if has_t else "B")
+    ordered = sorted(tokens, key=lambda t: (t[0] != "T", int(t[1:] or 0)))
+    return Cell(letter, ordered)
+
+
+@dataclass
+class Legend:
+    """Condition code -> (text, English text or None), from `code,text[,text_en]`."""
+
+    texts: dict[str, tuple[str, str | None]]
+
+    def conditions(self, codes: list[str]) -> tuple[str | None, str | None]:
+        """Return the joined Indonesian and English texts of the codes (English only if all)."""
+        if not codes:
+            return None, None
+        ids = "; ".join(f"{c}: {self.texts[c][0]}" for c in codes)
+        ens = [self.texts[c][1] for c in codes]
+        en = "; ".join(f"{c}: {t}" for c, t in zip(codes, ens, strict=True)) if all(ens) else None
+        return ids, en
+
+
+def read_legend(path: Path) -> Legend:
+    """Read a legend CSV `code,text[,text_en]`; RulesError on a missing column or empty text."""
+    if not path.is_file():
+        raise RulesError(f"legend {path} not found")
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        header = [(h or "").strip().lower() for h in reader.fieldnames or []]
+        if "code" not in header or "text" not in header:
+            raise RulesError(f"legend {path.name}: needs columns code,text[,text_en]")
+        texts: dict[str, tuple[str, str | None]] = {}
+        for line, row in enumerate(reader, start=2):
+            clean = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if k}
+            code = clean.get("code", "").upper().replace(" ", "")
+            if not code:
+                continue
+            if not clean.get("text"):
+                raise RulesError(f"legend {path.name}:{line}: {code} has no text")
+            if code in texts:
+                raise RulesError(f"legend {path.name}:{line}: {code} defined twice")
+            texts[code] = (clean["text"], clean.get("text_en") or None)
+    return Legend(texts)
+
+
+@dataclass
+class MatrixRow:
+    """One KBLI row of the sheet: its row number, code, title and non-blank cells by zone."""
+
+    row: int
+    kbli: str
+    title: str | None
+    cells: dict[str, Cell]
+
+
+@dataclass
+class MatrixSheet:
+    """A matrix read from its published layout, with what was found where."""
+
+    file: str
+    sheet: str | None
+    header_row: int
+    kbli_column: str
+    title_column: str | None
+    zones: list[tuple[str, str, str, str | None]]  # column, header code, national code, name
+    rows: list[MatrixRow]
+    skipped: list[tuple[int, str, str]] = field(default_factory=list)  # row, why, its text
+    ignored_columns: list[tuple[str, str]] = field(default_factory=list)
+    blank_cells: int = 0
+
+
+def _grids(path: Path, sheet: str | None) -> list[tuple[str | None, list[list[Any]]]]:
+    """Return (sheet name, rows of values) of a .csv or of the .xlsx sheet(s) to look at."""
+    if not path.is_file():
+        raise RulesError(f"matrix {path} not found")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        if sheet is not None:
+            raise RulesError(f"--sheet applies to .xlsx files; {path.name} is a CSV")
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            sample = fh.read(4096)
+            fh.seek(0)
+            try:
+                dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
+            except csv.Error:
+                dialect = csv.excel
+            return [(None, [list(r) for r in csv.reader(fh, dialect)])]
+    if suffix not in (".xlsx", ".xlsm"):
+        raise RulesError(f"matrix {path.name}: read .xlsx or .csv files, not {suffix or 'this'}")
+    import openpyxl  # a dependency of this command only
+
+    try:
+        book = openpyxl.load_workbook(path, data_only=True)
+    except Exception as exc:  # a broken or mis-named workbook: say so, not a traceback
+        raise RulesError(f"matrix {path.name}: cannot read the workbook: {exc}") from exc
+    if sheet is not None and sheet not in book.sheetnames:
+        raise RulesError(
+            f"matrix {path.name} has no sheet {sheet!r}; its sheets: {', '.join(book.sheetnames)}"
+        )
+    out = []
+    for ws in [book[sheet]] if sheet is not None else book.worksheets:
+        grid = [list(r) for r in ws.iter_rows(min_row=1, min_col=1, values_only=True)]
+        for rng in ws.merged_cells.ranges:  # a merged header holds its text in every cell
+            top = grid[rng.min_row - 1][rng.min_col - 1]
+            for r in range(rng.min_row - 1, min(rng.max_row, len(grid))):
+                for c in range(rng.min_col - 1, min(rng.max_col, len(grid[r]))):
+                    grid[r][c] = top
+        out.append((ws.title, grid))
+    return out
+
+
+def _kbli_column(grid: list[list[Any]]) -> int | None:
+    counts: Counter[int] = Counter()
+    textual: Counter[int] = Counter()
+    for row in grid:
+        for c, v in enumerate(row):
+            if kbli_code(v):
+                counts[c] += 1
+                textual[c] += int(isinstance(v, str) and len(v.strip()) == 5)
+    if not counts:
+        return None
+    return max(counts, key=lambda c: (counts[c], textual[c], -c))
+
+
+def read_matrix(
+    path: Path, zone_codes: Mapping[str, str], sheet: str | None = None
+) -> MatrixSheet:
+    """Read a published matrix: header row of sub-zone codes, KBLI column, cells; RulesError."""
+    grids = _grids(path, sheet)
+    found = [(name, g, _kbli_column(g)) for name, g in grids]
+    usable = [(name, g, col) for name, g, col in found if col is not None]
+    if not usable:
+        where = f" in sheet(s) {', '.join(str(n) for n, _ in grids)}" if grids[0][0] else ""
+        raise RulesError(
+            f"matrix {path.name}: no KBLI column{where} (a column of five-digit KBLI 2020 "
+            "codes, one row per code); the importer needs the KBLI code of every row"
+        )
+    name, grid, kcol = usable[0]
+    width = max(len(r) for r in grid)
+    grid = [r + [None] * (width - len(r)) for r in grid]
+    keys = {_zone_key(k): v for k, v in zone_codes.items()}
+    data_rows = [i for i, r in enumerate(grid) if kbli_code(r[kcol])]
+    first = data_rows[0]
+
+    # The header row: the row above the data naming the most known sub-zone codes.
+    def known(i: int) -> int:
+        return sum(1 for c, v in enumerate(grid[i]) if c != kcol and _zone_key(_text(v)) in keys)
+
+    scores = {i: known(i) for i in range(first)}
+    best = max(scores.values(), default=0)
+    if best > 0:
+        header = max(i for i, s in scores.items() if s == best)
+    else:  # nothing known: the nearest plausible row, so its codes are named as unknown
+        plausible = [
+            i
+            for i in range(first)
+            if not _is_numbering(grid[i]) and any(_text(v) for v in grid[i][kcol + 1 :])
+        ]
+        if not plausible:
+            raise RulesError(
+                f"matrix {path.name}: no header row of sub-zone codes above row {first + 1}"
+            )
+        header = plausible[-1]
+    head = grid[header]
+
+    # The title column: the one (not KBLI, not a sub-zone) with the most text in data rows.
+    def wordy(c: int) -> int:
+        n = 0
+        for i in data_rows:
+            t = _text(grid[i][c])
+            if len(t) > 3 and re.search(r"[A-Za-z]", t) and not CELL_RE.fullmatch(t.upper()):
+                n += 1
+        return n
+
+    others = [c for c in range(width) if c != kcol and _zone_key(_text(head[c])) not in keys]
+    wordiness = {c: wordy(c) for c in others}
+    tcol = max(wordiness, key=lambda c: (wordiness[c], -c)) if wordiness else None
+    if tcol is not None and wordiness[tcol] < max(1, len(data_rows) // 2):
+        tcol = None
+
+    zones: list[tuple[str, str, str, str | None]] = []
+    zone_cols: list[tuple[int, str]] = []
+    unknown: list[str] = []
+    ignored: list[tuple[str, str]] = []
+    for c in range(kcol + 1, width):
+        label = _text(head[c])
+        if c == tcol or not label:
+            continue
+        if _zone_key(label) in keys:
+            above = _text(grid[header - 1][c]) if header > 0 else ""
+            zones.append((column_letter(c), label, keys[_zone_key(label)], above or None))
+            zone_cols.append((c, keys[_zone_key(label)]))
+            continue
+        values = [_text(grid[i][c]) for i in data_rows]
+        if any(v and CELL_RE.fullmatch(v.upper()) for v in values):
+            unknown.append(f"{label!r} (column {column_letter(c)})")
+        else:  # a remarks column: no ITBX values under it
+            ignored.append((column_letter(c), label))
+    if unknown:
+        raise RulesError(
+            f"matrix {path.name}: unknown sub-zone column(s) in header row {header + 1}: "
+            f"{', '.join(unknown)}; add them to zone_classes.csv or zone_aliases.csv"
+        )
+    if not zones:
+        raise RulesError(f"matrix {path.name}: no sub-zone columns in header row {header + 1}")
+    seen: dict[str, str] = {}
+    for letter, _label, national, _ in zones:
+        if national in seen:
+            raise RulesError(
+                f"matrix {path.name}: columns {seen[national]} and {letter} are both "
+                f"sub-zone {national}"
+            )
+        seen[national] = letter
+
+    sheet_out = MatrixSheet(
+        file=path.name,
+        sheet=name,
+        header_row=header + 1,
+        kbli_column=column_letter(kcol),
+        title_column=column_letter(tcol) if tcol is not None else None,
+        zones=zones,
+        rows=[],
+        ignored_columns=ignored,
+    )
+    bad: list[str] = []
+    first_row: dict[str, int] = {}
+    for i, row in enumerate(grid):
+        if i == header:
+            continue
+        code = kbli_code(row[kcol]) if i >= first else None
+        if code is None:
+            texts = [_text(v) for v in row if _text(v)]
+            if not texts:
+                continue
+            if _is_numbering(row):
+                why = "numbering"
+            elif i < header:
+                why = "header" if len({_text(row[c]) for c, _ in zone_cols} - {""}) > 1 else "title"
+            else:
+                why = "heading"
+            sheet_out.skipped.append((i + 1, why, " ".join(dict.fromkeys(texts))[:60]))
+            continue
+        if code in first_row:
+            raise RulesError(
+                f"matrix {path.name}: KBLI {code} is on rows {first_row[code]} and {i + 1}"
+            )
+        first_row[code] = i + 1
+        cells: dict[str, Cell] = {}
+        for c, national in zone_cols:
+            raw = _text(row[c])
+            if raw in BLANKS:
+                sheet_out.blank_cells += 1
+                continue
+            cell = parse_cell(raw)
+            if cell is None:
+                bad.append(f"{column_letter(c)}{i + 1} {raw!r}")
+                continue
+            cells[national] = cell
+        title = _text(row[tcol]) if tcol is not None else ""
+        sheet_out.rows.append(MatrixRow(i + 1, code, title or None, cells))
+    if bad:
+        shown = ", ".join(bad[:MAX_LISTED]) + (" ..." if len(bad) > MAX_LISTED else "")
+        raise RulesError(
+            f"matrix {path.name}: {len(bad)} cell(s) are not ITBX values "
+            f"(I, X, T1, B2, T1,B1, ...): {shown}"
+        )
+    return sheet_out
+
+
+@dataclass
+class ImportReport:
+    """What an import found and wrote."""
+
+    matrix: MatrixSheet
+    folder: Path
+    layer: str | None
+    letters: Counter[str]
+    itbx_rows: int
+    replaced: int
+    activities_added: int
+    reused: dict[str, str]  # KBLI -> an activity of activities.csv it already belonged to
+
+    def lines(self) -> list[str]:
+        """Return the report as printable lines."""
+        m = self.matrix
+        where = f"sheet {m.sheet!r}, " if m.sheet else ""
+        out = [
+            f"matrix {m.file}: {where}header row {m.header_row}, KBLI column {m.kbli_column}"
+            + (f", title column {m.title_column}" if m.title_column else ", no title column"),
+            f"sub-zone columns ({len(m.zones)}): "
+            + ", ".join(
+                f"{col} {label}"
+                + (f"={nat}" if nat != label else "")
+                + (f" ({name})" if name else "")
+                for col, label, nat, name in m.zones
+            ),
+        ]
+        if m.ignored_columns:
+            out.append(
+                "ignored columns (no ITBX values): "
+                + ", ".join(f"{c} {label!r}" for c, label in m.ignored_columns)
+            )
+        why = Counter(w for _, w, _ in m.skipped)
+        out.append(
+            f"rows imported: {len(m.rows)} KBLI codes; rows skipped: {len(m.skipped)}"
+            + (f" ({', '.join(f'{k} {v}' for k, v in sorted(why.items()))})" if why else "")
+        )
+        for row, w, text in m.skipped[:MAX_LISTED]:
+            out.append(f"  skipped row {row} ({w}): {text}")
+        if len(m.skipped) > MAX_LISTED:
+            out.append(f"  ... and {len(m.skipped) - MAX_LISTED} more")
+        out.append(f"blank cells: {m.blank_cells} (stay not_listed)")
+        out.append(
+            "cells per letter: "
+            + ", ".join(f"{k} {self.letters.get(k, 0)}" for k in ("I", "T", "B", "TB", "X"))
+        )
+        scope = f"layer {self.layer}" if self.layer else "every zoning layer"
+        out.append(
+            f"wrote {self.folder}: itbx.csv {self.itbx_rows} rows for {scope} "
+            f"(replaced {self.replaced}), activities.csv +{self.activities_added}"
+            + (
+                f" ({len(self.reused)} KBLI codes kept on existing activities)"
+                if self.reused
+                else ""
+            )
+        )
+        return out
+
+
+def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    if not path.exists():
+        return [], []
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        header = [(h or "").strip() for h in reader.fieldnames or []]
+        rows = [
+            {(k or "").strip(): (v or "").strip() for k, v in r.items() if k} for r in reader
+        ]
+    return header, [r for r in rows if any(r.values())]
+
+
+def _write_csv(path: Path, header: list[str], rows: list[dict[str, Any]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=header, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in header})
+
+
+def zone_codes_of(folder: Path) -> dict[str, str]:
+    """Return every sub-zone code and local alias of a rules folder -> its national code."""
+    _, zones = _read_csv(folder / FILES["zone_classes"])
+    if not zones:
+        raise RulesError(f"no zone_classes.csv rows in {folder}: the matrix needs sub-zone codes")
+    codes = {z["code"]: z["code"] for z in zones if z.get("code")}
+    _, aliases = _read_csv(folder / FILES["zone_aliases"])
+    for a in aliases:
+        if a.get("local_code") and a.get("code") in codes:
+            codes.setdefault(a["local_code"], a["code"])
+    return codes
+
+
+def zoning_layers(pack: Path) -> list[str]:
+    """Return the names of the zoning layers a pack's region.toml declares."""
+    from app.services.catalog.packs import read_manifest
+
+    manifest = read_manifest(pack)
+    return [layer.name for layer in manifest.layers if layer.kind == "zoning"]
+
+
+def default_titles() -> Callable[[str], str | None] | None:
+    """Return the shipped KBLI 2020 title lookup when the list is installed, else None."""
+    try:  # the list ships with the package (app/data/kbli_2020.csv, rules/kbli.py)
+        kbli = importlib.import_module("app.services.rules.kbli")
+        return kbli.kbli_2020().title  # type: ignore[no-any-return]
+    except (ImportError, AttributeError, OSError, ValueError):
+        return None
+
+
+def import_matrix(
+    pack: Path,
+    matrix: Path,
+    legend: Path,
+    sheet: str | None = None,
+    source: str | None = None,
+    valid_from: date | None = None,
+    plan_layer: str | None = None,
+    titles: Callable[[str], str | None] | None = None,
+) -> ImportReport:
+    """Import a published matrix into the pack's activities.csv and itbx.csv; return a report.
+
+    With `plan_layer` the rows apply only to that zoning layer's zones and replace the rows
+    of that layer; without, they replace the layer-less rows. Nothing is written on any error.
+    """
+    folder = rules_folder(pack)
+    if not folder.is_dir():
+        raise RulesError(f"no rules folder at {folder}")
+    if plan_layer is not None:
+        manifest = pack if pack.name == "region.toml" else pack / "region.toml"
+        if not manifest.exists():
+            raise RulesError(f"--plan-layer needs the pack's region.toml; none at {manifest}")
+        layers = zoning_layers(manifest.parent)
+        if plan_layer not in layers:
+            raise RulesError(
+                f"--plan-layer {plan_layer!r} is not a zoning layer of {manifest}; "
+                f"its zoning layers: {', '.join(layers) or 'none'}"
+            )
+    codes = zone_codes_of(folder)
+    notes = read_legend(legend)
+    sheet_data = read_matrix(matrix, codes, sheet)
+
+    used: dict[str, str] = {}
+    for r in sheet_data.rows:
+        for national, cell in r.cells.items():
+            col = next(z[0] for z in sheet_data.zones if z[2] == national)
+            for code in cell.codes:
+                used.setdefault(code, f"{col}{r.row}")
+    missing = [f"{c} (first in {where})" for c, where in used.items() if c not in notes.texts]
+    if missing:
+        raise RulesError(
+            f"legend {legend.name} does not define {len(missing)} condition code(s) the matrix "
+            f"uses: {', '.join(missing)}"
+        )
+
+    act_header, activities = _read_csv(folder / FILES["activities"])
+    act_header = act_header or list(COLUMNS["activities"])
+    owner: dict[str, str] = {}
+    for a in activities:
+        for k in (a.get("kbli") or "").split(";"):
+            if k.strip():
+                owner[k.strip()] = a["id"]
+    ids = {a["id"] for a in activities}
+    lookup = titles if titles is not None else default_titles()
+    added = 0
+    reused: dict[str, str] = {}
+    activity_of: dict[str, str] = {}
+    for r in sheet_data.rows:
+        if r.kbli in owner:
+            activity_of[r.kbli] = owner[r.kbli]
+            if owner[r.kbli] != f"kbli_{r.kbli}":
+                reused[r.kbli] = owner[r.kbli]
+            continue
+        aid = f"kbli_{r.kbli}"
+        if aid in ids:
+            raise RulesError(f"activities.csv has an activity {aid!r} without KBLI {r.kbli}")
+        name = (lookup(r.kbli) if lookup else None) or r.title or r.kbli
+        activities.append({"id": aid, "name": name, "kbli": r.kbli})
+        ids.add(aid)
+        owner[r.kbli] = activity_of[r.kbli] = aid
+        added += 1
+
+    new_rows: dict[tuple[str, str], dict[str, Any]] = {}
+    letters: Counter[str] = Counter()
+    for r in sheet_data.rows:
+        aid = activity_of[r.kbli]
+        for national, cell in r.cells.items():
+            letters[cell.letter] += 1
+            text_id, text_en = notes.conditions(cell.codes)
+            row = {
+                "activity": aid,
+                "zone": national,
+                "itbx": cell.letter,
+                "conditions": text_id,
+                "conditions_en": text_en,
+                "source": source,
+                "article": None,
+                "valid_from": valid_from.isoformat() if valid_from else None,
+                "valid_to": None,
+                "layer": plan_layer,
+            }
+            prev = new_rows.get((aid, national))
+            if prev is not None and (prev["itbx"], prev["conditions"]) != (
+                row["itbx"],
+                row["conditions"],
+            ):
+                raise RulesError(
+                    f"KBLI {r.kbli} (row {r.row}) belongs to activity {aid!r} of activities.csv "
+                    f"with other KBLI codes, but the matrix gives it another value in {national}; "
+                    "give each of these KBLI codes its own activity"
+                )
+            new_rows[(aid, national)] = row
+
+    itbx_header, itbx = _read_csv(folder / FILES["itbx"])
+    kept = [r for r in itbx if (r.get("layer") or None) != plan_layer]
+    header = list(COLUMNS["itbx"]) + [c for c in itbx_header if c not in COLUMNS["itbx"]]
+
+    # Validate the result as `rules check` would, on a copy, before touching the pack.
+    with tempfile.TemporaryDirectory(prefix="rtrw-matrix-") as tmp:
+        trial = Path(tmp) / "rules"
+        shutil.copytree(folder, trial)
+        _write_csv(trial / FILES["activities"], act_header, activities)
+        _write_csv(trial / FILES["itbx"], header, kept + list(new_rows.values()))
+        try:
+            read_rules(trial)
+        except RulesError as exc:
+            raise RulesError(
+                f"the imported tables would not pass `rtrw rules check`; nothing was written:\n"
+                f"{exc.message}"
+            ) from exc
+        for table in ("activities", "itbx"):
+            staged = folder / f".{FILES[table]}.import"
+            shutil.copyfile(trial / FILES[table], staged)
+        for table in ("activities", "itbx"):
+            os.replace(folder / f".{FILES[table]}.import", folder / FILES[table])
+
+    return ImportReport(
+        matrix=sheet_data,
+        folder=folder,
+        layer=plan_layer,
+        letters=letters,
+        itbx_rows=len(new_rows),
+        replaced=len(itbx) - len(kept),
+        activities_added=added,
+        reused=reused,
+    )
