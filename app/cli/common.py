@@ -102,6 +102,14 @@ def print_report(report: LoadReport) -> None:
         out.print(f"  plan: {report.plan}{oss}", highlight=False)
     for note in report.notes:
         out.print(f"  note: {note}", highlight=False)
+    for warning in report.warnings:
+        out.print(f"  [yellow]warning[/]: {warning['message']}", highlight=False)
+        for ex in warning.get("examples", []):
+            out.print(
+                f"    desa {ex['desa']}: kecamatan {ex['kecamatan_by_code']} by its code, "
+                f"{ex['kecamatan_polygon']} by the polygon under it",
+                highlight=False,
+            )
     for rej in report.rejected[:20]:
         out.print(f"  rejected feature {rej['fid']}: {rej['reason']}", highlight=False)
     if len(report.rejected) > 20:

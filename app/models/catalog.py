@@ -20,7 +20,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base
@@ -105,6 +105,9 @@ class LayerVersion(Base):
     # where it lies; an OSS-integrated RDTR makes the KKKPR route possible. NULL for others.
     plan: Mapped[str | None] = mapped_column(Text)
     oss_integrated: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    # The admin levels (2 kabupaten, 3 kecamatan, 4 desa) an admin version holds (migration
+    # 0005), filled at load time: per level one admin version is current (catalog/current.py).
+    levels: Mapped[list[int] | None] = mapped_column(ARRAY(SmallInteger))
 
 
 class LayerEvent(Base):

@@ -189,6 +189,11 @@ class AdminHit(BaseModel):
     level: Literal["desa", "kecamatan"]
     area_m2: float | None
     share: float
+    parent_code: str | None = Field(
+        default=None,
+        description="the area one level up by the Kemendagri code: a desa's kecamatan, a "
+        "kecamatan's kabupaten",
+    )
 
 
 class Activity(BaseModel):

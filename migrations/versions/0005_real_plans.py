@@ -75,6 +75,19 @@ def _intensity_classes() -> None:
     )
 
 
+def _admin_levels() -> None:
+    """layer_version.levels: the admin levels a version holds (one current version per level)."""
+    op.execute("ALTER TABLE layer_version ADD COLUMN levels smallint[]")
+    op.execute(
+        """
+        UPDATE layer_version v SET levels = (
+            SELECT array_agg(DISTINCT f.level ORDER BY f.level) FROM feature f
+            WHERE f.version_id = v.id AND f.level IS NOT NULL)
+        WHERE v.kind = 'admin'
+        """
+    )
+
+
 def _regions() -> None:
     """Layers and rule sets belong to a region; names unique within a region."""
 
@@ -83,11 +96,13 @@ def upgrade() -> None:
     _plans()
     _matrix_layers()
     _intensity_classes()
+    _admin_levels()
     _regions()
 
 
 def downgrade() -> None:
     # Each concern adds its reverse here, newest first.
+    op.execute("ALTER TABLE layer_version DROP COLUMN IF EXISTS levels")  # _admin_levels
     op.execute(  # _intensity_classes
         "ALTER TABLE intensity_rule DROP COLUMN IF EXISTS min_area_m2, "
         "DROP COLUMN IF EXISTS max_area_m2"

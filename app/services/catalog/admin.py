@@ -1,4 +1,7 @@
-"""Administrative areas by Kemendagri code, with their parents, from the current admin layers."""
+"""Administrative areas by Kemendagri code, with their parents, from the current admin layers.
+
+Each level is answered from its one current admin version (catalog/current.py).
+"""
 
 from __future__ import annotations
 
@@ -8,15 +11,17 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from app.errors import AdminAreaNotFound, InvalidParameter
+from app.services.catalog.current import CURRENT_ADMIN_SQL
 from app.services.geo import kemendagri
 
-_SQL = """
-    SELECT f.code, f.name, f.level, f.parent_code, f.area_m2, l.name AS layer, v.version,
-           {geom} AS geometry
-    FROM feature f
-    JOIN layer l ON l.current_version_id = f.version_id AND l.kind = 'admin'
+_SQL = f"""
+    SELECT f.code, f.name, f.level, f.parent_code, f.area_m2, c.layer, v.version,
+           {{geom}} AS geometry
+    FROM ({CURRENT_ADMIN_SQL}) c
+    JOIN feature f ON f.version_id = c.version_id AND f.level = c.level
     JOIN layer_version v ON v.id = f.version_id
     WHERE f.code = ANY(:codes)
+    ORDER BY f.fid DESC
 """
 
 

@@ -30,6 +30,7 @@ from sqlalchemy import Connection, text
 
 from app.errors import InvalidCRS, LoadError, RtrwError, SourceFileError
 from app.models.catalog import LAYER_KINDS, POLYGON_KINDS, ZONING_PLANS
+from app.services.catalog.current import CURRENT_ADMIN_SQL
 from app.services.catalog.fields import REQUIRED, resolve_fields
 from app.services.catalog.layers import record_event
 from app.services.geo import kemendagri
@@ -116,6 +117,9 @@ class LoadReport:
     plan: str | None = None
     oss_integrated: bool = False
     notes: list[str] = field(default_factory=list)
+    # Problems that do not fail the load (e.g. desa whose code names another kecamatan than
+    # the polygon under them): {"code", "message", "count", "examples"}.
+    warnings: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """Return the report as JSON-ready data (rejections capped at 1,000)."""
@@ -135,6 +139,7 @@ class LoadReport:
             "plan": self.plan,
             "oss_integrated": self.oss_integrated,
             "notes": self.notes,
+            "warnings": self.warnings,
         }
 
 
@@ -687,8 +692,11 @@ def write(conn: Connection, prep: Prepared, progress: Progress | None = None) ->
             f"""
             UPDATE layer_version v SET feature_count = s.n,
                 minx = ST_XMin(s.e), miny = ST_YMin(s.e), maxx = ST_XMax(s.e), maxy = ST_YMax(s.e),
-                report = CAST(:r AS jsonb)
-            FROM (SELECT count(*) AS n, ST_Extent(geom)::geometry AS e FROM {part}) s
+                report = CAST(:r AS jsonb), levels = s.levels
+            FROM (SELECT count(*) AS n, ST_Extent(geom)::geometry AS e,
+                         array_agg(DISTINCT level ORDER BY level)
+                             FILTER (WHERE level IS NOT NULL) AS levels
+                  FROM {part}) s
             WHERE v.id = :id
             """
         ),
@@ -700,12 +708,84 @@ def write(conn: Connection, prep: Prepared, progress: Progress | None = None) ->
     )
     record_event(conn, layer_id, "load", row.current if row else None, int(version), req.actor)
     report.version, report.version_id = int(version), int(version_id)
+    if req.kind == "admin":
+        report.warnings.extend(admin_mismatches(conn, int(version_id)))
     report.seconds += time.perf_counter() - t0
     conn.execute(
         text("UPDATE layer_version SET report = CAST(:r AS jsonb) WHERE id = :id"),
         {"id": version_id, "r": json.dumps(report.as_dict())},
     )
     return report
+
+
+_MISMATCH_EXAMPLES = 20
+# Desa of version :d whose point on surface lies in kecamatan polygons of version :k, none of
+# them the kecamatan the desa's own code names.
+_MISMATCH_SQL = """
+WITH pts AS MATERIALIZED (
+    SELECT code, parent_code, ST_PointOnSurface(geom) AS pt
+    FROM feature WHERE version_id = :d AND level = 4
+), hits AS (
+    SELECT p.code, p.parent_code, min(k.code) AS polygon
+    FROM pts p JOIN feature k
+      ON k.version_id = :k AND k.level = 3 AND ST_Intersects(k.geom, p.pt)
+    GROUP BY p.code, p.parent_code
+    HAVING NOT bool_or(k.code = p.parent_code)
+)
+SELECT (SELECT count(*) FROM hits) AS n,
+    (SELECT coalesce(json_agg(json_build_object('desa', code, 'kecamatan_by_code', parent_code,
+                                                'kecamatan_polygon', polygon) ORDER BY code), '[]')
+     FROM (SELECT * FROM hits ORDER BY code LIMIT :lim) e) AS examples
+"""
+
+
+def admin_mismatches(conn: Connection, version_id: int) -> list[dict[str, Any]]:
+    """Return warnings on desa whose code names another kecamatan than the polygon under them.
+
+    Checks the admin version `version_id` (just written, in this transaction) against the
+    current version of the other level: its desa against the current kecamatan polygons, its
+    kecamatan polygons against the current desa (ST_PointOnSurface of each desa).
+    """
+    current: dict[int, int] = dict(
+        conn.execute(text(f"SELECT level, version_id FROM ({CURRENT_ADMIN_SQL}) c")).all()
+    )
+    levels = conn.execute(
+        text("SELECT levels FROM layer_version WHERE id = :v"), {"v": version_id}
+    ).scalar() or []
+    pairs: set[tuple[int, int]] = set()
+    if 4 in levels and current.get(3) is not None:
+        pairs.add((version_id, current[3]))
+    if 3 in levels and current.get(4) is not None:
+        pairs.add((current[4], version_id))
+    out: list[dict[str, Any]] = []
+    for desa_vid, kec_vid in sorted(pairs):
+        row = conn.execute(
+            text(_MISMATCH_SQL), {"d": desa_vid, "k": kec_vid, "lim": _MISMATCH_EXAMPLES}
+        ).one()
+        if not row.n:
+            continue
+        names: dict[int, str] = dict(
+            conn.execute(
+                text(
+                    "SELECT v.id, l.name || ' v' || v.version FROM layer_version v "
+                    "JOIN layer l ON l.id = v.layer_id WHERE v.id = ANY(:ids)"
+                ),
+                {"ids": [desa_vid, kec_vid]},
+            ).all()
+        )
+        out.append(
+            {
+                "code": "desa_kecamatan_mismatch",
+                "message": (
+                    f"{row.n} desa of {names[desa_vid]} lie (by a point on their surface) in a "
+                    f"kecamatan polygon of {names[kec_vid]} other than the kecamatan their "
+                    "Kemendagri code names; checks report the kecamatan of the code"
+                ),
+                "count": int(row.n),
+                "examples": row.examples,
+            }
+        )
+    return out
 
 
 def check_kind(conn: Connection, req: LoadRequest) -> None:
@@ -732,6 +812,7 @@ __all__ = [
     "LoadReport",
     "LoadRequest",
     "Prepared",
+    "admin_mismatches",
     "load_fingerprint",
     "load_layer",
     "parse_crs",

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, text
 
 from app.errors import RegionPackError, RtrwError
 from app.models.catalog import LAYER_KINDS
-from app.services.catalog.current import METRIC_CRS_SQL
+from app.services.catalog.current import ADMIN_LEVEL_KEYS, METRIC_CRS_SQL
 from app.services.catalog.ingest import (
     LoadReport,
     LoadRequest,
@@ -36,6 +36,7 @@ from app.services.rules import tables as rule_tables
 from app.services.rules.load import load_rules, rule_set_unchanged
 
 MANIFEST = "region.toml"
+_LAYER_NAME = r"^[a-z][a-z0-9_]{0,62}$"
 
 
 class RegionInfo(BaseModel):
@@ -63,7 +64,7 @@ class LayerEntry(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")
+    name: str = Field(pattern=_LAYER_NAME)
     title: str | None = None
     kind: str
     file: str
@@ -98,6 +99,16 @@ class RulesEntry(BaseModel):
     dir: str = "rules"
 
 
+class AdminEntry(BaseModel):
+    """The [admin] table: the admin layer that answers for a level (else the newest one)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kabupaten: str | None = Field(default=None, pattern=_LAYER_NAME)
+    kecamatan: str | None = Field(default=None, pattern=_LAYER_NAME)
+    desa: str | None = Field(default=None, pattern=_LAYER_NAME)
+
+
 class Manifest(BaseModel):
     """A whole region.toml."""
 
@@ -105,7 +116,22 @@ class Manifest(BaseModel):
 
     region: RegionInfo
     rules: RulesEntry | None = None
+    admin: AdminEntry | None = None
     layers: list[LayerEntry] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _admin_names_admin_layers(self) -> Manifest:
+        if self.admin is None:
+            return self
+        kinds = {e.name: e.kind for e in self.layers}
+        for level in ADMIN_LEVEL_KEYS:
+            name = getattr(self.admin, level)
+            if name is not None and kinds.get(name) != "admin":
+                raise ValueError(
+                    f"[admin] {level} = {name!r} names no admin layer of this pack"
+                    + (f" ({name!r} is of kind {kinds[name]!r})" if name in kinds else "")
+                )
+        return self
 
 
 def read_manifest(pack: Path) -> Manifest:

@@ -28,6 +28,7 @@ class LayerRef:
     version_id: int
     plan: str | None = None  # zoning: rtrw or rdtr
     oss_integrated: bool = False
+    levels: list[int] | None = None  # admin: the levels this version is current for
 
     def precedence(self) -> tuple[int, int]:
         """Return the rank of a zoning version: an RDTR over the RTRW, then the newer version."""
@@ -46,12 +47,18 @@ class Context:
     metric_srid: int
     book: RuleBook | None
 
+    def admin_version(self, level: int) -> int | None:
+        """Return the id of the admin version current for `level` (3 kecamatan, 4 desa)."""
+        return next(
+            (vid for vid, ref in self.layers.items() if ref.levels and level in ref.levels), None
+        )
+
 
 _CONTEXT_SQL = f"""
 WITH cur AS MATERIALIZED ({CURRENT_CHECKED_LAYERS_SQL})
 SELECT
     (SELECT coalesce(json_agg(json_build_array(name, kind, title, version, id, plan,
-                                               oss_integrated)), '[]')
+                                               oss_integrated, admin_levels)), '[]')
      FROM cur) AS layers,
     ({METRIC_CRS_SQL}) AS metric_crs,
     ({CURRENT_RULE_SET_KEY_SQL}) AS rule_set
@@ -59,7 +66,7 @@ SELECT
 
 
 def context(conn: Connection, books: RuleBooks) -> Context:
-    """Return the current zoning, overlay and admin layer versions and the rule book."""
+    """Return the current zoning and overlay versions, one admin version a level, the rules."""
     return _context_from(conn, books, conn.execute(text(_CONTEXT_SQL)).one())
 
 
@@ -75,14 +82,23 @@ def _context_from(conn: Connection, books: RuleBooks, row: Any) -> Context:
     )
 
 
+# A desa's kecamatan name: the feature of the current kecamatan version ({kvid}) whose code
+# the desa's code names (its parent_code); NULL for other features.
+PARENT_NAME_SQL = """CASE WHEN f.level = 4 THEN (
+        SELECT k.name FROM feature k
+        WHERE k.version_id = {kvid} AND k.level = 3 AND k.code = f.parent_code
+        ORDER BY k.fid LIMIT 1) END"""
+
 # A point check in one round trip: the context and the features under the point together.
+_KVID = "(SELECT id FROM cur WHERE 3 = ANY(admin_levels) LIMIT 1)"
 _POINT_CONTEXT_SQL = (
     _CONTEXT_SQL
     + f""",
     (SELECT coalesce(json_agg(json_build_array(f.version_id, f.fid, f.code, f.name, f.level,
                                                CASE WHEN f.version_id = ANY(ARRAY(
                                                    SELECT id FROM cur WHERE kind = 'zoning'))
-                                               THEN f.props END)
+                                               THEN f.props END,
+                                               {PARENT_NAME_SQL.format(kvid=_KVID)})
                               ORDER BY f.version_id, f.fid), '[]')
      FROM feature f
      WHERE f.version_id = ANY(ARRAY(SELECT id FROM cur))
@@ -97,6 +113,6 @@ def point_context(
 ) -> tuple[Context, list[dict[str, Any]]]:
     """Return the context and the features under a point, in one query."""
     row = conn.execute(text(_POINT_CONTEXT_SQL), {"x": parcel.geom.x, "y": parcel.geom.y}).one()
-    keys = ("version_id", "fid", "code", "name", "level", "props")
+    keys = ("version_id", "fid", "code", "name", "level", "props", "parent_name")
     hits = [{**dict(zip(keys, h, strict=True)), "part": None} for h in row.hits]
     return _context_from(conn, books, row), hits

@@ -13,6 +13,7 @@ from app.errors import (
     OutsidePlanningArea,
 )
 from app.services.rules.book import STRICTNESS, RuleBook
+from app.services.zoning.admin import admin_answer, current_admin_parts
 from app.services.zoning.attributes import (
     attribute_overlays,
     intensity_signature,
@@ -62,6 +63,8 @@ def evaluate(
 
     # Each part answered by the most detailed plan covering it (RDTR over RTRW, newer first).
     parts = governing_parts(ctx, parts, parcel.is_point, sliver)
+    # Admin features only of the one version current for their level.
+    parts = current_admin_parts(ctx.layers, parts)
     # Zoning polygons of one code with different per-polygon intensity stay apart.
     groups: dict[tuple[int, str | None, tuple[Any, ...]], list[dict[str, Any]]] = defaultdict(list)
     for part in parts:
@@ -226,16 +229,9 @@ def evaluate(
     route = permit_route(ctx, book, zones, unzoned_inside, on, cite)
 
     envelope = _envelope(book, zones, on, parcel, cite)
-    admin_out = [
-        {
-            "code": a["code"],
-            "name": a["name"],
-            "level": "desa" if a["_level"] == 4 else "kecamatan",
-            "area_m2": a["area_m2"],
-            "share": a["share"],
-        }
-        for a in sorted(admin, key=lambda a: (-(a["_level"] or 0), -a["share"], a["code"] or ""))
-    ]
+    admin_out = admin_answer(
+        admin, parcel.is_point, total, sliver, parcel.warnings, ctx.admin_version(3) is not None
+    )
     admin_layers = {a["layer"] for a in admin}
     layers_used = sorted(
         (

@@ -11,7 +11,7 @@ import shapely
 from sqlalchemy import Connection, text
 
 from app.services.geo.crs import STORAGE_SRID
-from app.services.zoning.context import Context
+from app.services.zoning.context import PARENT_NAME_SQL, Context
 from app.services.zoning.parse import Parcel
 
 # MATERIALIZED: each parcel's WKB is parsed once, not once per partition probed.
@@ -23,7 +23,8 @@ WITH p AS MATERIALIZED (
         AS t(pid, wkb, mwkb)
 )
 SELECT p.pid, f.version_id, f.fid, f.code, f.name, f.level, {{cut}} AS wkb,
-    CASE WHEN f.version_id = ANY(CAST(:zvids AS integer[])) THEN f.props END AS props
+    CASE WHEN f.version_id = ANY(CAST(:zvids AS integer[])) THEN f.props END AS props,
+    {PARENT_NAME_SQL.format(kvid="CAST(:kvid AS integer)")} AS parent_name
 FROM p JOIN feature f
   ON f.version_id = ANY(CAST(:vids AS integer[])) AND ST_Intersects(f.geom, p.geom)
 WHERE f.level IS NULL OR f.level >= 3
@@ -46,10 +47,11 @@ Rows = list[tuple[Any, ...]]
 
 
 def _query(conn: Connection, ctx: Context, parcels: list[Parcel], start: int) -> Rows:
-    """Return the raw rows (pid, version_id, fid, code, name, level, wkb, props) of parcels.
+    """Return the raw rows (pid, version_id, fid, code, name, level, wkb, props, parent_name).
 
     `props` (every source attribute) comes only with zoning features: per-polygon intensity
-    and overlay attributes (services/zoning/attributes.py).
+    and overlay attributes (services/zoning/attributes.py). `parent_name` comes with desa: the
+    name of the kecamatan their code names, in the current kecamatan version.
     """
     vids = list(ctx.layers)
     zvids = [vid for vid, ref in ctx.layers.items() if ref.kind == "zoning"]
@@ -69,6 +71,7 @@ def _query(conn: Connection, ctx: Context, parcels: list[Parcel], start: int) ->
                 "vids": vids,
                 "zvids": zvids,
                 "srid": ctx.metric_srid,
+                "kvid": ctx.admin_version(3),
             },
         )
         rows.extend(tuple(r) for r in result)
@@ -91,6 +94,7 @@ def _grouped(rows: Rows, parcels: list[Parcel], start: int) -> dict[int, list[di
                 "level": r[5],
                 "part": None if parcel.is_point else (parcel.metric if geom is None else geom),
                 "props": r[7],
+                "parent_name": r[8],
             }
         )
     return out
