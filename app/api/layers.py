@@ -22,6 +22,14 @@ LayerName = Annotated[
     str, Path(description="layer name, e.g. pola_ruang", pattern=r"^[A-Za-z0-9_]{1,63}$")
 ]
 
+RegionCode = Annotated[
+    str | None,
+    Query(
+        description="a region's Kemendagri code, e.g. 33.25 (Batang)",
+        pattern=r"^\d{2}(\.\d{2}){0,3}$",
+    ),
+]
+
 
 class GeoJSONResponse(JSONResponse):
     """JSON sent as application/geo+json (RFC 7946)."""
@@ -31,16 +39,21 @@ class GeoJSONResponse(JSONResponse):
 
 @router.get("", response_model=list[LayerSummary], responses=error_responses())
 def list_layers(
-    db: Db, kind: Annotated[LayerKind | None, Query(description="only layers of this kind")] = None
+    db: Db,
+    kind: Annotated[LayerKind | None, Query(description="only layers of this kind")] = None,
+    region: RegionCode = None,
 ) -> list[dict]:
-    """Return every layer with its current version."""
-    return db.run(catalog.list_layers, kind.value if kind else None)
+    """Return every layer (of one region, if asked) with its current version."""
+    return db.run(catalog.list_layers, kind.value if kind else None, region)
 
 
-@router.get("/{name}", response_model=LayerDetail, responses=error_responses(404))
-def get_layer(db: Db, name: LayerName) -> dict:
-    """Return one layer: provenance, bounds, field map and last load report."""
-    return db.run(catalog.get_layer, name)
+@router.get("/{name}", response_model=LayerDetail, responses=error_responses(404, 422))
+def get_layer(db: Db, name: LayerName, region: RegionCode = None) -> dict:
+    """Return one layer: provenance, bounds, field map and last load report.
+
+    A name that several regions use answers 422 asking for `?region=CODE`.
+    """
+    return db.run(catalog.get_layer, name, region)
 
 
 @router.get(

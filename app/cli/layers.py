@@ -23,6 +23,7 @@ from app.services.catalog import layers as catalog
 from app.services.catalog.fields import parse_map_options
 from app.services.catalog.ingest import LoadRequest, load_layer
 from app.services.catalog.packs import region_metric_crs
+from app.services.catalog.regions import resolve_region
 from app.settings import loader_settings
 
 app = typer.Typer(help="Load and inspect layers.", no_args_is_help=True)
@@ -64,6 +65,12 @@ def layers_load(
     oss_integrated: Annotated[
         bool, typer.Option("--oss-integrated", help="an RDTR integrated in OSS (KKKPR route)")
     ] = False,
+    region: Annotated[
+        str | None,
+        typer.Option(
+            "--region", help="the region's Kemendagri code, e.g. 33.25 (default: the only one)"
+        ),
+    ] = None,
 ) -> None:
     """Load a file as a new version of a layer (all or nothing) and print the report."""
     try:
@@ -71,7 +78,8 @@ def layers_load(
     except RtrwError as exc:
         fail(exc.message, 2)
     with transaction() as conn, progress_bar() as progress:
-        metric = region_metric_crs(conn) or loader_settings().default_metric_crs
+        code = resolve_region(conn, region)
+        metric = region_metric_crs(conn, code) or loader_settings().default_metric_crs
         req = LoadRequest(
             path=path,
             name=name,
@@ -85,6 +93,7 @@ def layers_load(
             actor=who(),
             plan=plan,
             oss_integrated=oss_integrated,
+            region=code,
         )
         report = load_layer(conn, req, progress_factory(progress)(req))
     print_report(report)

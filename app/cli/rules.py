@@ -15,6 +15,8 @@ from app.cli.common import (
     transaction,
 )
 from app.errors import RtrwError
+from app.services.catalog.packs import read_manifest
+from app.services.catalog.regions import region_codes
 from app.services.rules.load import load_rules
 from app.services.rules.matrix import import_matrix
 from app.services.rules.tables import read_rules
@@ -25,10 +27,26 @@ app = typer.Typer(help="Zoning rule tables (ITBX, intensity, overlays).", no_arg
 @app.command("load")
 def rules_load(
     pack: Annotated[Path, typer.Argument(help="region pack folder or its rules folder")],
+    region: Annotated[
+        str | None,
+        typer.Option(
+            "--region",
+            help="the region's Kemendagri code (default: the pack's region, else the only one)",
+        ),
+    ] = None,
 ) -> None:
     """Validate the pack's rule tables and load them as a new rule set (all or nothing)."""
+    manifest = pack / "region.toml" if pack.is_dir() else pack
+    own: str | None = None  # the pack's own region, used when it is loaded
+    if region is None and manifest.name == "region.toml" and manifest.exists():
+        try:
+            own = read_manifest(manifest).region.code
+        except RtrwError as exc:
+            fail(exc.message)
     with transaction() as conn:
-        result = load_rules(conn, pack)
+        if own is not None and own in region_codes(conn):
+            region = own
+        result = load_rules(conn, pack, region)
     print_rules(result)
 
 

@@ -57,10 +57,16 @@ class Layer(Base):
     __table_args__ = (
         CheckConstraint("name ~ '^[a-z][a-z0-9_]{0,62}$'", name="layer_name_format"),
         CheckConstraint(f"kind IN {LAYER_KINDS!r}", name="layer_kind_known"),
+        # Names are unique within a region; NULL (loaded without a region) is one namespace.
+        UniqueConstraint(
+            "region_code", "name", name="layer_region_name_key", postgresql_nulls_not_distinct=True
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(Text, unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    # The Kemendagri code of the region the layer belongs to (migration 0005); NULL: none.
+    region_code: Mapped[str | None] = mapped_column(Text)
     title: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(Text)
     current_version_id: Mapped[int | None] = mapped_column(

@@ -26,6 +26,7 @@ class LayerSummary(BaseModel):
     """A layer and its current version."""
 
     name: str
+    region: str | None = None  # the Kemendagri code of the layer's region
     title: str
     kind: str
     version: int

@@ -90,6 +90,25 @@ def _admin_levels() -> None:
 
 def _regions() -> None:
     """Layers and rule sets belong to a region; names unique within a region."""
+    op.add_column("layer", sa.Column("region_code", sa.Text(), nullable=True))
+    op.execute("ALTER TABLE layer DROP CONSTRAINT IF EXISTS layer_name_key")
+    # NULL (a layer loaded without any region) is its own namespace: NULLS NOT DISTINCT.
+    op.execute(
+        "ALTER TABLE layer ADD CONSTRAINT layer_region_name_key "
+        "UNIQUE NULLS NOT DISTINCT (region_code, name)"
+    )
+    # A catalog of exactly one region: everything in it belonged to that region.
+    for table in ("layer", "rule_set"):
+        op.execute(
+            f"UPDATE {table} SET region_code = (SELECT code FROM region) "
+            "WHERE region_code IS NULL AND (SELECT count(*) FROM region) = 1"
+        )
+
+
+def _drop_regions() -> None:
+    op.execute("ALTER TABLE layer DROP CONSTRAINT IF EXISTS layer_region_name_key")
+    op.execute("ALTER TABLE layer DROP COLUMN IF EXISTS region_code")
+    op.execute("ALTER TABLE layer ADD CONSTRAINT layer_name_key UNIQUE (name)")
 
 
 def upgrade() -> None:
@@ -102,6 +121,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # Each concern adds its reverse here, newest first.
+    _drop_regions()
     op.execute("ALTER TABLE layer_version DROP COLUMN IF EXISTS levels")  # _admin_levels
     op.execute(  # _intensity_classes
         "ALTER TABLE intensity_rule DROP COLUMN IF EXISTS min_area_m2, "

@@ -286,3 +286,33 @@ def test_demo_database_is_its_own_unless_configured(
 def test_db_check_compares_models_and_migrations(cli_env) -> None:
     r = rtrw("db", "check")
     assert r.exit_code == 0 and "models match the migrations" in r.output, r.output
+
+
+def test_region_option_when_several_regions_are_loaded(cli_env, clean, tmp_path: Path) -> None:
+    """With two regions loaded a layer or rule load must name its region with --region."""
+    from sqlalchemy import text
+
+    from tests.zoning_fixture import write_rules
+
+    with clean.begin() as conn:
+        for code, name in (("33.25", "Kabupaten Batang"), ("33.75", "Kota Pekalongan")):
+            conn.execute(
+                text("INSERT INTO region (code, name, metric_crs) VALUES (:c, :n, 'EPSG:32749')"),
+                {"c": code, "n": name},
+            )
+    path = write(squares_utm(2), tmp_path / "zona.geojson")
+    r = rtrw("layers", "load", path, "--name", "zona", "--kind", "zoning")
+    assert r.exit_code == 1 and "several regions" in r.output and "--region" in r.output
+    r = rtrw("layers", "load", path, "--name", "zona", "--kind", "zoning", "--region", "33.99")
+    assert r.exit_code == 1 and "no region '33.99'" in r.output
+    r = rtrw("layers", "load", path, "--name", "zona", "--kind", "zoning", "--region", "33.75")
+    assert r.exit_code == 0, r.output
+    rules = write_rules(tmp_path / "rules")
+    assert rtrw("rules", "load", rules).exit_code == 1
+    r = rtrw("rules", "load", rules, "--region", "33.25")
+    assert r.exit_code == 0, r.output
+    with clean.connect() as conn:
+        assert conn.execute(
+            text("SELECT region_code FROM layer WHERE name = 'zona'")
+        ).scalar_one() == "33.75"
+        assert conn.execute(text("SELECT region_code FROM rule_set")).scalar_one() == "33.25"

@@ -3,44 +3,82 @@
 Every place that needs "the current X" composes these fragments, so the definition lives once.
 """
 
-# The region's metric CRS: the most recently loaded region pack's.
+# The metric CRS of the most recently loaded region pack (loads without a region use it).
 METRIC_CRS_SQL = "SELECT metric_crs FROM region ORDER BY loaded_at DESC LIMIT 1"
 
 # The admin levels a pack's [admin] table may name a layer for (manifest key -> level).
 ADMIN_LEVEL_KEYS = {"kabupaten": 2, "kecamatan": 3, "desa": 4}
 
-# One admin version is current per level (2 kabupaten, 3 kecamatan, 4 desa): among the current
-# versions of the admin layers that hold features of that level (layer_version.levels), the
-# layer the most recently loaded region pack names in its [admin] table, else the newest
-# version. Columns: level, version_id, layer (name).
+# One admin version is current per region and level (2 kabupaten, 3 kecamatan, 4 desa): among
+# the current versions of the region's admin layers that hold features of that level
+# (layer_version.levels), the layer the region's pack names in its [admin] table, else the
+# newest version. Layers loaded without a region (NULL) form one more region, judged by the most
+# recently loaded pack's [admin] table. Columns: level, version_id, layer (name), region_code.
 CURRENT_ADMIN_SQL = """
-    SELECT DISTINCT ON (lv.level) lv.level, v.id AS version_id, l.name AS layer
+    SELECT DISTINCT ON (l.region_code, lv.level) lv.level, v.id AS version_id, l.name AS layer,
+           l.region_code
     FROM layer l
     JOIN layer_version v ON v.id = l.current_version_id
     CROSS JOIN LATERAL unnest(v.levels) AS lv(level)
     LEFT JOIN LATERAL (
-        SELECT manifest -> 'admin' AS named FROM region ORDER BY loaded_at DESC LIMIT 1
+        SELECT manifest -> 'admin' AS named FROM region
+        WHERE code = l.region_code OR l.region_code IS NULL
+        ORDER BY loaded_at DESC LIMIT 1
     ) r ON true
     WHERE l.kind = 'admin'
-    ORDER BY lv.level,
+    ORDER BY l.region_code, lv.level,
         (l.name = r.named ->> (CASE lv.level WHEN 2 THEN 'kabupaten' WHEN 3 THEN 'kecamatan'
                                              WHEN 4 THEN 'desa' END)) DESC NULLS LAST,
         v.id DESC
 """
 
-# Current versions of the layers a zoning check reads (name, kind, title, version, version id,
-# zoning plan, OSS-integrated, admin levels): every zoning and overlay layer, and for admin
-# only the version current for each level (with the levels it is current for).
+# The layers of one region (bound as :region; NULL: the layers loaded without a region).
+IN_REGION = "l.region_code IS NOT DISTINCT FROM CAST(:region AS text)"
+
+# The metric CRS of the region :region, else (no such region, or NULL) the most recently
+# loaded region pack's.
+REGION_METRIC_CRS_SQL = (
+    "SELECT metric_crs FROM region "
+    "ORDER BY (code = CAST(:region AS text)) DESC NULLS LAST, loaded_at DESC LIMIT 1"
+)
+
+# Current versions of the layers of region :region a zoning check reads (name, kind, title,
+# version, version id, zoning plan, OSS-integrated, admin levels): every zoning and overlay
+# layer, and for admin only the version current for each level (with the levels it is current
+# for).
 CHECKED_KINDS = ("zoning", "overlay", "admin")
 CURRENT_CHECKED_LAYERS_SQL = f"""
     SELECT l.name, l.kind, v.title, v.version, v.id, v.plan, v.oss_integrated,
            NULL::smallint[] AS admin_levels
     FROM layer l JOIN layer_version v ON v.id = l.current_version_id
-    WHERE l.kind IN ('zoning', 'overlay')
+    WHERE l.kind IN ('zoning', 'overlay') AND {IN_REGION}
     UNION ALL
     SELECT l.name, l.kind, v.title, v.version, v.id, v.plan, v.oss_integrated, a.levels
     FROM (SELECT version_id, array_agg(level ORDER BY level) AS levels
-          FROM ({CURRENT_ADMIN_SQL}) c GROUP BY version_id) a
+          FROM ({CURRENT_ADMIN_SQL}) c
+          WHERE c.region_code IS NOT DISTINCT FROM CAST(:region AS text)
+          GROUP BY version_id) a
     JOIN layer_version v ON v.id = a.version_id
     JOIN layer l ON l.id = v.layer_id
+"""
+
+# Which region holds each geometry (:wkbs, EPSG:4326 WKB, numbered from 1): per geometry, the
+# current admin and zoning versions it meets, with their layer's region and the share of the
+# geometry inside them (its area; 1 for a point). One GiST probe per geometry and version.
+REGIONS_OF_SQL = """
+    WITH g AS (
+        SELECT t.i, ST_GeomFromWKB(t.w, 4326) AS g
+        FROM unnest(CAST(:wkbs AS bytea[])) WITH ORDINALITY AS t(w, i)
+    )
+    SELECT g.i, l.region_code, l.kind, f.version_id,
+           sum(CASE WHEN ST_Dimension(g.g) < 2 THEN 1
+                    WHEN ST_Within(g.g, f.geom) THEN ST_Area(g.g)
+                    ELSE ST_Area(ST_Intersection(f.geom, g.g)) END) AS share
+    FROM g
+    JOIN feature f ON ST_Intersects(f.geom, g.g)
+     AND f.version_id = ANY(ARRAY(SELECT current_version_id FROM layer
+                                  WHERE kind IN ('admin', 'zoning')
+                                    AND current_version_id IS NOT NULL))
+    JOIN layer l ON l.current_version_id = f.version_id
+    GROUP BY g.i, l.region_code, l.kind, f.version_id
 """

@@ -30,9 +30,10 @@ from sqlalchemy import Connection, text
 
 from app.errors import InvalidCRS, LoadError, RtrwError, SourceFileError
 from app.models.catalog import LAYER_KINDS, POLYGON_KINDS, ZONING_PLANS
-from app.services.catalog.current import CURRENT_ADMIN_SQL
+from app.services.catalog.current import CURRENT_ADMIN_SQL, IN_REGION
 from app.services.catalog.fields import REQUIRED, resolve_fields
 from app.services.catalog.layers import record_event
+from app.services.catalog.regions import resolve_region
 from app.services.geo import kemendagri
 from app.services.geo.crs import STORAGE_SRID, crs_label, parse_crs
 from app.settings import loader_settings
@@ -77,6 +78,7 @@ class LoadRequest:
     actor: str | None = None  # who loads, for the audit trail (not part of the fingerprint)
     plan: str | None = None  # zoning only: rtrw or rdtr (None: taken as rtrw, and said so)
     oss_integrated: bool = False  # an RDTR integrated in OSS (the KKKPR route)
+    region: str | None = None  # the region's Kemendagri code (load_layer: default the only one)
 
 
 def zoning_plan(req: LoadRequest) -> tuple[str | None, bool]:
@@ -570,22 +572,26 @@ def write(conn: Connection, prep: Prepared, progress: Progress | None = None) ->
     req, report = prep.request, prep.report
     settings = loader_settings()
     conn.execute(
-        text("SELECT pg_advisory_xact_lock(hashtext('rtrw.layer.' || :n))"), {"n": req.name}
+        text("SELECT pg_advisory_xact_lock(hashtext('rtrw.layer.' || :r || '.' || :n))"),
+        {"n": req.name, "r": req.region or ""},
     )
     conn.execute(text("SET LOCAL statement_timeout = 0"))  # a large COPY is one statement
     row = conn.execute(
         text(
             "SELECT l.id, l.kind, l.title, v.version AS current FROM layer l "
             "LEFT JOIN layer_version v ON v.id = l.current_version_id "
-            "WHERE l.name = :n FOR UPDATE OF l"
+            f"WHERE l.name = :n AND {IN_REGION} FOR UPDATE OF l"
         ),
-        {"n": req.name},
+        {"n": req.name, "region": req.region},
     ).first()
     title = req.title or (row.title if row else req.name)
     if row is None:
         layer_id = conn.execute(
-            text("INSERT INTO layer (name, title, kind) VALUES (:n, :t, :k) RETURNING id"),
-            {"n": req.name, "t": title, "k": req.kind},
+            text(
+                "INSERT INTO layer (name, title, kind, region_code) "
+                "VALUES (:n, :t, :k, :r) RETURNING id"
+            ),
+            {"n": req.name, "t": title, "k": req.kind, "r": req.region},
         ).scalar_one()
     else:
         check_kind(conn, req)
@@ -746,12 +752,28 @@ def admin_mismatches(conn: Connection, version_id: int) -> list[dict[str, Any]]:
     current version of the other level: its desa against the current kecamatan polygons, its
     kecamatan polygons against the current desa (ST_PointOnSurface of each desa).
     """
+    region = conn.execute(
+        text(
+            "SELECT l.region_code FROM layer l JOIN layer_version v ON v.layer_id = l.id "
+            "WHERE v.id = :v"
+        ),
+        {"v": version_id},
+    ).scalar()
     current: dict[int, int] = dict(
-        conn.execute(text(f"SELECT level, version_id FROM ({CURRENT_ADMIN_SQL}) c")).all()
+        conn.execute(
+            text(
+                f"SELECT level, version_id FROM ({CURRENT_ADMIN_SQL}) c "
+                "WHERE c.region_code IS NOT DISTINCT FROM CAST(:region AS text)"
+            ),
+            {"region": region},
+        ).all()
     )
-    levels = conn.execute(
-        text("SELECT levels FROM layer_version WHERE id = :v"), {"v": version_id}
-    ).scalar() or []
+    levels = (
+        conn.execute(
+            text("SELECT levels FROM layer_version WHERE id = :v"), {"v": version_id}
+        ).scalar()
+        or []
+    )
     pairs: set[tuple[int, int]] = set()
     if 4 in levels and current.get(3) is not None:
         pairs.add((version_id, current[3]))
@@ -791,7 +813,8 @@ def admin_mismatches(conn: Connection, version_id: int) -> list[dict[str, Any]]:
 def check_kind(conn: Connection, req: LoadRequest) -> None:
     """Raise LoadError if the layer exists with another kind (checked before reading the file)."""
     existing = conn.execute(
-        text("SELECT kind FROM layer WHERE name = :n"), {"n": req.name}
+        text(f"SELECT kind FROM layer l WHERE l.name = :n AND {IN_REGION}"),
+        {"n": req.name, "region": req.region},
     ).scalar()
     if existing is not None and existing != req.kind:
         raise LoadError(
@@ -801,7 +824,11 @@ def check_kind(conn: Connection, req: LoadRequest) -> None:
 
 
 def load_layer(conn: Connection, req: LoadRequest, progress: Progress | None = None) -> LoadReport:
-    """Prepare and write one layer in `conn`'s transaction; return the report."""
+    """Prepare and write one layer in `conn`'s transaction; return the report.
+
+    The layer goes into `req.region`, else the only region loaded (none: no region).
+    """
+    req.region = resolve_region(conn, req.region)
     validate_request(req)
     check_kind(conn, req)
     prep = prepare(req)

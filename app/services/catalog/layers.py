@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from app.errors import LayerNotFound
+from app.errors import InvalidParameter, LayerNotFound
 from app.services.geo.crs import STORAGE_SRID
 
 _VERSION_COLS = """
@@ -25,18 +25,21 @@ def _version_dict(row: Any) -> dict[str, Any]:
     return m
 
 
-def list_layers(conn: Connection, kind: str | None = None) -> list[dict[str, Any]]:
-    """Return every layer with its current version, ordered by name."""
+def list_layers(
+    conn: Connection, kind: str | None = None, region: str | None = None
+) -> list[dict[str, Any]]:
+    """Return every layer (of `region`, if given) with its current version, ordered by name."""
     rows = conn.execute(
         text(
             f"""
-            SELECT l.name, l.kind AS layer_kind, {_VERSION_COLS}
+            SELECT l.name, l.region_code AS region, l.kind AS layer_kind, {_VERSION_COLS}
             FROM layer l JOIN layer_version v ON v.id = l.current_version_id
-            WHERE CAST(:kind AS text) IS NULL OR l.kind = :kind
-            ORDER BY l.name
+            WHERE (CAST(:kind AS text) IS NULL OR l.kind = :kind)
+              AND (CAST(:region AS text) IS NULL OR l.region_code = :region)
+            ORDER BY l.name, l.region_code
             """
         ),
-        {"kind": kind},
+        {"kind": kind, "region": region},
     ).all()
     return [_layer_dict(r) for r in rows]
 
@@ -49,21 +52,31 @@ def _layer_dict(row: Any) -> dict[str, Any]:
     return d
 
 
-def get_layer(conn: Connection, name: str) -> dict[str, Any]:
-    """Return one layer with its current version and load report; LayerNotFound if absent."""
-    row = conn.execute(
+def get_layer(conn: Connection, name: str, region: str | None = None) -> dict[str, Any]:
+    """Return one layer with its current version and load report; LayerNotFound if absent.
+
+    A name that several regions use needs `region` (else InvalidParameter naming them).
+    """
+    rows = conn.execute(
         text(
             f"""
-            SELECT l.name, l.kind AS layer_kind, {_VERSION_COLS},
+            SELECT l.name, l.region_code AS region, l.kind AS layer_kind, {_VERSION_COLS},
                    (SELECT count(*) FROM layer_version x WHERE x.layer_id = l.id) AS versions
             FROM layer l JOIN layer_version v ON v.id = l.current_version_id
-            WHERE l.name = :n
+            WHERE l.name = :n AND (CAST(:region AS text) IS NULL OR l.region_code = :region)
+            ORDER BY l.region_code
             """
         ),
-        {"n": name},
-    ).first()
-    if row is None:
+        {"n": name, "region": region},
+    ).all()
+    if not rows:
         raise LayerNotFound(f"no layer named {name!r}")
+    if len(rows) > 1:
+        codes = ", ".join(str(r.region) for r in rows)
+        raise InvalidParameter(
+            f"several regions have a layer named {name!r} ({codes}); ask with ?region=CODE"
+        )
+    row = rows[0]
     d = _version_dict(row)
     d.pop("layer_kind", None)
     return d
@@ -289,5 +302,5 @@ def drop_layer(conn: Connection, name: str) -> int:
 
 
 def layer_names(conn: Connection) -> list[str]:
-    """Return the names of all layers."""
-    return list(conn.execute(text("SELECT name FROM layer ORDER BY name")).scalars())
+    """Return the names of all layers (a name several regions use once)."""
+    return list(conn.execute(text("SELECT DISTINCT name FROM layer ORDER BY name")).scalars())

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, text
 
 from app.errors import RegionPackError, RtrwError
 from app.models.catalog import LAYER_KINDS
-from app.services.catalog.current import ADMIN_LEVEL_KEYS, METRIC_CRS_SQL
+from app.services.catalog.current import ADMIN_LEVEL_KEYS, IN_REGION, METRIC_CRS_SQL
 from app.services.catalog.ingest import (
     LoadReport,
     LoadRequest,
@@ -192,6 +192,7 @@ def requests_for(
             metric_crs=manifest.region.metric_crs,
             plan=e.plan,
             oss_integrated=e.oss_integrated,
+            region=manifest.region.code,
         )
         for e in entries
     ]
@@ -222,8 +223,12 @@ def upsert_region(conn: Connection, pack: Path, manifest: Manifest) -> None:
     )
 
 
-def region_metric_crs(conn: Connection) -> str | None:
-    """Return the metric CRS of the loaded region (the most recently loaded one), if any."""
+def region_metric_crs(conn: Connection, code: str | None = None) -> str | None:
+    """Return the metric CRS of region `code`, else of the most recently loaded one, if any."""
+    if code is not None:
+        return conn.execute(
+            text("SELECT metric_crs FROM region WHERE code = :c"), {"c": code}
+        ).scalar()
     return conn.execute(text(METRIC_CRS_SQL)).scalar()
 
 
@@ -246,9 +251,9 @@ def unchanged(conn: Connection, req: LoadRequest) -> bool:
     stored = conn.execute(
         text(
             "SELECT v.fingerprint FROM layer l JOIN layer_version v ON v.id = l.current_version_id "
-            "WHERE l.name = :n"
+            f"WHERE l.name = :n AND {IN_REGION}"
         ),
-        {"n": req.name},
+        {"n": req.name, "region": req.region},
     ).scalar()
     return stored is not None and stored == request_fingerprint(req)
 
@@ -304,8 +309,11 @@ def load_region(
         except RtrwError as exc:
             raise type(exc)(f"layer {req.name!r}: {exc.message}", **exc.extra) from exc
     rules_dir = pack_dir(pack) / manifest.rules.dir if manifest.rules else None
+    code = manifest.region.code
     load_rule_set = (
-        rules_dir is not None and not only and (force or not rule_set_unchanged(conn, rules_dir))
+        rules_dir is not None
+        and not only
+        and (force or not rule_set_unchanged(conn, rules_dir, code))
     )
     if load_rule_set:
         assert rules_dir is not None

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, text
 
 from app.errors import UnknownActivity
 from app.services.rules.kbli import kbli_2020
-from app.services.rules.load import CURRENT_RULE_SET_ID_SQL
+from app.services.rules.load import CURRENT_RULE_SET_ID_SQL, REGION_RULE_SET_ID_SQL
 
 STRICTNESS = {"I": 0, "T": 1, "B": 2, "TB": 3, "X": 4}
 # The activity a valid KBLI 2020 code stands for when the rules do not list it. No rule table
@@ -307,6 +307,11 @@ RuleSetKey = tuple[int, int, str]
 CURRENT_RULE_SET_KEY_SQL = (
     "SELECT json_build_array(r.id, r.version, r.checksum) FROM rule_set r "
     f"WHERE r.id = ({CURRENT_RULE_SET_ID_SQL})"
+)
+# The same for the current rule set of region :region (a check reads its region's rules).
+REGION_RULE_SET_KEY_SQL = (
+    "SELECT json_build_array(r.id, r.version, r.checksum) FROM rule_set r "
+    f"WHERE r.id = ({REGION_RULE_SET_ID_SQL})"
 )
 
 

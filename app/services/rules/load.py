@@ -8,15 +8,26 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from app.services.catalog.regions import resolve_region
 from app.services.rules.tables import read_rules
 
 # The newest rule set is the current one; the check, the rule book and the CLI all ask this.
 CURRENT_RULE_SET_ID_SQL = "SELECT id FROM rule_set ORDER BY version DESC LIMIT 1"
 
+# The current rule set of region :region: its newest, else the newest loaded without a region.
+REGION_RULE_SET_ID_SQL = (
+    "SELECT id FROM rule_set WHERE region_code IS NOT DISTINCT FROM CAST(:region AS text) "
+    "OR region_code IS NULL ORDER BY (region_code IS NULL), version DESC LIMIT 1"
+)
+
 
 def load_rules(conn: Connection, path: Path, region_code: str | None = None) -> dict[str, Any]:
-    """Validate and insert a new rule set in `conn`'s transaction; return its version and counts."""
+    """Validate and insert a new rule set in `conn`'s transaction; return its version and counts.
+
+    `region_code` None: the only region loaded (none: the rule set has no region).
+    """
     tables = read_rules(path)
+    region_code = resolve_region(conn, region_code)
     conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('rtrw.rule_set'))"))
     version = conn.execute(text("SELECT coalesce(max(version), 0) + 1 FROM rule_set")).scalar_one()
     rid = conn.execute(
@@ -45,18 +56,19 @@ def load_rules(conn: Connection, path: Path, region_code: str | None = None) -> 
     return {"version": version, "id": rid, "counts": tables.counts(), "folder": str(tables.folder)}
 
 
-def current_rule_set(conn: Connection) -> dict[str, Any] | None:
-    """Return the current (latest) rule set's id, version and load time, or None."""
+def current_rule_set(conn: Connection, region: str | None = None) -> dict[str, Any] | None:
+    """Return the current rule set's id, version and load time (of `region`, if given), or None."""
     row = conn.execute(
         text(
-            "SELECT id, version, loaded_at, checksum FROM rule_set WHERE id = "
-            f"({CURRENT_RULE_SET_ID_SQL})"
-        )
+            "SELECT id, version, loaded_at, checksum, region_code FROM rule_set WHERE id = "
+            f"({REGION_RULE_SET_ID_SQL if region else CURRENT_RULE_SET_ID_SQL})"
+        ),
+        {"region": region},
     ).first()
     return dict(row._mapping) if row else None
 
 
-def rule_set_unchanged(conn: Connection, path: Path) -> bool:
-    """Return True if the current rule set was loaded from these exact files."""
-    current = current_rule_set(conn)
+def rule_set_unchanged(conn: Connection, path: Path, region: str | None = None) -> bool:
+    """Return True if the current rule set (of `region`) was loaded from these exact files."""
+    current = current_rule_set(conn, region)
     return bool(current) and current["checksum"] == read_rules(path).checksum  # type: ignore[index]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import shapely
@@ -116,10 +117,14 @@ def parse_value(value: Any, kind: str) -> float | int | str | None:
 
 def find_fields(props: Mapping[str, Any], names: Iterable[str]) -> list[str]:
     """Return the keys of `props` whose base name is one of `names`, exact names first."""
-    wanted = tuple(names)
-    exact = [k for k in props if k.strip().upper() in wanted]
-    suffixed = [k for k in props if k not in exact and base_name(k) in wanted]
-    return exact + sorted(suffixed)
+    return list(_matching(tuple(props), tuple(names)))
+
+
+@lru_cache(maxsize=1024)  # a layer's features share their keys: match each key set once
+def _matching(keys: tuple[str, ...], wanted: tuple[str, ...]) -> tuple[str, ...]:
+    exact = [k for k in keys if k.strip().upper() in wanted]
+    suffixed = [k for k in keys if k not in exact and base_name(k) in wanted]
+    return tuple(exact + sorted(suffixed))
 
 
 def polygon_intensity(

@@ -17,14 +17,14 @@ from app.errors import (
     RtrwError,
     TooManyParcels,
 )
-from app.services.geo.crs import STORAGE_SRID
+from app.services.geo.crs import STORAGE_SRID, epsg_of
 from app.services.rules.book import RuleBooks, process_rulebooks
 from app.services.zoning.check import activity_of as _activity
-from app.services.zoning.context import context
+from app.services.zoning.context import Context, context, regions_of
 from app.services.zoning.evaluate import evaluate
 from app.services.zoning.parse import Parcel, parse_many
 from app.services.zoning.parts import parts_in_chunks
-from app.settings import zoning_settings
+from app.settings import loader_settings, zoning_settings
 
 
 @dataclass
@@ -54,25 +54,20 @@ def check_batch(
             f"the batch has {len(items)} parcels; the limit is {settings.max_batch}",
             limit=settings.max_batch,
         )
-    ctx = context(conn, process_rulebooks() if books is None else books)
+    books = process_rulebooks() if books is None else books
+    srid = epsg_of(loader_settings().default_metric_crs) or 0
     on = as_of or date.today()
     results: list[dict[str, Any]] = [{} for _ in items]
-    acts: list[str | None] = [None] * len(items)
     by_crs: dict[str | None, list[int]] = defaultdict(list)
     for i, item in enumerate(items):
         if item.error is not None:
             results[i] = _failed(item, item.error_code, item.error)
             continue
-        try:
-            acts[i] = _activity(ctx, item.kbli, item.activity)
-        except RtrwError as exc:
-            results[i] = _failed(item, exc.code, exc.message)
-            continue
         by_crs[item.crs].append(i)
     parsed: list[Parcel] = []
     where: list[int] = []
     for crs, idx in by_crs.items():  # one vectorised parse per CRS (usually one)
-        outcomes = parse_many([items[i].geometry for i in idx], crs, ctx.metric_srid, settings)
+        outcomes = parse_many([items[i].geometry for i in idx], crs, srid, settings)
         for i, outcome in zip(idx, outcomes, strict=True):
             if isinstance(outcome, RtrwError):
                 results[i] = _failed(items[i], outcome.code, outcome.message)
@@ -80,15 +75,60 @@ def check_batch(
             outcome.ref = items[i].ref
             parsed.append(outcome)
             where.append(i)
-    parsed, where = _spatial_order(parsed, where)
+    # Each parcel is answered by the region that holds it: one run of the chunks per region.
+    groups: dict[str | None, list[int]] = defaultdict(list)
+    for j, hit in enumerate(regions_of(conn, [p.geom for p in parsed])):
+        if hit.warning:
+            parsed[j].warnings.append(hit.warning)
+        groups[hit.code].append(j)
+    for code, members in groups.items():
+        ctx = context(conn, books, code)
+        group: list[Parcel] = []
+        at: list[int] = []
+        acts: list[str | None] = []
+        for j in members:
+            parcel, i = parsed[j], where[j]
+            try:
+                act = _activity(ctx, items[i].kbli, items[i].activity)
+                if ctx.metric_srid != srid and not parcel.is_point:
+                    again = parse_many([items[i].geometry], items[i].crs, ctx.metric_srid, settings)
+                    if isinstance(again[0], RtrwError):
+                        raise again[0]
+                    again[0].ref, again[0].warnings = parcel.ref, parcel.warnings
+                    parcel = again[0]
+            except RtrwError as exc:
+                results[i] = _failed(items[i], exc.code, exc.message)
+                continue
+            group.append(parcel)
+            at.append(i)
+            acts.append(act)
+        _check_group(conn, ctx, group, at, acts, items, results, on)
+    return results
+
+
+def _check_group(
+    conn: Connection,
+    ctx: Context,
+    group: list[Parcel],
+    at: list[int],
+    acts: list[str | None],
+    items: list[BatchItem],
+    results: list[dict[str, Any]],
+    on: date,
+) -> None:
+    """Answer the parcels of one region (`at`: their item index) in chunks, into `results`."""
+    settings = zoning_settings()
+    order = list(range(len(group)))
+    group, order = _spatial_order(group, order)
     size = settings.batch_chunk
-    with _connections(conn, settings.batch_connections, len(parsed) > size) as conns:
-        chunks = parts_in_chunks(conns, ctx, parsed, size)
-        for start, parts in zip(range(0, len(parsed), size), chunks, strict=True):
-            for j in range(start, min(start + size, len(parsed))):
-                parcel, i = parsed[j], where[j]
+    with _connections(conn, settings.batch_connections, len(group) > size) as conns:
+        chunks = parts_in_chunks(conns, ctx, group, size)
+        for start, parts in zip(range(0, len(group), size), chunks, strict=True):
+            for j in range(start, min(start + size, len(group))):
+                parcel, k = group[j], order[j]
+                i = at[k]
                 try:
-                    answer = evaluate(ctx, parcel, parts.get(j, []), acts[i], on)
+                    answer = evaluate(ctx, parcel, parts.get(j, []), acts[k], on)
                 except RtrwError as exc:
                     results[i] = _failed(items[i], exc.code, exc.message)
                     continue
@@ -96,7 +136,6 @@ def check_batch(
                 answer["_kbli"] = items[i].kbli  # the code the row sent, for its output row
                 answer["_geometry"] = parcel.geom
                 results[i] = answer
-    return results
 
 
 @contextmanager

@@ -12,11 +12,13 @@ from app.errors import (
     NoRules,
     NotFound,
 )
+from app.services.geo.crs import epsg_of
 from app.services.rules.book import RuleBooks, process_rulebooks
-from app.services.zoning.context import Context, context, point_context
+from app.services.zoning.context import Context, context, point_context, regions_of
 from app.services.zoning.evaluate import evaluate
 from app.services.zoning.parse import parse_geometry
 from app.services.zoning.parts import find_parts
+from app.settings import loader_settings
 
 
 def check(
@@ -36,12 +38,20 @@ def check(
     books = process_rulebooks() if books is None else books
     if isinstance(geometry, dict) and geometry.get("type") == "Point":
         parcel = parse_geometry(geometry, crs, 0)
-        ctx, hits = point_context(conn, books, parcel)
+        region = regions_of(conn, [parcel.geom])[0]
+        ctx, hits = point_context(conn, books, parcel, region.code)
         act = activity_of(ctx, kbli, activity)
         return _with_code(ctx, evaluate(ctx, parcel, hits, act, as_of or date.today()), kbli)
-    ctx = context(conn, books)
+    # The region is found from the geometry; its metric CRS then gives the parcel's area.
+    srid = epsg_of(loader_settings().default_metric_crs) or 0
+    parcel = parse_geometry(geometry, crs, srid)
+    region = regions_of(conn, [parcel.geom])[0]
+    ctx = context(conn, books, region.code)
     act = activity_of(ctx, kbli, activity)
-    parcel = parse_geometry(geometry, crs, ctx.metric_srid)
+    if ctx.metric_srid != srid:
+        parcel = parse_geometry(geometry, crs, ctx.metric_srid)
+    if region.warning:
+        parcel.warnings.append(region.warning)
     parts = find_parts(conn, ctx, [parcel])
     answer = evaluate(ctx, parcel, parts.get(0, []), act, as_of or date.today())
     return _with_code(ctx, answer, kbli)

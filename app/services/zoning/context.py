@@ -10,9 +10,13 @@ from sqlalchemy import Connection, text
 from app.errors import (
     RtrwError,
 )
-from app.services.catalog.current import CURRENT_CHECKED_LAYERS_SQL, METRIC_CRS_SQL
+from app.services.catalog.current import (
+    CURRENT_CHECKED_LAYERS_SQL,
+    REGION_METRIC_CRS_SQL,
+    REGIONS_OF_SQL,
+)
 from app.services.geo.crs import STORAGE_SRID, epsg_of
-from app.services.rules.book import CURRENT_RULE_SET_KEY_SQL, RuleBook, RuleBooks
+from app.services.rules.book import REGION_RULE_SET_KEY_SQL, RuleBook, RuleBooks
 from app.services.zoning.parse import Parcel
 from app.settings import loader_settings
 
@@ -46,6 +50,7 @@ class Context:
     layers: dict[int, LayerRef]
     metric_srid: int
     book: RuleBook | None
+    region: str | None = None  # the Kemendagri code of the region that answers
 
     def admin_version(self, level: int) -> int | None:
         """Return the id of the admin version current for `level` (3 kecamatan, 4 desa)."""
@@ -60,17 +65,61 @@ SELECT
     (SELECT coalesce(json_agg(json_build_array(name, kind, title, version, id, plan,
                                                oss_integrated, admin_levels)), '[]')
      FROM cur) AS layers,
-    ({METRIC_CRS_SQL}) AS metric_crs,
-    ({CURRENT_RULE_SET_KEY_SQL}) AS rule_set
+    ({REGION_METRIC_CRS_SQL}) AS metric_crs,
+    ({REGION_RULE_SET_KEY_SQL}) AS rule_set
 """
 
 
-def context(conn: Connection, books: RuleBooks) -> Context:
-    """Return the current zoning and overlay versions, one admin version a level, the rules."""
-    return _context_from(conn, books, conn.execute(text(_CONTEXT_SQL)).one())
+def context(conn: Connection, books: RuleBooks, region: str | None = None) -> Context:
+    """Return region `region`'s current zoning, overlay and admin versions and its rules.
+
+    `region` None: the layers and rule sets loaded without a region.
+    """
+    row = conn.execute(text(_CONTEXT_SQL), {"region": region}).one()
+    return _context_from(conn, books, row, region)
 
 
-def _context_from(conn: Connection, books: RuleBooks, row: Any) -> Context:
+@dataclass
+class RegionHit:
+    """The region that answers for a geometry, and a warning when it spans several."""
+
+    code: str | None
+    warning: str | None = None
+
+
+def regions_of(conn: Connection, geoms: list[Any]) -> list[RegionHit]:
+    """Return, per EPSG:4326 geometry, the region whose admin (else zoning) areas hold it.
+
+    A geometry in several regions goes to the one holding its larger part, with a warning; a
+    geometry in none gets code None (the layers loaded without a region, usually none).
+    """
+    if not geoms:
+        return []
+    rows = conn.execute(text(REGIONS_OF_SQL), {"wkbs": [g.wkb for g in geoms]}).all()
+    shares: dict[int, dict[str, dict[str | None, float]]] = {}
+    for r in rows:
+        by_kind = shares.setdefault(r.i - 1, {}).setdefault(r.kind, {})
+        by_kind[r.region_code] = max(by_kind.get(r.region_code, 0.0), float(r.share or 0.0))
+    out = []
+    for i in range(len(geoms)):
+        kinds = shares.get(i, {})
+        regions = kinds.get("admin") or kinds.get("zoning") or {}
+        if not regions:
+            out.append(RegionHit(None))
+            continue
+        ranked = sorted(regions.items(), key=lambda kv: (-kv[1], kv[0] or ""))
+        warning = None
+        if len(ranked) > 1:
+            others = ", ".join(str(code) for code, _ in ranked[1:])
+            warning = (
+                f"the geometry spans several regions ({ranked[0][0]}, {others}); it is answered "
+                f"by {ranked[0][0]}, which holds its larger part"
+            )
+        out.append(RegionHit(ranked[0][0], warning))
+    return out
+
+
+def _context_from(conn: Connection, books: RuleBooks, row: Any, region: str | None) -> Context:
     metric = row.metric_crs or loader_settings().default_metric_crs
     epsg = epsg_of(metric)
     if epsg is None:
@@ -79,6 +128,7 @@ def _context_from(conn: Connection, books: RuleBooks, row: Any) -> Context:
         layers={r[4]: LayerRef(*r) for r in row.layers},
         metric_srid=epsg,
         book=books.get(conn, row.rule_set) if row.rule_set is not None else None,
+        region=region,
     )
 
 
@@ -109,10 +159,12 @@ _POINT_CONTEXT_SQL = (
 
 
 def point_context(
-    conn: Connection, books: RuleBooks, parcel: Parcel
+    conn: Connection, books: RuleBooks, parcel: Parcel, region: str | None = None
 ) -> tuple[Context, list[dict[str, Any]]]:
-    """Return the context and the features under a point, in one query."""
-    row = conn.execute(text(_POINT_CONTEXT_SQL), {"x": parcel.geom.x, "y": parcel.geom.y}).one()
+    """Return region `region`'s context and its features under a point, in one query."""
+    row = conn.execute(
+        text(_POINT_CONTEXT_SQL), {"x": parcel.geom.x, "y": parcel.geom.y, "region": region}
+    ).one()
     keys = ("version_id", "fid", "code", "name", "level", "props", "parent_name")
     hits = [{**dict(zip(keys, h, strict=True)), "part": None} for h in row.hits]
-    return _context_from(conn, books, row), hits
+    return _context_from(conn, books, row, region), hits

@@ -1,0 +1,32 @@
+"""Which region a load belongs to: the one named, else the only region loaded."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, text
+
+from app.errors import InvalidParameter
+
+
+def region_codes(conn: Connection) -> list[str]:
+    """Return the codes of the loaded regions, sorted."""
+    return list(conn.execute(text("SELECT code FROM region ORDER BY code")).scalars())
+
+
+def resolve_region(conn: Connection, code: str | None) -> str | None:
+    """Return the region a load goes into: `code` (which must be loaded), else the only one.
+
+    No region loaded: None (the load has no region). Several and none named: InvalidParameter
+    listing them.
+    """
+    codes = region_codes(conn)
+    if code is not None:
+        if code not in codes:
+            raise InvalidParameter(
+                f"no region {code!r} is loaded; loaded: {', '.join(codes) or 'none'}"
+            )
+        return code
+    if len(codes) > 1:
+        raise InvalidParameter(
+            f"several regions are loaded ({', '.join(codes)}); name one with --region CODE"
+        )
+    return codes[0] if codes else None
