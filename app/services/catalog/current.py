@@ -65,6 +65,15 @@ CURRENT_CHECKED_LAYERS_SQL = f"""
 # Which region holds each geometry (:wkbs, EPSG:4326 WKB, numbered from 1): per geometry, the
 # current admin and zoning versions it meets, with their layer's region and the share of the
 # geometry inside them (its area; 1 for a point). One GiST probe per geometry and version.
+# How many regions are loaded, the only one's code, and whether any current admin or zoning
+# layer has no region (then even a single region needs the geometric look-up).
+SINGLE_REGION_SQL = """
+    SELECT (SELECT count(*) FROM region) AS regions,
+           (SELECT min(code) FROM region) AS code,
+           EXISTS (SELECT 1 FROM layer WHERE region_code IS NULL AND kind IN ('admin', 'zoning')
+                   AND current_version_id IS NOT NULL) AS unowned
+"""
+
 REGIONS_OF_SQL = """
     WITH g AS (
         SELECT t.i, ST_GeomFromWKB(t.w, 4326) AS g

@@ -14,7 +14,13 @@ from app.errors import (
 )
 from app.services.geo.crs import epsg_of
 from app.services.rules.book import RuleBooks, process_rulebooks
-from app.services.zoning.context import Context, context, point_context, regions_of
+from app.services.zoning.context import (
+    Context,
+    context,
+    point_context,
+    point_context_single_region,
+    regions_of,
+)
 from app.services.zoning.evaluate import evaluate
 from app.services.zoning.parse import parse_geometry
 from app.services.zoning.parts import find_parts
@@ -38,8 +44,11 @@ def check(
     books = process_rulebooks() if books is None else books
     if isinstance(geometry, dict) and geometry.get("type") == "Point":
         parcel = parse_geometry(geometry, crs, 0)
-        region = regions_of(conn, [parcel.geom])[0]
-        ctx, hits = point_context(conn, books, parcel, region.code)
+        found = point_context_single_region(conn, books, parcel)
+        if found is None:  # several regions: find the one under the point, then ask again
+            region = regions_of(conn, [parcel.geom])[0]
+            found = point_context(conn, books, parcel, region.code)
+        ctx, hits = found
         act = activity_of(ctx, kbli, activity)
         return _with_code(ctx, evaluate(ctx, parcel, hits, act, as_of or date.today()), kbli)
     # The region is found from the geometry; its metric CRS then gives the parcel's area.

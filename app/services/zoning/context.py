@@ -14,6 +14,7 @@ from app.services.catalog.current import (
     CURRENT_CHECKED_LAYERS_SQL,
     REGION_METRIC_CRS_SQL,
     REGIONS_OF_SQL,
+    SINGLE_REGION_SQL,
 )
 from app.services.geo.crs import STORAGE_SRID, epsg_of
 from app.services.rules.book import REGION_RULE_SET_KEY_SQL, RuleBook, RuleBooks
@@ -95,6 +96,12 @@ def regions_of(conn: Connection, geoms: list[Any]) -> list[RegionHit]:
     """
     if not geoms:
         return []
+    # The usual database holds one region (or none) and no layer outside it: then that region
+    # answers everything and the geometric look-up below, which probes every admin and zoning
+    # polygon under each geometry, is skipped.
+    only = conn.execute(text(SINGLE_REGION_SQL)).one()
+    if only.regions <= 1 and not (only.regions == 1 and only.unowned):
+        return [RegionHit(only.code)] * len(geoms)
     rows = conn.execute(text(REGIONS_OF_SQL), {"wkbs": [g.wkb for g in geoms]}).all()
     shares: dict[int, dict[str, dict[str | None, float]]] = {}
     for r in rows:
@@ -158,12 +165,55 @@ _POINT_CONTEXT_SQL = (
 )
 
 
+# The same in the usual database (one region, or none, and no layer outside it): the region is
+# chosen in the statement itself, so a point check stays one round trip; `single` says whether
+# that held (when not, the caller finds the region by geometry and asks again).
+_SINGLE_REGION_CHOICE = f"""reg_choice AS MATERIALIZED (
+    SELECT s.regions <= 1 AND NOT (s.regions = 1 AND s.unowned) AS single,
+           CASE WHEN s.regions = 1 AND NOT s.unowned THEN s.code END AS r
+    FROM ({SINGLE_REGION_SQL}) s
+),
+"""
+_POINT_CONTEXT_AUTO_SQL = (
+    _POINT_CONTEXT_SQL.replace("CAST(:region AS text)", "(SELECT r FROM reg_choice)")
+    .replace("WITH cur AS MATERIALIZED", "WITH " + _SINGLE_REGION_CHOICE + "cur AS MATERIALIZED", 1)
+    .replace(
+        "\nSELECT\n",
+        "\nSELECT (SELECT single FROM reg_choice) AS single,"
+        " (SELECT r FROM reg_choice) AS region,\n",
+        1,
+    )
+)
+
+
+# Parsed once: text() scans a statement for its bind parameters each time it is built.
+_POINT_CONTEXT = text(_POINT_CONTEXT_SQL)
+_POINT_CONTEXT_AUTO = text(_POINT_CONTEXT_AUTO_SQL)
+
+
+def point_context_single_region(
+    conn: Connection, books: RuleBooks, parcel: Parcel
+) -> tuple[Context, list[dict[str, Any]]] | None:
+    """Return point_context in one round trip when the database holds at most one region.
+
+    None when it holds several (or layers outside its region): use regions_of first.
+    """
+    row = conn.execute(
+        _POINT_CONTEXT_AUTO, {"x": parcel.geom.x, "y": parcel.geom.y}
+    ).one()
+    if not row.single:
+        return None
+    keys = ("version_id", "fid", "code", "name", "level", "props", "parent_name")
+    hits = [{**dict(zip(keys, h, strict=True)), "part": None} for h in row.hits]
+    return _context_from(conn, books, row, row.region), hits
+
+
 def point_context(
     conn: Connection, books: RuleBooks, parcel: Parcel, region: str | None = None
 ) -> tuple[Context, list[dict[str, Any]]]:
     """Return region `region`'s context and its features under a point, in one query."""
     row = conn.execute(
-        text(_POINT_CONTEXT_SQL), {"x": parcel.geom.x, "y": parcel.geom.y, "region": region}
+        _POINT_CONTEXT, {"x": parcel.geom.x, "y": parcel.geom.y, "region": region}
     ).one()
     keys = ("version_id", "fid", "code", "name", "level", "props", "parent_name")
     hits = [{**dict(zip(keys, h, strict=True)), "part": None} for h in row.hits]
