@@ -127,6 +127,17 @@ def _matching(keys: tuple[str, ...], wanted: tuple[str, ...]) -> tuple[str, ...]
     return tuple(exact + sorted(suffixed))
 
 
+@lru_cache(maxsize=256)  # a layer's features share their keys: match each key set once
+def _intensity_fields(keys: tuple[str, ...]) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """Return (envelope key, value kind, candidate fields) for the intensity fields present."""
+    out = []
+    for key, (kind, names) in INTENSITY_FIELDS.items():
+        candidates = _matching(keys, tuple(names))
+        if candidates:
+            out.append((key, kind, candidates))
+    return tuple(out)
+
+
 def polygon_intensity(
     props: Mapping[str, Any] | None,
 ) -> tuple[dict[str, float | int | str], dict[str, str]]:
@@ -139,8 +150,8 @@ def polygon_intensity(
     fields: dict[str, str] = {}
     if not props:
         return values, fields
-    for key, (kind, names) in INTENSITY_FIELDS.items():
-        for field in find_fields(props, names):
+    for key, kind, candidates in _intensity_fields(tuple(props)):
+        for field in candidates:
             value = parse_value(props[field], kind)
             if value is not None:
                 values[key] = value
