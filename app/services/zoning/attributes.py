@@ -55,6 +55,18 @@ OVERLAY_ATTRIBUTES = (
     "RDBUMI",  # rawan bencana geologi / kebumian
 )
 
+# The source fields the check reads from a zoning polygon's props (any case, optional _N
+# suffix): the SQL that fetches the parts sends only these, not every source attribute.
+ATTRIBUTE_KEYS_RE = (
+    "^("
+    + "|".join(
+        sorted(
+            {n for _, names in INTENSITY_FIELDS.values() for n in names} | set(OVERLAY_ATTRIBUTES)
+        )
+    )
+    + ")(_[0-9]{1,2})?$"
+)
+
 # Values that mean "no overlay here".
 NONE_VALUES = frozenset(
     {"", "-", "--", "tidak ada", "tidak", "none", "null", "nan", "n/a", "na", "tdk ada"}

@@ -11,6 +11,7 @@ import shapely
 from sqlalchemy import Connection, text
 
 from app.services.geo.crs import STORAGE_SRID
+from app.services.zoning.attributes import ATTRIBUTE_KEYS_RE
 from app.services.zoning.context import PARENT_NAME_SQL, Context
 from app.services.zoning.parse import Parcel
 
@@ -23,7 +24,9 @@ WITH p AS MATERIALIZED (
         AS t(pid, wkb, mwkb)
 )
 SELECT p.pid, f.version_id, f.fid, f.code, f.name, f.level, {{cut}} AS wkb,
-    CASE WHEN f.version_id = ANY(CAST(:zvids AS integer[])) THEN f.props END AS props,
+    CASE WHEN f.version_id = ANY(CAST(:zvids AS integer[])) THEN (
+        SELECT jsonb_object_agg(e.k, e.v) FROM jsonb_each(f.props) AS e(k, v)
+        WHERE upper(btrim(e.k)) ~ CAST(:attr_re AS text)) END AS props,
     {PARENT_NAME_SQL.format(kvid="CAST(:kvid AS integer)")} AS parent_name
 FROM p JOIN feature f
   ON f.version_id = ANY(CAST(:vids AS integer[])) AND ST_Intersects(f.geom, p.geom)
@@ -70,6 +73,7 @@ def _query(conn: Connection, ctx: Context, parcels: list[Parcel], start: int) ->
                 "mwkbs": wkbs if points else [shapely.to_wkb(parcels[i].metric) for i in idx],
                 "vids": vids,
                 "zvids": zvids,
+                "attr_re": ATTRIBUTE_KEYS_RE,
                 "srid": ctx.metric_srid,
                 "kvid": ctx.admin_version(3),
             },
