@@ -34,6 +34,11 @@ if command -v pg_lsclusters >/dev/null 2>&1; then
     fi
   done
 fi
+# Debian's Chromium for the browser tests (Playwright drives it; no browser is ever downloaded).
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "setup: installing Chromium (apt) for the browser tests"
+  apt_install chromium fonts-dejavu-core
+fi
 if [ "${1:-}" = "--bench" ] && ! command -v ogr2ogr >/dev/null 2>&1; then
   echo "setup: installing gdal-bin (ogr2ogr) for the benchmarks"
   apt_install gdal-bin
