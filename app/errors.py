@@ -13,13 +13,24 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
 class RtrwError(Exception):
-    """Base of every error the services raise on purpose; `code` names it in responses."""
+    """Base of every error the services raise on purpose; `code` names it in responses.
+
+    `message` is English; the keyword `message_id` the same in Bahasa Indonesia
+    (`RtrwError("no layer named 'x'", message_id="Lapisan 'x' tidak ditemukan")`). A raise
+    site that gives none gets the code's sentence in FALLBACK_ID followed by the English
+    message (which names the layer, file or value). Other `extra` fields join the error body.
+    """
 
     code = "error"
 
     def __init__(self, message: str, **extra: object) -> None:
+        # message_id travels in **extra, so `type(exc)(text, **exc.extra)` still type-checks
+        message_id = extra.pop("message_id", None)
+        if message_id is not None and not isinstance(message_id, str):
+            raise TypeError(f"message_id must be a str, not {type(message_id).__name__}")
         super().__init__(message)
         self.message = message
+        self.message_id: str = message_id or with_fallback(self.code, message)
         self.extra = extra
 
 
@@ -131,6 +142,18 @@ class NoRules(RtrwError):
     code = "no_rules"
 
 
+class Unauthorized(RtrwError):
+    """No key, or a key that is unknown or revoked, on a route that needs one (401)."""
+
+    code = "unauthorized"
+
+
+class Forbidden(RtrwError):
+    """A valid key whose role may not do this (a staff key on an admin route: 403)."""
+
+    code = "forbidden"
+
+
 class DatabaseUnavailable(RtrwError):
     """The database cannot be reached (down, restarting) or no pooled connection came free."""
 
@@ -141,6 +164,55 @@ class QueryTimeout(RtrwError):
     """A statement ran past the database's statement_timeout and was cancelled."""
 
     code = "timeout"
+
+
+# The Indonesian sentence of each code, for a raise site (or a handler) that gives none.
+FALLBACK_ID: dict[str, str] = {
+    "error": "Permintaan tidak dapat diproses",
+    "not_found": "Data yang diminta tidak ditemukan",
+    "layer_not_found": "Lapisan yang diminta tidak ditemukan di katalog",
+    "admin_area_not_found": "Wilayah administrasi dengan kode tersebut belum dimuat",
+    "invalid_parameter": "Parameter permintaan tidak valid",
+    "load_error": "Lapisan atau wilayah tidak dapat dimuat; tidak ada data yang ditulis",
+    "source_file_error": "Berkas sumber tidak ada, tidak terbaca, rusak, atau terpotong",
+    "field_mapping_error": "Kolom wajib tidak ada di berkas, atau --map menyebut kolom yang "
+    "tidak dikenal",
+    "invalid_crs": "Sistem koordinat (CRS) tidak dikenal, atau berkas tidak menyebutkan CRS-nya",
+    "region_pack_error": "Manifes paket wilayah (region.toml) tidak ada atau formatnya salah",
+    "rules_error": "Tabel aturan zonasi tidak lolos pemeriksaan; tidak ada aturan yang dimuat",
+    "invalid_geometry": "Geometri persil tidak valid, kosong setelah diperbaiki, atau jenisnya "
+    "tidak dapat diperiksa",
+    "outside_planning_area": "Geometri berada di luar wilayah perencanaan",
+    "too_large": "Permintaan melebihi batas (jumlah titik, luas, atau jumlah persil)",
+    "too_many_vertices": "Geometri memiliki lebih banyak titik sudut daripada batasnya",
+    "too_many_parcels": "Batch memuat lebih banyak persil daripada batasnya",
+    "body_too_large": "Isi permintaan melebihi ukuran maksimum",
+    "unknown_activity": "Kode KBLI atau kegiatan tidak dikenal dalam aturan zonasi",
+    "no_rules": "Belum ada aturan zonasi yang dimuat",
+    "unauthorized": "Jalur ini memerlukan kunci API yang valid: kirim Authorization: Bearer "
+    "<kunci>",
+    "forbidden": "Peran kunci API ini tidak diizinkan melakukan tindakan ini",
+    "database_unavailable": "Basis data tidak dapat dihubungi atau sedang sibuk; "
+    "coba lagi sebentar lagi",
+    "timeout": "Kueri basis data melewati batas waktu; coba permintaan yang lebih kecil",
+    # codes of the handlers below and of batch rows
+    "invalid_request": "Permintaan tidak valid",
+    "internal_error": "Terjadi kesalahan yang tidak terduga; kesalahan ini telah dicatat",
+    "invalid_feature": "Fitur GeoJSON tidak valid",
+    "bad_request": "Isi permintaan tidak dapat dibaca",
+    "method_not_allowed": "Metode HTTP ini tidak diizinkan pada jalur ini",
+    "unsupported_media_type": "Jenis isi (Content-Type) permintaan tidak didukung",
+}
+
+
+def fallback_id(code: str) -> str:
+    """Return the Indonesian fallback sentence of an error code (the generic one if unknown)."""
+    return FALLBACK_ID.get(code) or FALLBACK_ID["error"]
+
+
+def with_fallback(code: str, message: str) -> str:
+    """Return Indonesian text for an English-only error: the code's sentence, then the English."""
+    return f"{fallback_id(code)} ({message})" if message else fallback_id(code)
 
 
 DEFAULT_STATUS_CODES: dict[type[RtrwError], int] = {
@@ -156,10 +228,17 @@ DEFAULT_STATUS_CODES: dict[type[RtrwError], int] = {
     BodyTooLarge: status.HTTP_413_CONTENT_TOO_LARGE,
     UnknownActivity: status.HTTP_422_UNPROCESSABLE_CONTENT,
     NoRules: status.HTTP_409_CONFLICT,
+    Unauthorized: status.HTTP_401_UNAUTHORIZED,
+    Forbidden: status.HTTP_403_FORBIDDEN,
     DatabaseUnavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
     QueryTimeout: status.HTTP_504_GATEWAY_TIMEOUT,
 }
 RETRY_AFTER_S = 5  # the Retry-After of a 503: about what a PostgreSQL restart takes
+# RFC 6750: a 401 names the scheme the client should use
+STATUS_HEADERS: dict[int, dict[str, str]] = {
+    status.HTTP_401_UNAUTHORIZED: {"WWW-Authenticate": 'Bearer realm="rtrw"'},
+    status.HTTP_503_SERVICE_UNAVAILABLE: {"Retry-After": str(RETRY_AFTER_S)},
+}
 log = logging.getLogger("rtrw")
 
 
@@ -177,19 +256,94 @@ def database_error(exc: BaseException) -> RtrwError | None:
     if isinstance(orig, psycopg.errors.QueryCanceled):
         return QueryTimeout(
             "the database cancelled the query: it ran longer than the statement timeout; "
-            "try a smaller request"
+            "try a smaller request",
+            message_id="Basis data membatalkan kueri karena melewati batas waktu pernyataan; "
+            "coba permintaan yang lebih kecil",
         )
     if isinstance(exc, sqlalchemy.exc.TimeoutError):
-        return DatabaseUnavailable("every database connection is busy; try again shortly")
+        return DatabaseUnavailable(
+            "every database connection is busy; try again shortly",
+            message_id="Semua koneksi basis data sedang dipakai; coba lagi sebentar lagi",
+        )
     if (isinstance(exc, sqlalchemy.exc.DBAPIError) and exc.connection_invalidated) or isinstance(
         orig, psycopg.OperationalError | psycopg.InterfaceError
     ):
-        return DatabaseUnavailable("the database is not reachable; try again shortly")
+        return DatabaseUnavailable(
+            "the database is not reachable; try again shortly",
+            message_id="Basis data tidak dapat dihubungi; coba lagi sebentar lagi",
+        )
     return None
 
 
-def _body(code: str, detail: str, **extra: object) -> dict[str, object]:
-    return {"error": code, "detail": detail, **extra}
+def _body(
+    code: str, detail: str, detail_id: str | None = None, **extra: object
+) -> dict[str, object]:
+    """Return an error body: code, English detail and `message` in both languages."""
+    message = {"id": detail_id or fallback_id(code), "en": detail}
+    return {"error": code, "detail": detail, "message": message, **extra}
+
+
+# pydantic error types in Bahasa Indonesia; ctx values fill the {placeholders}
+VALIDATION_ID: dict[str, str] = {
+    "missing": "wajib diisi",
+    "extra_forbidden": "tidak dikenal (isian tambahan tidak diizinkan)",
+    "string_type": "harus berupa teks",
+    "string_too_short": "paling sedikit {min_length} karakter",
+    "string_too_long": "paling banyak {max_length} karakter",
+    "string_pattern_mismatch": "tidak sesuai pola {pattern}",
+    "int_type": "harus berupa bilangan bulat",
+    "int_parsing": "harus berupa bilangan bulat",
+    "int_from_float": "harus berupa bilangan bulat, bukan pecahan",
+    "float_type": "harus berupa angka",
+    "float_parsing": "harus berupa angka",
+    "finite_number": "harus berupa angka berhingga",
+    "bool_type": "harus true atau false",
+    "bool_parsing": "harus true atau false",
+    "greater_than": "harus lebih besar dari {gt}",
+    "greater_than_equal": "harus lebih besar dari atau sama dengan {ge}",
+    "less_than": "harus lebih kecil dari {lt}",
+    "less_than_equal": "harus lebih kecil dari atau sama dengan {le}",
+    "too_short": "paling sedikit {min_length} butir",
+    "too_long": "paling banyak {max_length} butir",
+    "literal_error": "harus salah satu dari {expected}",
+    "enum": "harus salah satu dari {expected}",
+    "date_type": "harus berupa tanggal (TTTT-BB-HH)",
+    "date_parsing": "harus berupa tanggal (TTTT-BB-HH)",
+    "date_from_datetime_parsing": "harus berupa tanggal (TTTT-BB-HH)",
+    "dict_type": "harus berupa objek JSON",
+    "model_type": "harus berupa objek JSON",
+    "model_attributes_type": "harus berupa objek JSON",
+    "list_type": "harus berupa daftar (array JSON)",
+    "json_invalid": "bukan JSON yang valid",
+    "json_type": "harus berupa teks JSON",
+    "union_tag_invalid": "jenisnya tidak dikenal",
+    "value_error": "nilainya tidak valid",
+}
+GENERIC_INVALID_ID = "nilainya tidak valid"
+
+
+def _ctx_text(value: object) -> str:
+    """Return a ctx value as Indonesian text: 90 not 90.0, 0,5 not 0.5, 'a' atau 'b'."""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else str(value).replace(".", ",")
+    return str(value).replace(" or ", " atau ")
+
+
+def validation_id(err: dict) -> str:
+    """Return the Indonesian phrase of one pydantic error.
+
+    A type the table does not know, and a custom validator's value_error, get the generic
+    phrase followed by pydantic's English message (which says what the field needs).
+    """
+    kind = str(err.get("type", ""))
+    template = VALIDATION_ID.get(kind)
+    if template is None or kind == "value_error":
+        return f"{GENERIC_INVALID_ID} ({_message(err)})"
+    ctx = {k: _ctx_text(v) for k, v in (err.get("ctx") or {}).items()}
+    try:
+        return template.format(**ctx)
+    except (KeyError, IndexError, ValueError):
+        return f"{GENERIC_INVALID_ID} ({_message(err)})"
 
 
 def _message(err: dict) -> str:
@@ -201,25 +355,30 @@ async def http_handler(request: Request, exc: Exception) -> JSONResponse:
     """Render Starlette's own errors (no such route: 404, wrong method: 405) as error bodies."""
     assert isinstance(exc, StarletteHTTPException)
     code = exc.status_code
+    path = request.url.path
+    name = HTTPStatus(code).phrase.lower().replace(" ", "_").replace("-", "_")
     if code == status.HTTP_404_NOT_FOUND and exc.detail == HTTPStatus(code).phrase:
-        detail = f"no such path: {request.url.path} (the API is described at /docs)"
+        detail = f"no such path: {path} (the API is described at /docs)"
+        detail_id = f"Jalur tidak ada: {path} (API dijelaskan di /docs)"
     elif code == status.HTTP_405_METHOD_NOT_ALLOWED:
         allowed = (exc.headers or {}).get("Allow", "")
-        detail = f"{request.method} is not allowed on {request.url.path}; use {allowed}"
+        detail = f"{request.method} is not allowed on {path}; use {allowed}"
+        detail_id = f"Metode {request.method} tidak diizinkan pada {path}; gunakan {allowed}"
     else:
         detail = str(exc.detail)
-    name = HTTPStatus(code).phrase.lower().replace(" ", "_").replace("-", "_")
-    return JSONResponse(_body(name, detail), code, headers=exc.headers)
+        detail_id = FALLBACK_ID.get(name) or f"Permintaan gagal (HTTP {code})"
+    return JSONResponse(_body(name, detail, detail_id), code, headers=exc.headers)
 
 
 def add_exception_handlers(app: FastAPI) -> None:
-    """Render domain and validation errors as JSON `{"error", "detail"}` bodies."""
+    """Render every error as JSON `{"error", "detail", "message": {"id", "en"}}` bodies."""
 
     async def rtrw_handler(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RtrwError)
         code = status_for(exc)
-        headers = {"Retry-After": str(RETRY_AFTER_S)} if code == 503 else None
-        return JSONResponse(_body(exc.code, exc.message, **exc.extra), code, headers=headers)
+        headers = STATUS_HEADERS.get(code)
+        body = _body(exc.code, exc.message, exc.message_id, **exc.extra)
+        return JSONResponse(body, code, headers=headers)
 
     async def database_handler(request: Request, exc: Exception) -> JSONResponse:
         mapped = database_error(exc)
@@ -238,18 +397,27 @@ def add_exception_handlers(app: FastAPI) -> None:
     async def validation_handler(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
         errors = exc.errors()
-        parts = []
+        parts, parts_id = [], []
         for err in errors:
             loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("query", "body", "path"))
-            msg = _message(err)
+            msg, msg_id = _message(err), validation_id(err)
             parts.append(f"{loc}: {msg}" if loc else msg)
+            if err.get("type") == "json_invalid":  # loc is the character where reading stopped
+                parts_id.append(f"isi permintaan {msg_id} (berhenti di karakter ke-{loc or 0})")
+            else:
+                parts_id.append(f"{loc}: {msg_id}" if loc else f"isi permintaan: {msg_id}")
         detail = "; ".join(parts) or "invalid request"
+        detail_id = (
+            "Permintaan tidak valid: " + "; ".join(parts_id)
+            if parts_id
+            else fallback_id("invalid_request")
+        )
         safe = [
             {"loc": list(e.get("loc", ())), "msg": _message(e), "type": e.get("type", "")}
             for e in errors
         ]
         return JSONResponse(
-            _body("invalid_request", detail, errors=safe),
+            _body("invalid_request", detail, detail_id, errors=safe),
             status.HTTP_422_UNPROCESSABLE_CONTENT,
         )
 

@@ -6,15 +6,23 @@ from typing import Any
 
 import anyio.to_thread
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Engine
 
 from app import __version__
-from app.api import admin, batch, health, layers, parcels, zoning
+from app.api import admin, audit, batch, health, layers, pages, parcels, tiles, zoning
+from app.api import maps as maps_api
+from app.api import ppid as ppid_api
+from app.api import project_import as project_import_api
+from app.api import projects as projects_api
+from app.api import reports as reports_api
+from app.api.cors import SplitCORS
+from app.api.docs import STATIC_URL, static_files
+from app.api.docs import router as docs_router
 from app.db import Database, make_engine
 from app.errors import add_exception_handlers
 from app.schemas.errors import ErrorBody
 from app.services.rules.book import RuleBooks
+from app.services.tiles.catalog import open_source_cache
 from app.settings import InvalidSettings, Settings, load_settings
 
 # Every route may answer these when the database is down or a query runs too long.
@@ -59,9 +67,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         owned = engine is None
         if owned:
             app.state.db = open_database()
+        app.state.tile_sources = open_source_cache(app.state.db.engine, settings)
         try:
             yield
         finally:
+            app.state.tile_sources.close()
             if owned:
                 app.state.db.engine.dispose()
 
@@ -74,16 +84,30 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         version=__version__,
         lifespan=lifespan,
         responses=OUTAGE_RESPONSES,
+        docs_url=None,  # /docs and /redoc: app.api.docs, on the vendored files in app/static
+        redoc_url=None,
     )
     app.state.settings = settings
     if engine is not None:  # a pool the caller owns: usable even without the lifespan running
         app.state.db = open_database()
+    # Reads cross-origin from anywhere, writes only from RTRW_API_WRITE_ORIGINS (app.api.cors)
     app.add_middleware(
-        CORSMiddleware, allow_origins=settings.api.cors_origins, allow_methods=["GET", "POST"]
+        SplitCORS,
+        read_origins=settings.api.cors_origins,
+        write_origins=settings.api.write_origins,
     )
     add_exception_handlers(app)
-    for module in (health, layers, admin, zoning, batch, parcels):
+    for module in (health, layers, admin, zoning, batch, parcels, tiles):
         app.include_router(module.router)
+    app.include_router(maps_api.router)
+    app.include_router(reports_api.router)
+    app.include_router(audit.router)
+    app.include_router(ppid_api.router)
+    app.include_router(projects_api.router)
+    app.include_router(project_import_api.router)
+    app.include_router(docs_router)
+    app.include_router(pages.router)
+    app.mount(STATIC_URL, static_files(), name="static")
     return app
 
 

@@ -7,9 +7,12 @@ are the same classes read once per process, for the CLI and the services.
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Self
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -53,7 +56,23 @@ class ApiSettings(BaseSettings):
 
     default_limit: int = Field(default=100, ge=1)
     max_limit: int = Field(default=1000, ge=1)
+    # Cross-origin reads (GET/HEAD and the public POST checks): any site by default.
     cors_origins: list[str] = ["*"]
+    # Cross-origin writes (routes that need a key, any PUT/PATCH/DELETE): only these sites,
+    # e.g. ["https://bappeda.batangkab.go.id"]; none by default (same-origin and non-browser
+    # clients are not affected).
+    write_origins: list[str] = []
+
+    @field_validator("write_origins")
+    @classmethod
+    def _no_wildcard(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if origin == "*" or not re.match(r"^https?://[^/\s]+$", origin):
+                raise ValueError(
+                    f"{origin!r} is not an origin like https://bappeda.example.go.id "
+                    "(scheme and host, no path; '*' is not allowed for writes)"
+                )
+        return value
 
     @model_validator(mode="after")
     def _limits(self) -> Self:
@@ -92,6 +111,74 @@ class ZoningSettings(BaseSettings):
     batch_connections: int = Field(default=2, ge=1, le=8)
 
 
+class TileSettings(BaseSettings):
+    """Vector tiles and their cache (RTRW_TILES_*)."""
+
+    model_config = SettingsConfigDict(env_prefix="RTRW_TILES_", env_file=".env", extra="ignore")
+
+    min_zoom: int = Field(default=0, ge=0, le=30)
+    max_zoom: int = Field(default=22, ge=0, le=30)  # z above this: 422
+    extent: int = Field(default=4096, ge=256, le=16384)  # tile units per side (MVT extent)
+    buffer: int = Field(default=64, ge=0, le=1024)  # tile units drawn beyond each edge
+    max_features: int = Field(default=10_000, ge=1)  # per tile, largest polygons first
+    simplify_px: float = Field(default=0.5, ge=0)  # tolerance in screen pixels (0: none)
+    # A feature less than this many tile units both wide and high is left out (0: none);
+    # 16 of 4096 is one pixel of the tile drawn 256 px wide, the XYZ zoom's pixel.
+    min_feature_px: float = Field(default=16, ge=0)
+    # The cache every worker process shares (one file a tile) and its bound; eviction is
+    # oldest-used first. A memory LRU per process sits in front of it.
+    cache_dir: Path = Path(tempfile.gettempdir()) / "rtrw-tiles"
+    cache_max_mb: int = Field(default=1024, ge=1)
+    memory_mb: int = Field(default=64, ge=0)  # per process; 0 turns the memory LRU off
+    max_age_s: int = Field(default=300, ge=0)  # Cache-Control of the current version's tiles
+    # Cache-Control max-age of tiles asked for with ?version= (they never change)
+    pinned_max_age_s: int = Field(default=86_400, ge=0)
+    # Keep the layer version a tile names in memory, dropped on NOTIFY rtrw_catalog (one
+    # LISTEN connection per process); off: every tile request queries it.
+    listen: bool = True
+
+    @model_validator(mode="after")
+    def _zooms(self) -> Self:
+        if self.min_zoom > self.max_zoom:
+            raise ValueError(
+                f"RTRW_TILES_MIN_ZOOM ({self.min_zoom}) exceeds "
+                f"RTRW_TILES_MAX_ZOOM ({self.max_zoom})"
+            )
+        return self
+
+
+class MapSettings(BaseSettings):
+    """Static PNG maps and printable reports (RTRW_MAPS_*)."""
+
+    model_config = SettingsConfigDict(env_prefix="RTRW_MAPS_", env_file=".env", extra="ignore")
+
+    min_size: int = Field(default=64, ge=16, le=1024)  # px, each side
+    max_width: int = Field(default=4000, ge=64, le=20_000)  # px
+    max_height: int = Field(default=4000, ge=64, le=20_000)  # px
+    min_dpi: int = Field(default=72, ge=10, le=300)
+    max_dpi: int = Field(default=300, ge=72, le=1200)
+    max_span_km: float = Field(default=200.0, gt=0)  # the larger side of a bbox
+    max_features: int = Field(default=20_000, ge=1)  # per layer and map, largest first
+    report_dpi: int = Field(default=200, ge=200, le=600)  # the map inside a PDF report
+    max_report_parcels: int = Field(default=50, ge=1)  # pages of one batch report (413 above)
+    # Where the public map (/peta) lives, for the permalinks and QR codes of the reports.
+    public_base_url: str = "http://localhost:8000"
+    # An internet basemap under our layers on /peta and embeds (an XYZ URL template); none by
+    # default: the map then needs nothing but this service.
+    basemap_url: str | None = None
+    basemap_attribution: str | None = None
+
+    @model_validator(mode="after")
+    def _limits(self) -> Self:
+        if self.min_dpi > self.max_dpi:
+            raise ValueError(
+                f"RTRW_MAPS_MIN_DPI ({self.min_dpi}) exceeds RTRW_MAPS_MAX_DPI ({self.max_dpi})"
+            )
+        if self.min_size > min(self.max_width, self.max_height):
+            raise ValueError("RTRW_MAPS_MIN_SIZE exceeds RTRW_MAPS_MAX_WIDTH/HEIGHT")
+        return self
+
+
 class InvalidSettings(Exception):
     """One or more RTRW_* variables do not validate; the message names each and says why."""
 
@@ -104,6 +191,8 @@ class Settings:
     api: ApiSettings
     loader: LoaderSettings
     zoning: ZoningSettings
+    tiles: TileSettings = dataclasses.field(default_factory=TileSettings)
+    maps: MapSettings = dataclasses.field(default_factory=MapSettings)
 
 
 def _problems(cls: type[BaseSettings], exc: Exception) -> list[str]:
@@ -136,6 +225,8 @@ def load_settings(**given: Any) -> Settings:
         "api": ApiSettings,
         "loader": LoaderSettings,
         "zoning": ZoningSettings,
+        "tiles": TileSettings,
+        "maps": MapSettings,
     }
     built: dict[str, Any] = {}
     problems: list[str] = []
@@ -174,3 +265,15 @@ def api_settings() -> ApiSettings:
 def loader_settings() -> LoaderSettings:
     """Return the loader settings (read once)."""
     return LoaderSettings()
+
+
+@lru_cache
+def tile_settings() -> TileSettings:
+    """Return the vector-tile settings (read once)."""
+    return TileSettings()
+
+
+@lru_cache
+def map_settings() -> MapSettings:
+    """Return the static-map and report settings (read once)."""
+    return MapSettings()

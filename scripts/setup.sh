@@ -39,9 +39,21 @@ if ! command -v chromium >/dev/null 2>&1; then
   echo "setup: installing Chromium (apt) for the browser tests"
   apt_install chromium fonts-dejavu-core
 fi
-if [ "${1:-}" = "--bench" ] && ! command -v ogr2ogr >/dev/null 2>&1; then
-  echo "setup: installing gdal-bin (ogr2ogr) for the benchmarks"
-  apt_install gdal-bin
+if [ "${1:-}" = "--bench" ]; then
+  if ! command -v ogr2ogr >/dev/null 2>&1; then
+    echo "setup: installing gdal-bin (ogr2ogr) for the benchmarks"
+    apt_install gdal-bin
+  fi
+  # tipg, the anchor of bench/tiles.py, pins its own dependencies: a virtualenv of its own.
+  if [ ! -x .venv-tipg/bin/uvicorn ]; then
+    echo "setup: creating .venv-tipg (tipg + uvicorn) for bench/tiles.py"
+    [ -x .venv-tipg/bin/python ] || "$PY" -m venv .venv-tipg
+    if [ -x .venv/bin/uv ]; then
+      .venv/bin/uv pip install -q --python .venv-tipg/bin/python tipg uvicorn
+    else
+      .venv-tipg/bin/python -m pip install -q --disable-pip-version-check tipg uvicorn
+    fi
+  fi
 fi
 
 # 3. Virtualenv with the locked dependencies, then the project itself (editable).

@@ -48,8 +48,8 @@ def engine(database_url: str) -> Iterator[Engine]:
 def clean(engine: Engine) -> Engine:
     """Start the test with an empty catalog (every layer and region dropped)."""
     with engine.begin() as conn:
-        for name in catalog.layer_names(conn):
-            catalog.drop_layer(conn, name)
+        for name, region in catalog.layer_keys(conn):
+            catalog.drop_layer(conn, name, region)
         conn.exec_driver_sql("DELETE FROM region")
         conn.exec_driver_sql("DELETE FROM rule_set")
     return engine
@@ -122,3 +122,25 @@ def planning_area(load, clean: Engine, tmp_path: Path) -> Engine:
     with clean.begin() as conn:
         rules.load_rules(conn, write_rules(tmp_path / "rules"))
     return clean
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[object]:
+    """Debian's Chromium driven by Playwright (never a downloaded browser); skip without it.
+
+    One Playwright per test module: its sync API cannot be started twice at once, and while it
+    runs it keeps an asyncio loop on the main thread (asyncio.run elsewhere would fail).
+    """
+    import shutil
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not executable:
+        pytest.skip("no Chromium on this machine (scripts/setup.sh installs Debian's)")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=executable,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        )
+        yield browser
+        browser.close()

@@ -15,6 +15,7 @@ from app.errors import BodyTooLarge, InvalidParameter
 from app.schemas.errors import json_error_responses
 from app.services import zoning
 from app.services.zoning import batch_io
+from app.services.zoning.numbers import number
 from app.settings import Settings
 
 router = APIRouter(prefix="/zoning", tags=["zoning"])
@@ -33,6 +34,8 @@ class BatchBody:
 def _too_large(limit: int) -> BodyTooLarge:
     return BodyTooLarge(
         f"the batch body is larger than {limit:,} bytes; split the file into smaller batches",
+        message_id=f"Isi batch lebih dari {number(limit, 0, 'id')} byte; "
+        "bagi berkas menjadi beberapa batch yang lebih kecil",
         limit_bytes=limit,
     )
 
@@ -71,7 +74,10 @@ async def read_batch_body(
     try:
         form = await parser.parse()
     except MultiPartException as exc:
-        raise InvalidParameter(f"the multipart body cannot be read: {exc.message}") from exc
+        raise InvalidParameter(
+            f"the multipart body cannot be read: {exc.message}",
+            message_id=f"Isi multipart tidak dapat dibaca: {exc.message}",
+        ) from exc
     try:
         part = form.get("file")
         if isinstance(part, UploadFile):
@@ -81,7 +87,10 @@ async def read_batch_body(
             return BatchBody(part.encode("utf-8"), None, None, accept)
     finally:
         await form.close()
-    raise InvalidParameter("the multipart body needs the parcels file in the field `file`")
+    raise InvalidParameter(
+        "the multipart body needs the parcels file in the field `file`",
+        message_id="Isi multipart harus memuat berkas persil pada isian `file`",
+    )
 
 
 _FEATURE_COLLECTION = {

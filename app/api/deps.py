@@ -1,12 +1,15 @@
-"""Reusable `Annotated` dependencies: the database handle, bbox, pagination."""
+"""Reusable `Annotated` dependencies: the database handle, bbox, pagination, staff keys."""
 
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.db import Database
-from app.errors import InvalidParameter
+from app.errors import Forbidden, InvalidParameter, Unauthorized
 from app.schemas.fields import INT8_MAX
+from app.services import auth
+from app.services.auth import Principal
 from app.settings import ApiSettings, Settings
 
 
@@ -39,17 +42,32 @@ def parse_bbox(
         return None
     parts = bbox.split(",")
     if len(parts) != 4:
-        raise InvalidParameter(f"bbox needs 4 numbers minx,miny,maxx,maxy; got {bbox!r}")
+        raise InvalidParameter(
+            f"bbox needs 4 numbers minx,miny,maxx,maxy; got {bbox!r}",
+            message_id=f"bbox harus berisi 4 angka minx,miny,maxx,maxy; diterima {bbox!r}",
+        )
     try:
         x0, y0, x1, y1 = (float(p) for p in parts)
     except ValueError as exc:
-        raise InvalidParameter(f"bbox has a value that is not a number: {bbox!r}") from exc
+        raise InvalidParameter(
+            f"bbox has a value that is not a number: {bbox!r}",
+            message_id=f"bbox memuat nilai yang bukan angka: {bbox!r}",
+        ) from exc
     if not all(map(lambda v: v == v and abs(v) != float("inf"), (x0, y0, x1, y1))):
-        raise InvalidParameter(f"bbox values must be finite: {bbox!r}")
+        raise InvalidParameter(
+            f"bbox values must be finite: {bbox!r}",
+            message_id=f"Nilai bbox harus berupa angka berhingga: {bbox!r}",
+        )
     if not (-180 <= x0 <= 180 and -180 <= x1 <= 180 and -90 <= y0 <= 90 and -90 <= y1 <= 90):
-        raise InvalidParameter(f"bbox is outside lon -180..180 / lat -90..90: {bbox!r}")
+        raise InvalidParameter(
+            f"bbox is outside lon -180..180 / lat -90..90: {bbox!r}",
+            message_id=f"bbox di luar rentang bujur -180..180 / lintang -90..90: {bbox!r}",
+        )
     if x0 > x1 or y0 > y1:
-        raise InvalidParameter(f"bbox minx/miny must not exceed maxx/maxy: {bbox!r}")
+        raise InvalidParameter(
+            f"bbox minx/miny must not exceed maxx/maxy: {bbox!r}",
+            message_id=f"minx/miny pada bbox tidak boleh melebihi maxx/maxy: {bbox!r}",
+        )
     return x0, y0, x1, y1
 
 
@@ -66,7 +84,10 @@ class Page:
     ) -> None:
         settings: ApiSettings = request.app.state.settings.api
         if limit is not None and limit > settings.max_limit:
-            raise InvalidParameter(f"limit may be at most {settings.max_limit}; got {limit}")
+            raise InvalidParameter(
+                f"limit may be at most {settings.max_limit}; got {limit}",
+                message_id=f"limit paling besar {settings.max_limit}; diterima {limit}",
+            )
         self.limit = limit or settings.default_limit
         self.offset = offset
 
@@ -74,3 +95,70 @@ class Page:
 Db = Annotated[Database, Depends(get_db)]
 BBox = Annotated[tuple[float, float, float, float] | None, Depends(parse_bbox)]
 Pagination = Annotated[Page, Depends(Page)]
+
+
+RegionCode = Annotated[
+    str | None,
+    Query(
+        description="a region's Kemendagri code, e.g. 33.25 (Batang); needed only when several "
+        "regions share the database and the name or id is theirs both",
+        pattern=r"^\d{2}(\.\d{2}){0,3}$",
+    ),
+]
+
+
+# `Authorization: Bearer <key>`; auto_error=False so a missing key is our own 401 body.
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearerAuth",
+    description="A staff or admin key from `rtrw users create-key` (reading needs none).",
+)
+
+
+def authenticate(
+    db: Db,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """Return who the bearer key belongs to; Unauthorized (401) without a valid key.
+
+    A plain `def`: the key lookup runs through `db.run` in the worker thread.
+    """
+    if credentials is None or not credentials.credentials:
+        raise Unauthorized(
+            "this route needs a key: send `Authorization: Bearer <key>` "
+            "(keys come from `rtrw users create-key`)",
+            message_id="Jalur ini memerlukan kunci: kirim `Authorization: Bearer <kunci>` "
+            "(kunci dibuat dengan `rtrw users create-key`)",
+        )
+    principal = db.run(auth.verify, credentials.credentials)
+    if principal is None:
+        raise Unauthorized(
+            "the key is unknown or has been revoked",
+            message_id="Kunci tidak dikenal atau sudah dicabut",
+        )
+    return principal
+
+
+def _granted(principal: Principal, role: str) -> Principal:
+    """Return the principal when its role grants `role`, else raise Forbidden (403)."""
+    if not principal.can(role):
+        raise Forbidden(
+            f"this needs the {role} role; the key {principal.name!r} has the role {principal.role}",
+            message_id=f"Tindakan ini memerlukan peran {role}; kunci {principal.name!r} "
+            f"berperan {principal.role}",
+        )
+    return principal
+
+
+async def require_staff(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+    """Return the principal of a staff or admin key (401 without one)."""
+    return _granted(principal, "staff")
+
+
+async def require_admin(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+    """Return the principal of an admin key (401 without a key, 403 for a staff key)."""
+    return _granted(principal, "admin")
+
+
+Staff = Annotated[Principal, Depends(require_staff)]  # a staff or admin key
+Admin = Annotated[Principal, Depends(require_admin)]  # an admin key only

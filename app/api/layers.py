@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
-from app.api.deps import BBox, Db, Pagination
+from app.api.deps import BBox, Db, Pagination, RegionCode
 from app.schemas.catalog import (
     FeatureCollection,
     LayerDetail,
@@ -22,13 +22,6 @@ LayerName = Annotated[
     str, Path(description="layer name, e.g. pola_ruang", pattern=r"^[A-Za-z0-9_]{1,63}$")
 ]
 
-RegionCode = Annotated[
-    str | None,
-    Query(
-        description="a region's Kemendagri code, e.g. 33.25 (Batang)",
-        pattern=r"^\d{2}(\.\d{2}){0,3}$",
-    ),
-]
 
 
 class GeoJSONResponse(JSONResponse):
@@ -57,11 +50,11 @@ def get_layer(db: Db, name: LayerName, region: RegionCode = None) -> dict:
 
 
 @router.get(
-    "/{name}/versions", response_model=list[LayerVersionOut], responses=error_responses(404)
+    "/{name}/versions", response_model=list[LayerVersionOut], responses=error_responses(404, 422)
 )
-def get_versions(db: Db, name: LayerName) -> list[dict]:
-    """Return every version of the layer, newest first."""
-    return db.run(catalog.list_versions, name)
+def get_versions(db: Db, name: LayerName, region: RegionCode = None) -> list[dict]:
+    """Return every version of the layer, newest first, with the loads and rollbacks."""
+    return db.run(catalog.list_versions, name, region)
 
 
 @router.get(
@@ -79,9 +72,10 @@ def get_features(
     version: Annotated[
         int | None, Query(ge=1, le=INT4_MAX, description="a past version; default current")
     ] = None,
+    region: RegionCode = None,
 ) -> JSONResponse:
     """Return a GeoJSON FeatureCollection (EPSG:4326), one page, with a link to the next."""
-    result = db.run(catalog.features_page, name, bbox, page.limit, page.offset, version)
+    result = db.run(catalog.features_page, name, bbox, page.limit, page.offset, version, region)
     links = [{"rel": "self", "href": str(request.url), "type": "application/geo+json"}]
     if result.has_next:
         nxt = request.url.include_query_params(offset=page.offset + page.limit, limit=page.limit)

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from app.api.deps import Db
+from app.api.deps import Db, RegionCode
 from app.api.zoning import ActivityId, AsOf, Kbli
 from app.schemas.errors import error_responses
 from app.schemas.fields import ParcelId
@@ -23,6 +23,9 @@ def get_parcel_zoning(
     kbli: Kbli = None,
     activity: ActivityId = None,
     as_of: AsOf = None,
+    region: RegionCode = None,
 ) -> dict:
-    """Check a stored parcel by id."""
-    return db.run(zoning.check_parcel, parcel_id, kbli, activity, as_of, books=db.books)
+    """Check a stored parcel by id (an id several regions' parcel layers hold needs region)."""
+    return db.run(
+        zoning.check_parcel, parcel_id, kbli, activity, as_of, books=db.books, region=region
+    )

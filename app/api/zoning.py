@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.api.deps import Db
+from app.api.deps import Db, RegionCode
 from app.schemas.errors import error_responses
 from app.schemas.fields import ActivityText, IsoDate, KbliCode, SearchText
 from app.schemas.zoning import Activity, CheckRequest, CheckResponse
@@ -50,7 +50,7 @@ def get_at(
     return db.run(zoning.check_point, lon, lat, kbli, activity, as_of, books=db.books)
 
 
-@router.get("/activities", response_model=list[Activity], responses=error_responses(409))
+@router.get("/activities", response_model=list[Activity], responses=error_responses(409, 422))
 def get_activities(
     db: Db,
     q: Annotated[
@@ -61,9 +61,10 @@ def get_activities(
         ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    region: RegionCode = None,
 ) -> list[dict]:
     """Search all of KBLI 2020; each code says whether the region's rules list it.
 
     `listed: false` means the ITBX matrix does not list it: a check answers `not_listed`.
     """
-    return db.run(zoning.search_activities, q, limit, books=db.books)
+    return db.run(zoning.search_activities, q, limit, books=db.books, region=region)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from app.cli import db, demo, layers, region, rules, zoning
+from app.cli import db, demo, layers, ppid, projects, region, rules, users, zoning
 
 app = typer.Typer(
     help="RTRW spatial-planning service: load layers and region packs, serve the API.",
@@ -19,6 +19,9 @@ app.add_typer(region.app, name="region")
 app.add_typer(demo.app, name="demo")
 app.add_typer(rules.app, name="rules")
 app.add_typer(zoning.app, name="zoning")
+app.add_typer(users.app, name="users")
+app.add_typer(projects.app, name="projects")
+app.add_typer(ppid.app, name="ppid")
 
 
 @app.command("serve")

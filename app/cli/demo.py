@@ -21,6 +21,7 @@ from app.errors import RtrwError
 from app.services import database
 from app.services.catalog.packs import (
     RegionResult,
+    data_files,
     load_region_if_empty,
     pack_dir,
     read_manifest,
@@ -86,6 +87,7 @@ def demo_setup(
     except RtrwError as exc:
         fail(exc.message)
     missing = [e.file for e in manifest.layers if not (pack_dir(pack) / e.file).exists()]
+    missing += [p.name for p in data_files(pack, manifest) if not p.exists()]
     if regenerate or missing:
         from app.demo.generate import generate
 

@@ -99,6 +99,15 @@ def layers_load(
     print_report(report)
 
 
+RegionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--region",
+        help="the region's Kemendagri code, needed when several regions have this layer name",
+    ),
+]
+
+
 @app.command("list")
 def layers_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List the layers and their current versions."""
@@ -121,11 +130,15 @@ def layers_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
 
 
 @app.command("history")
-def layers_history(name: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def layers_history(
+    name: str,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    region: RegionOption = None,
+) -> None:
     """List every version of a layer, newest first, then its loads and rollbacks."""
     with transaction() as conn:
-        rows = catalog.list_versions(conn, name)
-        events = catalog.layer_events(conn, name)
+        rows = catalog.list_versions(conn, name, region)
+        events = catalog.layer_events(conn, name, region)
     if as_json:
         out.print_json(json.dumps(rows, default=str))
         return
@@ -160,10 +173,13 @@ def layers_rollback(
     to: Annotated[int, typer.Option("--to", help="the version to make current")],
     note: Annotated[str | None, typer.Option(help="why, kept in the history")] = None,
     by: Annotated[str | None, typer.Option(help="who (default: the login name)")] = None,
+    region: RegionOption = None,
 ) -> None:
     """Make an earlier version of a layer current again (recorded in its history)."""
     with transaction() as conn:
-        result = catalog.rollback_layer(conn, name, to, actor=by or who(), note=note)
+        result = catalog.rollback_layer(
+            conn, name, to, actor=by or who(), note=note, region=region
+        )
     if not result["changed"]:
         out.print(f"{name} is already at v{to}: nothing changed")
         return
@@ -172,11 +188,13 @@ def layers_rollback(
 
 @app.command("drop")
 def layers_drop(
-    name: str, yes: Annotated[bool, typer.Option("--yes", help="really drop it")] = False
+    name: str,
+    yes: Annotated[bool, typer.Option("--yes", help="really drop it")] = False,
+    region: RegionOption = None,
 ) -> None:
-    """Drop a layer with all its versions."""
+    """Drop a layer with all its versions (only the named region's, when several have it)."""
     if not yes:
         fail(f"refusing to drop layer {name!r} and all its versions without --yes", 2)
     with transaction() as conn:
-        n = catalog.drop_layer(conn, name)
+        n = catalog.drop_layer(conn, name, region)
     out.print(f"dropped {name} ({n} versions)")

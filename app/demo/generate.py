@@ -1,14 +1,16 @@
-"""Deterministic generator of the synthetic Kabupaten Batang demo region pack.
+"""Deterministic generator of the Kabupaten Batang demo region pack.
 
-Everything written here is SYNTHETIC demo data with plausible shapes and attributes. It is not
-the official administrative boundaries nor the official RTRW/RDTR of Kabupaten Batang.
+The kabupaten, kecamatan and desa layers are Batang's REAL boundaries (BIG-derived, simplified,
+MIT; read from ``layers/batang-demo/source/`` by ``app.demo.boundaries``). Everything laid over
+them (pola ruang, LP2B and hazard overlays, roads, rivers) is SYNTHETIC demo data with plausible
+shapes and attributes: it is not the official RTRW/RDTR of Kabupaten Batang.
 """
 
 from __future__ import annotations
 
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -21,70 +23,60 @@ from pyproj import Transformer
 from shapely.geometry import LineString, Point, Polygon
 from shapely.ops import substring
 
+from app.demo.boundaries import (
+    COAST_EAST,
+    COAST_WEST,
+    SOURCE_DIR,
+    Boundaries,
+    coastline,
+    northern_edge,
+    read_boundaries,
+)
+from app.demo.budget import write_budget
+from app.demo.ppid import write_ppid
+
+RULES_DIR = SOURCE_DIR.parent / "rules"  # the demo pack's rules: which zones forbid what
 GEO_CRS = "EPSG:4326"
 METRIC_CRS = "EPSG:32749"
 GRID_M = 0.01  # precision grid of metric geometries (m)
 GRID_DEG = 1e-7  # precision grid of lon/lat geometries (deg)
 FIXED_DATE = "2024-01-01"  # written into file metadata instead of "now" (reproducible files)
-BBOX = (109.67, -7.20, 110.05, -6.87)  # lon/lat extent of the demo region
 
-KAB_CODE = "33.25"
-KAB_NAME = "Batang"
-PROV_NAME = "Jawa Tengah"
-KET_ADMIN = "Data demo sintetis, bukan batas resmi"
 KET_PLAN = "Data demo sintetis, bukan rencana resmi"
 KET_BASE = "Data demo sintetis, bukan data resmi"
 KET_OVERLAY = "Data demo sintetis, bukan penetapan resmi"
 
-# (number, name, seed lon, seed lat, desa + kelurahan count, of which kelurahan). Codes, names
-# and counts are the real ones (Kepmendagri 2025, as in ../shared/data/batang/); all 9
-# kelurahan of Batang are in kecamatan Batang. Everything else about them is synthetic.
-KECAMATAN: tuple[tuple[int, str, float, float, int, int], ...] = (
-    (1, "Wonotunggal", 109.700, -7.035, 15, 0),
-    (2, "Bandar", 109.770, -7.045, 17, 0),
-    (3, "Blado", 109.790, -7.145, 18, 0),
-    (4, "Reban", 109.865, -7.100, 19, 0),
-    (5, "Bawang", 109.935, -7.135, 20, 0),
-    (6, "Tersono", 109.860, -7.010, 20, 0),
-    (7, "Gringsing", 110.015, -6.955, 15, 0),
-    (8, "Limpung", 109.920, -7.025, 17, 0),
-    (9, "Subah", 109.900, -6.950, 17, 0),
-    (10, "Tulis", 109.845, -6.925, 17, 0),
-    (11, "Batang", 109.730, -6.905, 21, 9),
-    (12, "Warungasem", 109.705, -6.960, 18, 0),
-    (13, "Kandeman", 109.785, -6.925, 13, 0),
-    (14, "Pecalungan", 109.985, -7.035, 10, 0),
-    (15, "Banyuputih", 109.955, -6.945, 11, 0),
+# Town centres, one per kecamatan, at the representative point of a real desa (the kecamatan
+# capital; for Batang the kelurahan Kauman around the alun-alun):
+# (kecamatan, desa, radius m, level 1..3, on the Pantura road).
+TOWNS: tuple[tuple[str, str, float, int, bool], ...] = (
+    ("Batang", "Kauman", 2600.0, 1, True),
+    ("Kandeman", "Kandeman", 900.0, 3, True),
+    ("Tulis", "Tulis", 900.0, 3, True),
+    ("Subah", "Subah", 1100.0, 2, True),
+    ("Banyuputih", "Banyuputih", 900.0, 3, True),
+    ("Gringsing", "Gringsing", 1100.0, 2, True),
+    ("Warungasem", "Warungasem", 800.0, 3, False),
+    ("Limpung", "Limpung", 1300.0, 2, False),
+    ("Wonotunggal", "Wonotunggal", 700.0, 3, False),
+    ("Bandar", "Bandar", 900.0, 3, False),
+    ("Blado", "Blado", 700.0, 3, False),
+    ("Reban", "Reban", 700.0, 3, False),
+    ("Bawang", "Bawang", 900.0, 3, False),
+    ("Tersono", "Tersono", 700.0, 3, False),
+    ("Pecalungan", "Pecalungan", 700.0, 3, False),
 )
 
-# Town centres: (name, lon, lat or None = on the Pantura road, radius m, level 1..3)
-TOWNS: tuple[tuple[str, float, float | None, float, int], ...] = (
-    ("Batang", 109.722, None, 2600.0, 1),
-    ("Kandeman", 109.785, None, 900.0, 3),
-    ("Tulis", 109.845, None, 900.0, 3),
-    ("Subah", 109.905, None, 1100.0, 2),
-    ("Banyuputih", 109.950, None, 900.0, 3),
-    ("Gringsing", 110.030, None, 1100.0, 2),
-    ("Warungasem", 109.705, -6.955, 800.0, 3),
-    ("Limpung", 109.920, -7.025, 1300.0, 2),
-    ("Wonotunggal", 109.700, -7.035, 700.0, 3),
-    ("Bandar", 109.770, -7.045, 900.0, 3),
-    ("Blado", 109.790, -7.140, 700.0, 3),
-    ("Reban", 109.865, -7.100, 700.0, 3),
-    ("Bawang", 109.935, -7.130, 900.0, 3),
-    ("Tersono", 109.860, -7.010, 700.0, 3),
-    ("Pecalungan", 109.985, -7.035, 700.0, 3),
-)
-
-# Rivers: (name, source lon, source lat, mouth lon, meander amplitude m)
+# Rivers: (name, source lon, source lat, mouth lon, meander amplitude m); the sources lie in the
+# southern highlands inside the real outline, the mouths on its coast.
 RIVERS: tuple[tuple[str, float, float, float, float], ...] = (
-    ("Kali Kupang", 109.712, -7.080, 109.690, 350.0),
-    ("Kali Sambong", 109.775, -7.160, 109.738, 500.0),
-    ("Kali Lojahan", 109.830, -7.170, 109.805, 500.0),
-    ("Kali Kramat", 109.880, -7.150, 109.862, 450.0),
-    ("Kali Boyo", 109.935, -7.150, 109.915, 450.0),
-    ("Kali Gede", 109.968, -7.072, 109.950, 300.0),
-    ("Kali Kuto", 110.002, -7.045, 110.038, 250.0),
+    ("Kali Kupang", 109.772, -7.090, 109.722, 200.0),
+    ("Kali Sambong", 109.800, -7.150, 109.742, 450.0),
+    ("Kali Lojahan", 109.845, -7.170, 109.800, 450.0),
+    ("Kali Kramat", 109.885, -7.165, 109.858, 400.0),
+    ("Kali Boyo", 109.930, -7.170, 109.905, 400.0),
+    ("Kali Gede", 109.948, -7.070, 109.935, 300.0),
+    ("Kali Kuto", 110.022, -6.995, 110.030, 150.0),
 )
 
 # Collector roads between town centres.
@@ -93,50 +85,26 @@ COLLECTORS: tuple[tuple[str, str], ...] = (
     ("Warungasem", "Wonotunggal"),
     ("Batang", "Bandar"),
     ("Bandar", "Blado"),
-    ("Tulis", "Tersono"),
-    ("Tersono", "Reban"),
+    ("Tulis", "Pecalungan"),
+    ("Pecalungan", "Reban"),
     ("Subah", "Limpung"),
     ("Limpung", "Bawang"),
     ("Banyuputih", "Limpung"),
-    ("Gringsing", "Pecalungan"),
-    ("Pecalungan", "Limpung"),
+    ("Gringsing", "Tersono"),
+    ("Tersono", "Limpung"),
 )
 
-# Coast end points (lon) and the rest of the outline (lon, lat), clockwise from the NE corner.
-COAST_W, COAST_E = 109.676, 110.044
-OUTLINE: tuple[tuple[float, float], ...] = (
-    (110.046, -6.960),
-    (110.040, -6.995),
-    (110.028, -7.030),
-    (110.005, -7.060),
-    (109.985, -7.085),
-    (109.965, -7.120),
-    (109.940, -7.160),
-    (109.905, -7.180),
-    (109.870, -7.190),
-    (109.840, -7.178),
-    (109.815, -7.190),
-    (109.780, -7.185),
-    (109.748, -7.168),
-    (109.722, -7.140),
-    (109.700, -7.105),
-    (109.688, -7.065),
-    (109.680, -7.015),
-    (109.673, -6.960),
-    (109.676, -6.920),
-)
-
-# Kawasan Industri Terpadu (demo): centre (lon, lat) and outline offsets in metres.
-ESTATE_CENTRE = (109.990, -6.945)
+# Kawasan Industri Terpadu (demo): centre (lon, lat) and outline offsets in metres. The real
+# KIT Batang lies in Ketanggan (Gringsing) and Kedawung (Banyuputih), near the east coast.
+ESTATE_CENTRE = (109.985, -6.950)
 ESTATE_SHAPE: tuple[tuple[float, float], ...] = (
-    (-3300.0, -1900.0),
-    (-2900.0, 2600.0),
-    (2400.0, 3400.0),
-    (3300.0, 900.0),
-    (2900.0, -2300.0),
-    (-400.0, -2800.0),
+    (-3200.0, -1840.0),
+    (-2810.0, 2520.0),
+    (2330.0, 3300.0),
+    (3200.0, 870.0),
+    (2810.0, -2230.0),
+    (-390.0, -2720.0),
 )
-
 # KODSZN -> (KODZON, NAMOBJ, NAMZON, NAMSZN), after Permen ATR/BPN 14/2021.
 _R = ("R", "Zona Perumahan", "Perumahan")
 _K = ("K", "Zona Perdagangan dan Jasa", "Perdagangan dan Jasa")
@@ -167,60 +135,11 @@ SUBZONES: dict[str, tuple[str, str, str, str]] = {
 }
 ESTATE_NAMSZN = "Kawasan Industri Terpadu (demo)"
 
-NAME_PREFIXES = (
-    "Kali",
-    "Karang",
-    "Sido",
-    "Sumber",
-    "Tegal",
-    "Wono",
-    "Banyu",
-    "Kedung",
-    "Watu",
-    "Candi",
-    "Sri",
-    "Giri",
-    "Purwo",
-    "Kebon",
-    "Tanjung",
-    "Jati",
-    "Pandan",
-    "Ngargo",
-    "Mojo",
-    "Rejo",
-)
-NAME_SUFFIXES = (
-    "anyar",
-    "mulyo",
-    "rejo",
-    "sari",
-    "asri",
-    "joyo",
-    "kerto",
-    "agung",
-    "salak",
-    "wungu",
-    "tengah",
-    "sekar",
-    "dadi",
-    "gede",
-    "harjo",
-    "makmur",
-    "tani",
-    "manis",
-    "tirto",
-    "kulon",
-    "wetan",
-    "kidul",
-    "lor",
-    "sobo",
-)
 
 RNG_STREAMS = ("land", "desa", "names", "rivers", "roads", "zoning", "lp2b", "hazard")
 ZONING_SEEDS_UNIFORM = 1500
 ZONING_SEEDS_PER_LEVEL = {1: 350, 2: 100, 3: 40}
 SLIVER_M2 = 100.0
-
 
 # --------------------------------------------------------------------------------------------
 # small helpers
@@ -284,7 +203,13 @@ def _voronoi(points: np.ndarray, extend_to: shapely.Geometry) -> np.ndarray:
 
 def _clip(geoms: np.ndarray, region: shapely.Geometry) -> np.ndarray:
     """Intersect polygons with a region on the metric grid, keeping polygonal parts."""
-    return _polygonal_all(shapely.intersection(geoms, region, grid_size=GRID_M))
+    shapely.prepare(region)
+    inside = shapely.contains_properly(region, geoms)
+    out = np.empty(len(geoms), dtype=object)
+    # wholly inside: only snap to the grid (the same result, much faster than intersecting)
+    out[inside] = shapely.set_precision(geoms[inside], GRID_M)
+    out[~inside] = shapely.intersection(geoms[~inside], region, grid_size=GRID_M)
+    return _polygonal_all(out)
 
 
 def _sample_in(poly: shapely.Geometry, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -370,52 +295,89 @@ def _rngs(seed: int) -> dict[str, np.random.Generator]:
 
 
 # --------------------------------------------------------------------------------------------
-# land, coast, rivers, roads
+# land, coast, towns, rivers, roads
 
 
 class _Coast:
-    """Synthetic coastline latitude as a function of longitude."""
+    """Coastline latitude as a function of longitude: the northern edge of the real outline."""
 
-    def __init__(self, rng: np.random.Generator) -> None:
-        self.phases = rng.uniform(0.0, 2.0 * np.pi, 4)
+    def __init__(self, land_lonlat: shapely.Geometry) -> None:
+        self.lon = np.linspace(COAST_WEST[0], COAST_EAST[0], 400)
+        south = min(COAST_WEST[1], COAST_EAST[1]) - 0.05
+        north_part = shapely.clip_by_rect(land_lonlat, -180.0, south, 180.0, 0.0)
+        self.north = northern_edge(north_part, self.lon)
 
-    def smooth(self, lon: np.ndarray) -> np.ndarray:
-        """Large-scale coastline latitude (used for the coastal road)."""
-        t = (lon - COAST_W) / (COAST_E - COAST_W)
-        cape = 0.004 * np.exp(-(((lon - 109.900) / 0.008) ** 2))  # Ujungnegoro headland
-        return -6.884 - 0.042 * t + cape + 0.0012 * np.sin(2 * np.pi * lon / 0.11 + self.phases[3])
-
-    def lat(self, lon: np.ndarray) -> np.ndarray:
-        """Detailed (gently wiggly) coastline latitude."""
-        p = self.phases
-        return (
-            self.smooth(lon)
-            + 0.0016 * np.sin(2 * np.pi * lon / 0.061 + p[0])
-            + 0.0008 * np.sin(2 * np.pi * lon / 0.023 + p[1])
-            + 0.0003 * np.sin(2 * np.pi * lon / 0.0093 + p[2])
-        )
+    def lat(self, lon: np.ndarray | float) -> np.ndarray:
+        """Northernmost latitude of the kabupaten at ``lon`` (the Java Sea coast)."""
+        return np.interp(lon, self.lon, self.north)
 
 
-def _build_land(coast_fn: _Coast, rng: np.random.Generator) -> tuple[shapely.Geometry, LineString]:
-    """Land polygon and coastline (both metric)."""
-    lon = np.linspace(COAST_W, COAST_E, 246)
-    coast = np.column_stack([lon, coast_fn.lat(lon)])
-    ctrl = [coast[-1], *(np.array(p) for p in OUTLINE), coast[0]]
-    pieces = [coast]
-    for a, b in zip(ctrl[:-1], ctrl[1:], strict=True):
-        vec = b - a
-        length = float(np.hypot(*vec))
-        n = max(int(length / 0.0015), 2)
-        s = np.linspace(0.0, 1.0, n + 1)[1:]
-        off = _smooth_noise(s * length, rng, ((0.0012, 0.03), (0.0004, 0.011))) * np.sin(np.pi * s)
-        normal = np.array([-vec[1], vec[0]]) / length
-        pieces.append(a + np.outer(s, vec) + np.outer(off, normal))
-    ring = np.vstack(pieces)[:-1]
-    land = shapely.set_precision(Polygon(_fwd_xy(ring)), GRID_M)
-    coast_line = shapely.set_precision(LineString(_fwd_xy(coast)), GRID_M)
+def _metric_polygons(geoms: np.ndarray) -> np.ndarray:
+    """Project lon/lat polygons to UTM 49S on the metric grid, keeping them valid polygons."""
+    out = shapely.set_precision(shapely.transform(geoms, _fwd_xy), GRID_M)
+    bad = ~shapely.is_valid(out)
+    if bad.any():
+        out[bad] = [_polygonal(g) for g in shapely.make_valid(out[bad])]
+    return _polygonal_all(out)
+
+
+def _build_land(kab_lonlat: shapely.Geometry) -> tuple[shapely.Geometry, LineString]:
+    """Land polygon (the real kabupaten outline) and its Java Sea coastline, both metric."""
+    land = _metric_polygons(np.array([kab_lonlat], dtype=object))[0]
     if not (land.is_valid and land.geom_type == "Polygon"):
-        raise RuntimeError("invalid land polygon")
-    return land, coast_line
+        raise RuntimeError("the kabupaten outline is not a single valid polygon")
+    ends = _fwd_xy(np.array([COAST_WEST, COAST_EAST]))
+    return land, coastline(land, ends[0], ends[1])
+
+
+def _town_points(desa: gpd.GeoDataFrame) -> dict[str, np.ndarray]:
+    """Metric centre of each town: the representative point of its real capital desa."""
+    geoms = dict(zip(zip(desa["WADMKC"], desa["NAMOBJ"], strict=True), desa.geometry, strict=True))
+    out = {}
+    for kec_name, desa_name, *_ in TOWNS:
+        p = geoms[(kec_name, desa_name)].representative_point()
+        out[kec_name] = np.array([round(p.x, 2), round(p.y, 2)])
+    return out
+
+
+def _place(desa: gpd.GeoDataFrame, name: str) -> np.ndarray:
+    """Metric representative point of the (unique) real desa called ``name``."""
+    row = desa[desa["NAMOBJ"] == name]
+    if len(row) != 1:
+        raise RuntimeError(f"no single desa {name}")
+    return np.asarray(row.geometry.iloc[0].representative_point().coords[0])
+
+
+def _catmull_rom(points: np.ndarray, n: int = 80) -> np.ndarray:
+    """A smooth curve through the points (uniform Catmull-Rom spline, n vertices per span)."""
+    p = np.vstack([2 * points[0] - points[1], points, 2 * points[-1] - points[-2]])
+    t = np.linspace(0.0, 1.0, n, endpoint=False)[:, None]
+    spans = []
+    for i in range(1, len(p) - 2):
+        p0, p1, p2, p3 = p[i - 1], p[i], p[i + 1], p[i + 2]
+        spans.append(
+            0.5
+            * (
+                2 * p1
+                + (p2 - p0) * t
+                + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t**2
+                + (3 * p1 - p0 - 3 * p2 + p3) * t**3
+            )
+        )
+    return np.vstack([*spans, points[-1:]])
+
+
+def _build_pantura(land: shapely.Geometry, towns: dict[str, np.ndarray]) -> LineString:
+    """Main coastal road (metric) through the coastal towns, clipped to the land."""
+    stops = np.array([towns[t[0]] for t in TOWNS if t[4]])
+    stops = stops[np.argsort(stops[:, 0], kind="stable")]
+    ctrl = np.vstack([stops[0] + (-6000.0, 400.0), stops, stops[-1] + (6000.0, -600.0)])
+    line = shapely.set_precision(LineString(_catmull_rom(ctrl)), GRID_M)
+    pieces = shapely.get_parts(shapely.intersection(line, land, grid_size=GRID_M))
+    road = max(pieces, key=lambda g: g.length)
+    if max(road.distance(Point(xy)) for xy in stops) > 1.0:
+        raise RuntimeError("the Pantura road leaves the land between coastal towns")
+    return road
 
 
 def _build_rivers(
@@ -424,136 +386,11 @@ def _build_rivers(
     """Rivers from the southern highlands to the coast (metric)."""
     out = []
     for name, lon0, lat0, lon1, amp in RIVERS:
-        a, b = _fwd_xy(np.array([[lon0, lat0], [lon1, float(coast_fn.lat(np.array(lon1))) + 0.01]]))
+        a, b = _fwd_xy(np.array([[lon0, lat0], [lon1, float(coast_fn.lat(lon1)) + 0.01]]))
         line = LineString(_wiggly_line(a, b, amp, rng, step=80.0))
         river = shapely.set_precision(_piece_from(line, land, a), GRID_M)
         out.append((name, river))
     return out
-
-
-def _road_lonlat(coast_fn: _Coast, lon: np.ndarray) -> np.ndarray:
-    """Latitude of the Pantura road (~2 km inland of the coast)."""
-    return coast_fn.smooth(lon) - 0.018 + 0.0010 * np.sin(2 * np.pi * lon / 0.047 + 1.3)
-
-
-def _build_pantura(coast_fn: _Coast, land: shapely.Geometry) -> LineString:
-    """Main coastal road (metric), clipped to the land."""
-    lon = np.linspace(BBOX[0] - 0.01, BBOX[2] + 0.01, 500)
-    xy = _fwd_xy(np.column_stack([lon, _road_lonlat(coast_fn, lon)]))
-    pieces = shapely.get_parts(shapely.intersection(LineString(xy), land, grid_size=GRID_M))
-    return max(pieces, key=lambda g: g.length)
-
-
-def _town_points(coast_fn: _Coast, pantura: LineString) -> dict[str, np.ndarray]:
-    """Metric centre points of the towns (coastal towns snapped onto the Pantura road)."""
-    out = {}
-    for name, lon, lat, _, _ in TOWNS:
-        if lat is None:
-            p = Point(_fwd_xy(np.array([[lon, float(_road_lonlat(coast_fn, np.array(lon)))]]))[0])
-            p = pantura.interpolate(pantura.project(p))
-        else:
-            p = Point(_fwd_xy(np.array([[lon, lat]]))[0])
-        out[name] = np.array([round(p.x, 2), round(p.y, 2)])
-    return out
-
-
-# --------------------------------------------------------------------------------------------
-# administrative units
-
-
-def _desa_names(rng: np.random.Generator, n: int) -> list[str]:
-    """n unique plausible Javanese village names."""
-    combos = [p + s for p in NAME_PREFIXES for s in NAME_SUFFIXES if p.lower() != s]
-    order = rng.permutation(len(combos))
-    return [combos[i] for i in order[:n]]
-
-
-def _build_admin(
-    land: shapely.Geometry,
-    towns: dict[str, np.ndarray],
-    rng: np.random.Generator,
-    names_rng: np.random.Generator,
-) -> gpd.GeoDataFrame:
-    """Desa/kelurahan polygons (metric) with BIG-style attributes."""
-    kec_xy = _fwd_xy(np.array([[k[2], k[3]] for k in KECAMATAN]))
-    kec_cells = _clip(_voronoi(kec_xy, land), land)
-
-    seeds, kec_idx = [], []
-    for i, (_, _, _, _, count, _) in enumerate(KECAMATAN):
-        cell = kec_cells[i]
-        pts = _sample_in(cell, count, rng)
-        for _ in range(3):  # a few Lloyd steps: evenly spread but still irregular desa
-            cent = shapely.centroid(_clip(_voronoi(pts, cell), cell))
-            inside = shapely.contains(cell, cent)
-            cent[~inside] = shapely.point_on_surface(_clip(_voronoi(pts, cell), cell))[~inside]
-            pts = shapely.get_coordinates(cent)
-        seeds.append(pts)
-        kec_idx += [i] * count
-    xy = np.vstack(seeds)
-    kec_idx_arr = np.array(kec_idx)
-
-    desa = _clip(_voronoi(xy, land), land)
-    desa = _single_parts(desa)
-    unions = [
-        shapely.union_all(desa[kec_idx_arr == i], grid_size=GRID_M) for i in range(len(KECAMATAN))
-    ]
-    if any(u.geom_type != "Polygon" for u in unions):
-        # fallback: nest desa inside the kecamatan cells directly
-        desa = np.concatenate(
-            [_clip(_voronoi(pts, kec_cells[i]), kec_cells[i]) for i, pts in enumerate(seeds)]
-        )
-        desa = _single_parts(desa)
-
-    names = _desa_names(names_rng, len(desa))
-    rows = []
-    start = 0
-    for num, kec_name, _, _, count, n_kel in KECAMATAN:
-        idx = np.arange(start, start + count)
-        start += count
-        town = towns[kec_name]
-        dist = np.hypot(xy[idx, 0] - town[0], xy[idx, 1] - town[1])
-        kel = set(idx[np.argsort(dist, kind="stable")[:n_kel]].tolist())
-        kec_code = f"{KAB_CODE}.{num:02d}"
-        for jenis, prefix in (("Kelurahan", 1), ("Desa", 2)):
-            members = sorted((names[j], j) for j in idx if (j in kel) == (jenis == "Kelurahan"))
-            for seq, (name, j) in enumerate(members, start=1):
-                rows.append(
-                    {
-                        "KDEPUM": f"{kec_code}.{prefix}{seq:03d}",
-                        "NAMOBJ": name,
-                        "WADMKD": name,
-                        "KDCPUM": kec_code,
-                        "WADMKC": kec_name,
-                        "KDPKAB": KAB_CODE,
-                        "WADMKK": KAB_NAME,
-                        "TIPADM": prefix,
-                        "JENIS": jenis,
-                        "KETERANGAN": KET_ADMIN,
-                        "geometry": desa[j],
-                    }
-                )
-    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC_CRS)
-    return gdf.sort_values("KDEPUM", kind="stable").reset_index(drop=True)
-
-
-def _single_parts(polys: np.ndarray) -> np.ndarray:
-    """Make every polygon single-part by handing stray parts to the best touching neighbour."""
-    parts, owner = shapely.get_parts(polys, return_index=True)
-    if len(parts) == len(polys):
-        return polys
-    areas = shapely.area(parts)
-    largest = np.zeros(len(parts), dtype=bool)
-    for i in range(len(polys)):
-        sel = np.flatnonzero(owner == i)
-        largest[sel[np.argmax(areas[sel])]] = True
-    keep = _absorb(parts, ~largest)
-    return np.array(
-        [
-            _polygonal(shapely.union_all(parts[(owner == i) & keep], grid_size=GRID_M))
-            for i in range(len(polys))
-        ],
-        dtype=object,
-    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -589,16 +426,22 @@ def _zone_rule(lat: float, t: float, level: int, d_road: float, u: float, v: flo
 def _build_zoning(
     land: shapely.Geometry,
     coast: LineString,
+    coast_fn: _Coast,
     rivers: list[tuple[str, LineString]],
     pantura: LineString,
     towns: dict[str, np.ndarray],
-    kec: gpd.GeoDataFrame,
+    admin: Boundaries,
     rng: np.random.Generator,
 ) -> gpd.GeoDataFrame:
-    """Pola ruang polygons (metric) covering the land without overlaps."""
+    """Pola ruang polygons (metric) covering the land without overlaps.
+
+    The cells are Voronoi cells over the real outline, so the plan covers the whole kabupaten
+    whatever the gaps and overlaps between the real desa; each cell belongs to the real
+    kecamatan that holds its representative point (``WADMKC``).
+    """
     shapely.prepare(land)
     seeds = [_sample_in(land, ZONING_SEEDS_UNIFORM, rng)]
-    for name, _, _, spread, level in TOWNS:
+    for name, _, spread, level, _ in TOWNS:
         n = ZONING_SEEDS_PER_LEVEL[level]
         xy = towns[name] + rng.normal(0.0, 0.8 * spread, size=(n, 2))
         seeds.append(xy[shapely.contains_xy(land, xy[:, 0], xy[:, 1])])
@@ -609,8 +452,8 @@ def _build_zoning(
     cent = shapely.get_coordinates(shapely.point_on_surface(cells))
     lonlat = _inv_xy(cent)
     town_xy = np.array([towns[t[0]] for t in TOWNS])
-    radius = np.array([t[3] for t in TOWNS])
-    levels = np.array([t[4] for t in TOWNS])
+    radius = np.array([t[2] for t in TOWNS])
+    levels = np.array([t[3] for t in TOWNS])
     tnorm = (
         np.hypot(cent[:, None, 0] - town_xy[None, :, 0], cent[:, None, 1] - town_xy[None, :, 1])
         / radius[None, :]
@@ -635,6 +478,18 @@ def _build_zoning(
         dtype=object,
     )
 
+    # each cell in the real kecamatan holding its representative point (nearest one in a gap)
+    kec_geoms = _metric_polygons(admin.kecamatan.geometry.to_numpy())
+    kec_names = np.array(admin.kecamatan["WADMKC"].tolist(), dtype=object)
+    cell_kec = _kecamatan_of(cent, kec_geoms)
+    kec_parts = np.array(
+        [
+            _polygonal(shapely.coverage_union_all(cells[cell_kec == k]))
+            for k in range(len(kec_geoms))
+        ],
+        dtype=object,
+    )
+
     # special, rarer sub-zones: pick among the nearest free cells to target points
     locked = np.zeros(len(cells), dtype=bool)
 
@@ -649,6 +504,11 @@ def _build_zoning(
     def geo(lon: float, lat: float) -> np.ndarray:
         return _fwd_xy(np.array([[lon, lat]]))[0]
 
+    def on_coast(place: np.ndarray) -> np.ndarray:
+        lon = float(_inv_xy(place[None, :])[0, 0])
+        return geo(lon, float(coast_fn.lat(lon)) - 0.0015)
+
+    desa = admin.desa.set_geometry(_metric_polygons(admin.desa.geometry.to_numpy()))
     batang = towns["Batang"]
     pick("KT", batang + (300.0, -500.0), 3, 12)
     pick("SPU-1", batang + (-700.0, -900.0), 2, 10)
@@ -660,10 +520,9 @@ def _build_zoning(
         pick("SPU-2", towns[name] + (0.0, -250.0), 1, 5)
     for name in ("Kandeman", "Banyuputih", "Warungasem", "Tersono", "Reban"):
         pick("SPU-3", towns[name], 1, 5)
-    coast_lat = _coast_point_lat(coast)
-    pick("W", geo(109.905, coast_lat(109.905) - 0.0015), 2, 2)  # Pantai Ujungnegoro
-    pick("W", geo(109.745, coast_lat(109.745) - 0.0015), 1, 1)  # Pantai Sigandu
-    pick("W", geo(109.760, -7.160), 2, 3)  # highland tourism (Dieng side)
+    pick("W", on_coast(_place(desa, "Ujungnegoro")), 2, 2)  # Pantai Ujungnegoro
+    pick("W", on_coast(_place(desa, "Klidang Lor")), 1, 1)  # Pantai Sigandu
+    pick("W", _place(desa, "Keteleng"), 2, 3)  # highland tea-garden tourism (Pagilaran)
     pick("I", geo(109.805, -6.925), 1, 4)
     pick("I", geo(109.870, -6.935), 1, 4)
     pick("I", geo(109.700, -6.925), 1, 4)
@@ -684,13 +543,12 @@ def _build_zoning(
     cells = _carve(cells, ps)
     estate = _polygonal(shapely.difference(estate, ps, grid_size=GRID_M))
 
-    kec_geoms = kec.geometry.to_numpy()
-    ps_pieces = _clip(kec_geoms, ps)
+    ps_pieces = _clip(kec_parts, ps)
     geoms = np.concatenate([cells, [estate], ps_pieces])
     zcodes = np.concatenate([codes, ["I"], ["PS"] * len(ps_pieces)]).astype(object)
     namszn = [SUBZONES[c][3] for c in zcodes]
     namszn[len(cells)] = ESTATE_NAMSZN
-    kec_of: list[str | None] = [None] * (len(cells) + 1) + kec["WADMKC"].tolist()
+    kec_of: list[str | None] = [*kec_names[cell_kec], None, *kec_names]
 
     parts, owner = shapely.get_parts(geoms, return_index=True)
     nonempty = ~shapely.is_empty(parts)
@@ -699,11 +557,11 @@ def _build_zoning(
     parts, owner = parts[keep], owner[keep]
     parts = np.array([_polygonal(p) for p in parts], dtype=object)
 
-    # WADMKC: kecamatan containing the centroid (nearest kecamatan if it falls outside)
-    tree = shapely.STRtree(kec_geoms)
-    centroids = shapely.centroid(parts)
-    hit = tree.query_nearest(centroids, all_matches=False)
-    kec_name = np.array(kec["WADMKC"].tolist(), dtype=object)[hit[1][np.argsort(hit[0])]]
+    # the estate's parts: the kecamatan holding their representative point (or the nearest)
+    estate_parts = owner == len(cells)
+    reps = shapely.get_coordinates(shapely.point_on_surface(parts[estate_parts]))
+    kec_name = np.empty(len(parts), dtype=object)
+    kec_name[estate_parts] = kec_names[_kecamatan_of(reps, kec_geoms)]
 
     rows = []
     for k, (g, o) in enumerate(zip(parts, owner, strict=True)):
@@ -733,14 +591,16 @@ def _build_zoning(
     return gdf.drop(columns=["_x", "_y"]).reset_index(drop=True)
 
 
-def _coast_point_lat(coast: LineString) -> Callable[[float], float]:
-    """Return a function lon -> latitude of the (metric) coastline at that longitude."""
-    coast_ll = _inv_xy(shapely.get_coordinates(coast))
-
-    def lat_at(lon: float) -> float:
-        return float(np.interp(lon, coast_ll[:, 0], coast_ll[:, 1]))
-
-    return lat_at
+def _kecamatan_of(xy: np.ndarray, kec_geoms: np.ndarray) -> np.ndarray:
+    """Index of the kecamatan holding each point (first in code order; nearest in a gap)."""
+    out = np.full(len(xy), -1)
+    for k, geom in enumerate(kec_geoms):
+        shapely.prepare(geom)
+        hit = (out < 0) & shapely.contains_xy(geom, xy[:, 0], xy[:, 1])
+        out[hit] = k
+    for i in np.flatnonzero(out < 0):
+        out[i] = int(np.argmin(shapely.distance(Point(xy[i]), kec_geoms)))
+    return out
 
 
 def _carve(cells: np.ndarray, cutter: shapely.Geometry) -> np.ndarray:
@@ -837,7 +697,7 @@ def _build_roads(
 ) -> gpd.GeoDataFrame:
     """Pantura (arteri) split at towns, collector roads between towns, local village roads."""
     rows: list[tuple[str, str, LineString]] = []
-    coastal = [t[0] for t in TOWNS if t[2] is None]
+    coastal = [t[0] for t in TOWNS if t[4]]
     cuts = sorted((pantura.project(Point(towns[n])), n) for n in coastal)
     stops = [(0.0, "batas Kota Pekalongan"), *cuts, (pantura.length, "batas Kabupaten Kendal")]
     for (d0, n0), (d1, n1) in zip(stops[:-1], stops[1:], strict=True):
@@ -846,8 +706,9 @@ def _build_roads(
     for a, b in COLLECTORS:
         line = LineString(_wiggly_line(towns[a], towns[b], 350.0, rng))
         rows.append(("kolektor", f"Jalan Raya {a} - {b}", _piece_from(line, land, towns[a])))
-    for _, kec_name, *_ in KECAMATAN:
-        sub = desa[(desa["WADMKC"] == kec_name) & (desa["JENIS"] == "Desa")]
+    desa_only = desa[desa["JENIS"] == "Desa"]
+    for kec_name, sub in desa_only.groupby("KDCPUM", sort=True):
+        kec_name = str(sub["WADMKC"].iloc[0])
         pos = shapely.get_coordinates(shapely.point_on_surface(sub.geometry.to_numpy()))
         dist = np.hypot(pos[:, 0] - towns[kec_name][0], pos[:, 1] - towns[kec_name][1])
         cand = np.flatnonzero(dist > 1500.0)
@@ -918,54 +779,30 @@ def _write_zipped_shapefile(gdf: gpd.GeoDataFrame, path: Path, name: str) -> Non
 # public entry point
 
 
-def generate(out_dir: Path, seed: int = 3325) -> dict[str, int]:
-    """Write the synthetic Batang demo layers into ``out_dir``; return feature counts per layer."""
+def generate(out_dir: Path, seed: int = 3325, source_dir: Path = SOURCE_DIR) -> dict[str, int]:
+    """Write the Batang demo layers into ``out_dir``; return feature counts per layer.
+
+    The admin layers are the real boundaries read from ``source_dir``; the rest is synthetic.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rngs = _rngs(seed)
+    admin = read_boundaries(source_dir)
 
-    coast_fn = _Coast(rngs["land"])
-    land, coast = _build_land(coast_fn, rngs["land"])
-    pantura = _build_pantura(coast_fn, land)
-    towns = _town_points(coast_fn, pantura)
+    kab_lonlat = admin.kabupaten.geometry.iloc[0]
+    land, coast = _build_land(kab_lonlat)
+    coast_fn = _Coast(kab_lonlat)
+    desa = admin.desa.set_geometry(_metric_polygons(admin.desa.geometry.to_numpy()))
+    desa = desa.set_crs(METRIC_CRS, allow_override=True)
+    towns = _town_points(desa)
+    pantura = _build_pantura(land, towns)
     rivers = _build_rivers(coast_fn, land, rngs["rivers"])
 
-    desa = _build_admin(land, towns, rngs["desa"], rngs["names"])
-    kec_rows = []
-    for num, name, *_ in KECAMATAN:
-        code = f"{KAB_CODE}.{num:02d}"
-        geom = _polygonal(
-            shapely.union_all(desa.geometry[desa["KDCPUM"] == code].to_numpy(), grid_size=GRID_M)
-        )
-        kec_rows.append(
-            {
-                "KDCPUM": code,
-                "WADMKC": name,
-                "KDPKAB": KAB_CODE,
-                "WADMKK": KAB_NAME,
-                "KET": KET_ADMIN,
-                "geometry": geom,
-            }
-        )
-    kec = gpd.GeoDataFrame(kec_rows, geometry="geometry", crs=METRIC_CRS)
-    kab_geom = _polygonal(shapely.union_all(kec.geometry.to_numpy(), grid_size=GRID_M))
-
-    zoning = _build_zoning(land, coast, rivers, pantura, towns, kec, rngs["zoning"])
+    zoning = _build_zoning(land, coast, coast_fn, rivers, pantura, towns, admin, rngs["zoning"])
     lp2b = _build_lp2b(zoning, rngs["lp2b"])
     hazard = _build_hazard(land, coast, rivers, rngs["hazard"])
     roads = _build_roads(land, pantura, towns, desa, rngs["roads"])
 
-    kab = gpd.GeoDataFrame(
-        {
-            "KDPKAB": [KAB_CODE],
-            "WADMKK": [KAB_NAME],
-            "WADMPR": [PROV_NAME],
-            "KETERANGAN": [KET_ADMIN],
-        },
-        geometry=_to_geo([kab_geom]),
-        crs=GEO_CRS,
-    )
-    kec_geo = kec.set_geometry(_to_geo(kec.geometry.to_numpy()), crs=GEO_CRS)
     sungai = gpd.GeoDataFrame(
         {
             "NAMOBJ": [r[0] for r in rivers],
@@ -978,16 +815,19 @@ def generate(out_dir: Path, seed: int = 3325) -> dict[str, int]:
     with _fixed_gdal_date():
         _write(desa, out_dir / "desa.gpkg", layer="desa", driver="GPKG")
         _write(zoning, out_dir / "pola_ruang.gpkg", layer="pola_ruang", driver="GPKG")
-    _write_zipped_shapefile(kec_geo, out_dir / "kecamatan.zip", "kecamatan")
-    _write(kab, out_dir / "kabupaten.geojson", driver="GeoJSON")
+    _write_zipped_shapefile(admin.kecamatan, out_dir / "kecamatan.zip", "kecamatan")
+    _write(admin.kabupaten, out_dir / "kabupaten.geojson", driver="GeoJSON")
     _write(roads, out_dir / "jalan.geojson", driver="GeoJSON")
     _write(lp2b, out_dir / "lp2b.geojson", driver="GeoJSON")
     _write(hazard, out_dir / "rawan_bencana.geojson", driver="GeoJSON")
     _write(sungai, out_dir / "sungai.fgb", driver="FlatGeobuf")
+    # the APBD budget files and the PPID table (not layers: their counts are not returned)
+    write_budget(out_dir, desa, zoning, land, RULES_DIR, seed=seed)
+    write_ppid(out_dir, desa, seed=seed)
 
     return {
-        "kabupaten": len(kab),
-        "kecamatan": len(kec_geo),
+        "kabupaten": len(admin.kabupaten),
+        "kecamatan": len(admin.kecamatan),
         "desa": len(desa),
         "pola_ruang": len(zoning),
         "lp2b": len(lp2b),

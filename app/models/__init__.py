@@ -1,5 +1,6 @@
 """SQLAlchemy + GeoAlchemy2 tables. Alembic (migrations/) owns the schema; these mirror it."""
 
+from app.models.auth import ApiKey, AuditEvent
 from app.models.base import Base
 from app.models.catalog import (
     LAYER_EVENTS,
@@ -11,6 +12,7 @@ from app.models.catalog import (
     LayerVersion,
     Region,
 )
+from app.models.projects import Ppid, Project, ProjectFlag, ProjectImport
 from app.models.rules import (
     Activity,
     ActivityKbli,
@@ -29,12 +31,18 @@ __all__ = [
     "POLYGON_KINDS",
     "Activity",
     "ActivityKbli",
+    "ApiKey",
+    "AuditEvent",
     "Base",
     "Feature",
     "Layer",
     "LayerEvent",
     "LayerVersion",
     "LegalSource",
+    "Ppid",
+    "Project",
+    "ProjectFlag",
+    "ProjectImport",
     "Region",
     "RuleSet",
     "ZoneAlias",

@@ -207,3 +207,19 @@ route_rule = Table(
     ),
     Index("route_rule_lookup", "rule_set_id"),
 )
+
+# Which rule activity a budget sub-activity is (the pack's optional project_types.csv,
+# migration 0007): a project whose activity is X in its zone is flagged forbidden_zone.
+project_type = Table(
+    "project_type",
+    Base.metadata,
+    _rule_set_fk(),
+    Column("sub_activity_code", Text),
+    Column("sub_activity", Text),
+    Column("activity_id", Text, nullable=False),
+    CheckConstraint(
+        "sub_activity_code IS NOT NULL OR sub_activity IS NOT NULL",
+        name="project_type_names_something",
+    ),
+    Index("project_type_lookup", "rule_set_id"),
+)

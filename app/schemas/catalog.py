@@ -98,6 +98,21 @@ class AdminArea(BaseModel):
     geometry: dict[str, Any]
 
 
+class Place(BaseModel):
+    """GET /admin/places: a desa, kecamatan or kabupaten with a label point and its bbox."""
+
+    code: str
+    name: str | None
+    level: int
+    level_name: str | None
+    parent_code: str | None
+    parent_name: str | None
+    region: str | None
+    point: list[float] = Field(description="[lon, lat] of a point inside the area")
+    bbox: list[float] = Field(description="[minlon, minlat, maxlon, maxlat]")
+    score: float | None = Field(default=None, description="how well the name matched (0-100)")
+
+
 class Feature(BaseModel):
     """A GeoJSON Feature in EPSG:4326; properties carry code, name, level, area_m2 and the rest."""
 

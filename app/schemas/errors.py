@@ -14,22 +14,42 @@ class ValidationIssue(BaseModel):
     type: str
 
 
-class ErrorBody(BaseModel):
-    """Every 4xx/5xx answer: a stable machine code and a sentence for people.
+class LocalizedText(BaseModel):
+    """One sentence in Bahasa Indonesia (`id`) and English (`en`)."""
 
-    Some errors add fields: `errors` (invalid_request), `suggestions` (unknown_activity),
-    `limit` / `limit_ha` (too_large).
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(description="Bahasa Indonesia")
+    en: str = Field(description="English (the same text as `detail`)")
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx/5xx answer: a stable machine code and a sentence for people, in two languages.
+
+    `detail` is the English sentence (kept for older clients); `message` carries it in Bahasa
+    Indonesia and English. Some errors add fields: `errors` (invalid_request), `suggestions`
+    (unknown_activity), `limit` / `limit_ha` (too_large).
     """
 
     model_config = ConfigDict(
         extra="allow",
         json_schema_extra={
-            "examples": [{"error": "layer_not_found", "detail": "no layer named 'zonna'"}]
+            "examples": [
+                {
+                    "error": "layer_not_found",
+                    "detail": "no layer named 'zonna'",
+                    "message": {
+                        "id": "Lapisan 'zonna' tidak ditemukan",
+                        "en": "no layer named 'zonna'",
+                    },
+                }
+            ]
         },
     )
 
     error: str = Field(description="machine-readable code, e.g. layer_not_found, invalid_request")
-    detail: str = Field(description="what went wrong, in words")
+    detail: str = Field(description="what went wrong, in English (the same as `message.en`)")
+    message: LocalizedText = Field(description="what went wrong, in Bahasa Indonesia and English")
     errors: list[ValidationIssue] | None = Field(
         default=None, description="each failed check of an invalid_request"
     )
@@ -37,6 +57,9 @@ class ErrorBody(BaseModel):
 
 _DESCRIPTIONS = {
     400: "The body could not be read, e.g. it is not UTF-8 (error: bad_request)",
+    401: "No valid key: send `Authorization: Bearer <key>` from `rtrw users create-key`; "
+    "a missing, unknown or revoked key (error: unauthorized); see the WWW-Authenticate header",
+    403: "The key's role may not do this, e.g. a staff key on an admin route (error: forbidden)",
     404: "Not found (error: not_found, layer_not_found, admin_area_not_found)",
     409: "No zoning rules are loaded (error: no_rules)",
     413: "Too large (error: too_many_vertices, too_many_parcels, body_too_large)",
@@ -46,6 +69,7 @@ _DESCRIPTIONS = {
     504: "A query ran past its time limit (error: timeout)",
 }
 ALWAYS = (422,)  # any route with parameters can answer this
+KEYED = (401, 403)  # routes behind app.api.deps.Staff / Admin: error_responses(*KEYED, ...)
 OUTAGES = (503, 504)  # app-wide (app.main), but a non-JSON route must restate them as JSON
 _REF = {"$ref": "#/components/schemas/ErrorBody"}
 

@@ -12,9 +12,10 @@ from fastapi import FastAPI
 from schemathesis.engine import events
 from schemathesis.engine.statistic import Statistic
 from schemathesis.python.asgi import shutdown_lifespans
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from app.main import create_app
+from app.services.auth import create_key
 from app.services.catalog.packs import load_region
 
 SEED = 20260101
@@ -46,10 +47,11 @@ def schema_valid_requests_pass_validation(ctx, response, case) -> bool | None:
     return None
 
 
-def config(max_examples: int = 80) -> schemathesis.Config:
+def config(max_examples: int = 40, headers: dict[str, str] | None = None) -> schemathesis.Config:
     """Return a deterministic configuration: fixed seed, the checks above, no state on disk."""
     return schemathesis.Config.from_dict(
         {
+            **({"headers": headers} if headers else {}),
             "seed": SEED,
             "workers": 1,
             "continue-on-failure": True,
@@ -89,10 +91,14 @@ def describe(label: str, group) -> list[str]:
 
 
 def run_contract(
-    app: FastAPI, path: str | None = None, max_examples: int = 80
+    app: FastAPI,
+    path: str | list[str] | None = None,
+    max_examples: int = 40,
+    headers: dict[str, str] | None = None,
 ) -> tuple[Statistic, list[str], float]:
-    """Run schemathesis over the app's OpenAPI (or one path); return its statistic, errors, time."""
-    schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=config(max_examples))
+    """Run schemathesis over the app's OpenAPI (or some paths); return statistic, errors, time."""
+    cfg = config(max_examples, headers)
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=cfg)
     if path is not None:
         schema = schema.include(path=path)
     stats = Statistic()
@@ -131,6 +137,45 @@ def test_openapi_contract(demo_app: FastAPI) -> None:
     assert stats.errored_cases == 0
     operations = sum(len(ops) for ops in demo_app.openapi()["paths"].values())
     assert len(stats.tested_operations) == operations
+
+
+def keyed_paths(app: FastAPI) -> list[str]:
+    """Return the paths whose operations need a key (bearerAuth in their OpenAPI)."""
+    return [
+        path
+        for path, ops in app.openapi()["paths"].items()
+        if any(op.get("security") for op in ops.values())
+    ]
+
+
+@pytest.mark.parametrize("role", ["admin", "staff"])
+def test_openapi_contract_with_a_key(demo_app: FastAPI, clean: Engine, role: str) -> None:
+    """The routes behind a key, fuzzed again with a valid key: authorised (admin) or 403."""
+    with clean.begin() as conn:
+        key, row = create_key(conn, f"contract-{role}", role)
+    try:
+        paths = keyed_paths(demo_app)
+        assert "/audit" in paths and "/audit/note" in paths
+        stats, errors, elapsed = run_contract(
+            demo_app, path=paths, headers={"Authorization": f"Bearer {key}"}
+        )
+        failures = failures_of(stats)
+        print(f"\nschemathesis ({role} key): {stats.total_cases} cases, {elapsed:.1f} s")
+        assert not errors, errors
+        assert not failures, "\n".join(failures)
+        assert stats.errored_cases == 0
+        operations = sum(len(demo_app.openapi()["paths"][p]) for p in paths)
+        assert len(stats.tested_operations) == operations
+        with clean.connect() as conn:  # the key was really used: the notes it wrote are there
+            notes = conn.execute(
+                text("SELECT count(*) FROM audit_event WHERE actor = :a AND action = 'note'"),
+                {"a": row["name"]},
+            ).scalar_one()
+        assert notes > 0
+    finally:
+        with clean.begin() as conn:
+            conn.execute(text("DELETE FROM audit_event WHERE actor = :a"), {"a": row["name"]})
+            conn.execute(text("DELETE FROM api_key WHERE id = :id"), {"id": row["id"]})
 
 
 def test_contract_fails_on_a_server_error(

@@ -44,7 +44,8 @@ def test_import_matrix_reports_and_loads(cli_env, clean, files) -> None:
         "skipped row 12 (heading): 47 PERDAGANGAN ECERAN",
         "blank cells: 2",
         "cells per letter: I 4, T 2, B 2, TB 2, X 3",
-        "itbx.csv 13 rows for every zoning layer (replaced 9), activities.csv +2",
+        "itbx.csv 13 rows for every zoning layer (replaced 0; 8 earlier rows kept, closed), "
+        "activities.csv +2",
     ):
         assert expected in r.output, expected
     assert rtrw("rules", "check", pack).exit_code == 0

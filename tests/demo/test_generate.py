@@ -1,8 +1,9 @@
-"""Tests of the synthetic Batang demo generator (no database needed)."""
+"""Tests of the Batang demo generator: real boundaries, synthetic plan (no database needed)."""
 
 from __future__ import annotations
 
 import csv
+import json
 import re
 import tomllib
 import zipfile
@@ -10,16 +11,19 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from geopandas.testing import assert_geodataframe_equal
 
-from app.demo import generate as demo
 from app.demo.generate import generate
 
 PACK_DIR = Path(__file__).resolve().parents[2] / "layers" / "batang-demo"
+SOURCE_DIR = PACK_DIR / "source"
+SOURCE_FILES = ("batas_desa_batang.geojson", "batas_kecamatan_batang.geojson",
+                "batas_kabupaten_batang.geojson")  # fmt: skip
 SHARED_BATANG = Path(__file__).resolve().parents[3] / "shared" / "data" / "batang"
-LON_MIN, LAT_MIN, LON_MAX, LAT_MAX = 109.67, -7.20, 110.05, -6.87
+LON_MIN, LAT_MIN, LON_MAX, LAT_MAX = 109.67, -7.20, 110.06, -6.86
 METRIC = "EPSG:32749"
 
 KECAMATAN = {
@@ -40,6 +44,8 @@ KECAMATAN = {
     "33.25.15": "Banyuputih",
 }
 DESA_CODE = re.compile(r"^33\.25\.(0[1-9]|1[0-5])\.[12]\d{3}$")
+# Java Sea coast of the real outline (lon range), as in app/demo/boundaries.py
+COAST_LON = (109.7032, 110.0450)
 SUBZONES = {
     "HL", "PS", "RTH-1", "RTH-2", "R-1", "R-2", "R-3", "R-4", "K-1", "K-2", "K-3", "KT", "I",
     "SPU-1", "SPU-2", "SPU-3", "P-1", "P-2", "P-3", "W",
@@ -74,7 +80,9 @@ def layers(run: tuple[Path, dict[str, int]]) -> dict[str, gpd.GeoDataFrame]:
 
 def test_files_and_counts(run: tuple[Path, dict[str, int]], layers: dict) -> None:
     out, counts = run
-    assert sorted(p.name for p in out.iterdir()) == sorted(FILES.values())
+    # the layers, plus the budget and PPID tables (tests/demo/test_budget_demo.py)
+    extra = ["apbd_2024.xlsx", "apbd_2025.csv", "apbd_planted.csv", "ppid.csv"]
+    assert sorted(p.name for p in out.iterdir()) == sorted([*FILES.values(), *extra])
     assert counts == {name: len(gdf) for name, gdf in layers.items()}
 
 
@@ -111,7 +119,7 @@ def test_kecamatan(layers: dict[str, gpd.GeoDataFrame], run: tuple[Path, dict]) 
     assert dict(zip(kec["KDCPUM"], kec["WADMKC"], strict=True)) == KECAMATAN
     assert set(kec["KDPKAB"]) == {"33.25"}
     assert set(kec["WADMKK"]) == {"Batang"}
-    assert kec["KET"].str.contains("sintetis").all()
+    assert _is_real_label(kec["KET"])
     with zipfile.ZipFile(run[0] / "kecamatan.zip") as zf:
         names = set(zf.namelist())
     assert {f"kecamatan.{ext}" for ext in ("shp", "shx", "dbf", "prj", "cpg")} <= names
@@ -138,11 +146,75 @@ def test_desa_codes(layers: dict[str, gpd.GeoDataFrame]) -> None:
     assert len(kel) == 9
     assert kel["KDEPUM"].str[9].eq("1").all()
     assert desa.loc[desa["JENIS"] == "Desa", "KDEPUM"].str[9].eq("2").all()
-    assert set(kel["KDEPUM"]) == {f"33.25.11.100{i}" for i in range(1, 10)}
+    assert set(kel["KDEPUM"]) == {f"33.25.11.10{i}" for i in range(13, 22)}
+    assert set(kel["NAMOBJ"]) >= {"Kauman", "Kasepuhan", "Watesalit", "Sambong"}
     assert not desa.duplicated(["KDCPUM", "NAMOBJ"]).any()
+    assert desa["NAMOBJ"].duplicated().sum() == 11  # 11 names occur in two kecamatan
     assert (desa["NAMOBJ"] == desa["WADMKD"]).all()
-    assert desa["KETERANGAN"].str.contains("sintetis").all()
+    assert desa["KODEPOS"].str.fullmatch(r"51\d{3}").all()
+    assert _is_real_label(desa["KETERANGAN"])
     assert (desa.area > 100_000).all()  # non-trivial desa (> 10 ha)
+
+
+def _is_real_label(labels: pd.Series) -> bool:
+    """The admin layers say they are the real (BIG-derived, simplified, MIT) boundaries."""
+    return bool(
+        labels.str.contains("nyata").all()
+        and labels.str.contains("BIG").all()
+        and labels.str.contains("MIT").all()
+        and not labels.str.contains("sintetis").any()
+    )
+
+
+def _source(name: str, folder: Path = SOURCE_DIR) -> gpd.GeoDataFrame:
+    path = folder / name
+    if not path.exists():
+        pytest.skip(f"source file not present: {path}")
+    return gpd.read_file(path)
+
+
+@pytest.mark.parametrize("folder", [SOURCE_DIR, SHARED_BATANG], ids=["shipped", "shared"])
+def test_admin_layers_are_the_real_boundaries(
+    layers: dict[str, gpd.GeoDataFrame], folder: Path
+) -> None:
+    """Codes, names, jenis, kodepos and shapes equal the shipped (and the shared) source files."""
+    src = _source("batas_desa_batang.geojson", folder).set_index("kode").sort_index()
+    desa = layers["desa"].set_index("KDEPUM").sort_index()
+    assert list(desa.index) == list(src.index)
+    assert (desa["NAMOBJ"] == src["nama"]).all()
+    assert (desa["JENIS"] == src["jenis"]).all()
+    assert (desa["KDCPUM"] == src["kode_kec"]).all() and (desa["WADMKC"] == src["nama_kec"]).all()
+    assert (desa["KODEPOS"] == src["kodepos"].astype(str)).all()
+    src_m = src.to_crs(METRIC).geometry
+    # projected to UTM 49S on a 1 cm grid: the same areas and places (to a few m² per desa)
+    assert np.allclose(desa.area, src_m.area, rtol=1e-4)
+    assert (desa.geometry.symmetric_difference(src_m).area < 100.0).all()
+    kec_src = _source("batas_kecamatan_batang.geojson", folder).sort_values("kode")
+    kec = layers["kecamatan"].sort_values("KDCPUM")
+    assert kec["KDCPUM"].tolist() == kec_src["kode"].tolist()
+    assert kec["WADMKC"].tolist() == kec_src["nama"].tolist()
+    assert np.allclose(
+        kec.to_crs(METRIC).area.to_numpy(), kec_src.to_crs(METRIC).area.to_numpy(), rtol=1e-6
+    )
+    kab_src = _source("batas_kabupaten_batang.geojson", folder).to_crs(METRIC).geometry.iloc[0]
+    kab = layers["kabupaten"].to_crs(METRIC).geometry.iloc[0]
+    assert kab.symmetric_difference(kab_src).area < 1.0
+    assert kab.area / 1e4 == pytest.approx(85_694, rel=1e-3)  # the luas_ha of SOURCES.md
+
+
+def test_source_files_shipped_with_licence() -> None:
+    """The real boundaries ship in the pack with their MIT licence and attribution."""
+    for name in SOURCE_FILES:
+        data = json.loads((SOURCE_DIR / name).read_text(encoding="utf-8"))
+        assert data["type"] == "FeatureCollection", name
+    licence = (SOURCE_DIR / "LICENSE").read_text(encoding="utf-8")
+    assert "MIT License" in licence and "Cahya DSN" in licence
+    sources = (SOURCE_DIR / "SOURCES.md").read_text(encoding="utf-8")
+    for needle in ("cahyadsn/wilayah_boundaries", "BIG", "simplified", "MIT"):
+        assert needle in sources, needle
+    if (SHARED_BATANG / SOURCE_FILES[0]).exists():
+        for name in SOURCE_FILES:  # shipped unchanged
+            assert (SOURCE_DIR / name).read_bytes() == (SHARED_BATANG / name).read_bytes()
 
 
 def test_desa_nest_in_kecamatan(layers: dict[str, gpd.GeoDataFrame]) -> None:
@@ -169,6 +241,8 @@ def test_zoning_partition(layers: dict[str, gpd.GeoDataFrame]) -> None:
     kab = layers["kabupaten"].to_crs(METRIC).geometry.iloc[0]
     assert union.area == pytest.approx(kab.area, rel=0.001)  # covers the land
     assert kab.symmetric_difference(union).area < 0.001 * kab.area
+    # by hand: the real outline is 85,694 ha (SOURCES.md), the plan covers it to within 0.1 %
+    assert union.area / 1e4 == pytest.approx(85_694, rel=0.001)
     assert 1_500 <= len(zoning) <= 6_000
 
 
@@ -182,10 +256,10 @@ def test_zoning_codes(layers: dict[str, gpd.GeoDataFrame]) -> None:
     assert set(zoning["WADMKC"]) == set(KECAMATAN.values())
     estate = zoning[zoning["NAMSZN"] == "Kawasan Industri Terpadu (demo)"]
     assert (estate["KODSZN"] == "I").all()
-    assert 2_000e4 <= estate.area.sum() <= 4_000e4
+    assert 3_000e4 <= estate.area.sum() <= 3_200e4
     assert shapely.union_all(estate.geometry.to_numpy()).geom_type == "Polygon"  # contiguous
     lon, lat = estate.to_crs("EPSG:4326").union_all().centroid.coords[0]
-    assert lon > 109.94 and lat > -7.0
+    assert 109.95 < lon < 110.02 and -6.97 < lat < -6.92  # KIT Batang (Gringsing/Banyuputih)
     hl = zoning[zoning["KODSZN"] == "HL"].to_crs("EPSG:4326").representative_point()
     assert (hl.y < -7.10).all()
 
@@ -199,13 +273,24 @@ def test_sempadan_follows_rivers_and_coast(layers: dict[str, gpd.GeoDataFrame]) 
     for name, river in zip(rivers["NAMOBJ"], rivers.geometry, strict=True):
         strip = land.intersection(river.buffer(45.0))
         assert strip.difference(ps).area < 0.01 * strip.area, name
-    # the coast is the northern edge: 50 m south of it we must be inside the PS strip
-    minx, miny, maxx, maxy = land.bounds
-    for x in np.linspace(minx + 1_000.0, maxx - 1_000.0, 60):
+    # the coast is the northern edge of the real outline: 50 m south of it we must be inside
+    # the PS strip; 150 m south only where another stretch of coast or a river is near
+    _, miny, _, maxy = land.bounds
+    x0, x1 = (
+        gpd.GeoSeries(
+            [shapely.Point(COAST_LON[0], -6.9), shapely.Point(COAST_LON[1], -6.9)], crs="EPSG:4326"
+        )
+        .to_crs(METRIC)
+        .x
+    )
+    for x in np.linspace(x0 + 1_000.0, x1 - 1_000.0, 60):
         top = land.intersection(shapely.LineString([(x, miny), (x, maxy)])).bounds[3]
         assert ps.contains(shapely.Point(x, top - 50.0)), x
-        assert not ps.contains(shapely.Point(x, top - 150.0)) or any(
-            r.distance(shapely.Point(x, top - 150.0)) <= 50.5 for r in rivers.geometry
+        below = shapely.Point(x, top - 150.0)
+        assert (
+            not ps.contains(below)
+            or land.exterior.distance(below) <= 100.5
+            or any(r.distance(below) <= 50.5 for r in rivers.geometry)
         ), x
 
 
@@ -220,13 +305,17 @@ def test_overlays(layers: dict[str, gpd.GeoDataFrame]) -> None:
     assert set(hazard["KELAS"]) == {"KRB-BANJIR", "KRB-LONGSOR"}
     longsor = hazard[hazard["KELAS"] == "KRB-LONGSOR"].to_crs("EPSG:4326")
     assert (longsor.representative_point().y < -7.05).all()
-    for gdf in (lp2b, hazard, layers["jalan"], layers["sungai"], layers["kabupaten"]):
+    for gdf in (lp2b, hazard, layers["jalan"], layers["sungai"], zoning):
         assert gdf["KETERANGAN"].str.contains("sintetis").all()
+    assert _is_real_label(layers["kabupaten"]["KETERANGAN"])
 
 
 def test_roads(layers: dict[str, gpd.GeoDataFrame]) -> None:
     jalan = layers["jalan"]
     assert 15 <= len(jalan) <= 40
+    kab = layers["kabupaten"].to_crs(METRIC).geometry.iloc[0].buffer(1.0)
+    for gdf in (jalan, layers["sungai"]):  # laid over the real outline
+        assert gdf.to_crs(METRIC).within(kab).all()
     assert set(jalan["FGSJLN"]) == {"arteri", "kolektor", "lokal"}
     assert jalan["NAMOBJ"].str.len().gt(0).all()
 
@@ -236,17 +325,28 @@ def test_manifest_matches_generated_files(run: tuple[Path, dict[str, int]]) -> N
     region = manifest["region"]
     assert region["code"] == "33.25"
     assert region["metric_crs"] == METRIC
-    assert "sintetis" in region["licence"] and "CC0" in region["licence"]
+    for needle in ("sintetis", "CC0", "MIT", "BIG", "source/"):
+        assert needle in region["licence"], needle
     entries = manifest["layers"]
     assert [e["name"] for e in entries] == list(FILES)
     kinds = {"admin", "zoning", "overlay", "base", "thematic", "parcel"}
     for entry in entries:
         assert re.fullmatch(r"[a-z][a-z0-9_]*", entry["name"])
         assert entry["kind"] in kinds
-        assert entry["title"].endswith("(demo sintetis)")
+        if entry["kind"] == "admin":  # real boundaries, the rest synthetic
+            assert "(batas nyata" in entry["title"] and "MIT" in entry["title"], entry["name"]
+            assert "sintetis" not in entry["title"]
+        else:
+            assert entry["title"].endswith("(demo sintetis)")
         assert entry["file"] == f"data/{FILES[entry['name']]}"
         assert (run[0] / FILES[entry["name"]]).is_file()
     assert "fields" not in entries[2] and "fields" not in entries[3]
+
+
+def test_missing_source_fails(tmp_path: Path) -> None:
+    """The generator reads the pack's own source/ folder and says so when it is missing."""
+    with pytest.raises(FileNotFoundError, match="batas_desa_batang"):
+        generate(tmp_path / "out", source_dir=tmp_path / "nothing")
 
 
 def _shared_csv(name: str) -> list[dict[str, str]]:
@@ -263,8 +363,7 @@ def test_kecamatan_codes_names_and_counts_are_the_real_ones(
     """The 15 kecamatan and their number of desa and kelurahan, against Kepmendagri's lists."""
     real = {r["kode"]: r["nama"] for r in _shared_csv("daftar_kecamatan_batang.csv")}
     kec = layers["kecamatan"]
-    assert dict(zip(kec["KDCPUM"], kec["WADMKC"], strict=True)) == real
-    assert real == {f"33.25.{k[0]:02d}": k[1] for k in demo.KECAMATAN} == KECAMATAN
+    assert dict(zip(kec["KDCPUM"], kec["WADMKC"], strict=True)) == real == KECAMATAN
     villages = _shared_csv("daftar_desa_kelurahan_batang.csv")
     real_counts: dict[tuple[str, str, str], int] = {}
     for r in villages:

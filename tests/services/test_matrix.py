@@ -20,7 +20,7 @@ from app.services.rules.book import RuleBook
 from app.services.rules.matrix import import_matrix, kbli_code, parse_cell
 from tests.conftest import shared_file
 from tests.fixtures import X0, Y0
-from tests.matrix_fixture import EXPECTED, write_legend, write_matrix
+from tests.matrix_fixture import EXPECTED, t, write_legend, write_matrix
 from tests.zoning_fixture import write_rules
 
 NOW = date(2026, 1, 1)
@@ -81,7 +81,7 @@ def matrix_rows(tables: rules.RuleTables, layer: str | None = None) -> dict:
     kbli_of = {r["activity_id"]: r["kbli"] for r in tables.rows["activity_kbli"]}
     out: dict[str, dict] = {}
     for r in tables.rows["itbx_rule"]:
-        if r["layer"] == layer:
+        if r["layer"] == layer and r["valid_to"] is None:  # rows in force, not the history
             key = kbli_of[r["activity_id"]]
             out.setdefault(key, {})[r["zone_code"]] = (
                 r["itbx"],
@@ -145,7 +145,9 @@ def test_import_finds_layout_and_writes_matrix(pack: Path, matrix: Path, legend:
     assert [r.kbli for r in m.rows] == ["01111", "01112", "47111", "68111", "10631"]
     assert m.blank_cells == 2
     assert dict(report.letters) == {"I": 4, "X": 3, "T": 2, "B": 2, "TB": 2}
-    assert report.itbx_rows == 13 and report.replaced == 9 and report.activities_added == 2
+    # the 8 open fixture rows are kept as history, closed; the one ended in 2023 stays as is
+    assert (report.itbx_rows, report.replaced, report.closed) == (13, 0, 8)
+    assert report.activities_added == 2
 
     tables = rules.read_rules(pack)  # what `rtrw rules check` reads
     assert matrix_rows(tables) == EXPECTED
@@ -154,10 +156,11 @@ def test_import_finds_layout_and_writes_matrix(pack: Path, matrix: Path, legend:
     assert acts["kbli_01112"]["name"].lower() == "pertanian gandum"
     kbli = {r["kbli"]: r["activity_id"] for r in tables.rows["activity_kbli"]}
     assert kbli["68111"] == "rumah" and kbli["47111"] == "minimarket"  # kept on its activity
-    rows = itbx_csv(pack)
+    rows = [r for r in itbx_csv(pack) if not r["valid_to"]]
     assert {(r["source"], r["valid_from"], r["layer"]) for r in rows} == {
         ("perda-baru", "2025-01-01", "")
     }
+    assert len(rows) == 13
 
 
 def test_import_a_csv_in_the_published_layout(pack: Path, legend: Path, tmp_path: Path) -> None:
@@ -310,3 +313,35 @@ def test_plan_layer_rows_win_in_their_layer_only(
     r2 = check_point(planning_area, 50, "47111")
     assert (r2["itbx"], r2["conditions"]) == ("B", "B2: Bersyarat memiliki persetujuan lingkungan")
     assert check_point(planning_area, 150, "47111")["itbx"] == "I"  # layer-less row still used
+
+
+def test_valid_from_keeps_the_earlier_matrix_as_history(
+    planning_area: Engine, pack: Path, matrix: Path, legend: Path
+) -> None:
+    # The fixture's rumah (68111) rows start 2024-01-01 and are open; the matrix starts 2025.
+    report = import_matrix(pack, matrix, legend, source="perda-baru", valid_from=date(2025, 1, 1))
+    assert report.replaced == 0 and report.closed > 0
+    rows = [r for r in itbx_csv(pack) if r["activity"] == "rumah" and r["valid_from"] < "2025"]
+    assert {(r["zone"], r["valid_to"]) for r in rows} == {
+        ("R-2", "2024-12-31"),
+        ("K-1", "2024-12-31"),
+        ("P-1", "2024-12-31"),
+    }
+    with planning_area.begin() as conn:
+        rules.load_rules(conn, pack)
+
+    def k1(as_of: date) -> dict:
+        with planning_area.connect() as conn:
+            answer = zoning.check(
+                conn, mapping(Point(X0 + 150, Y0 + 50)), "EPSG:32749", as_of=as_of, kbli="68111"
+            )
+        [zone] = answer["zones"]
+        return zone
+
+    before, after = k1(date(2024, 6, 1)), k1(date(2025, 6, 1))
+    assert (before["itbx"], before["conditions"]) == ("T", "maksimum 50% luas persil")
+    assert (after["itbx"], after["conditions"]) == ("T", t("T2"))
+
+    # importing again from the same date replaces the matrix rows, keeps the history
+    again = import_matrix(pack, matrix, legend, source="perda-baru", valid_from=date(2025, 1, 1))
+    assert again.closed == 0 and again.replaced == report.itbx_rows

@@ -30,13 +30,18 @@ def get_area(conn: Connection, raw_code: str, with_geometry: bool = True) -> dic
     code = kemendagri.normalize_code(raw_code)
     if code is None:
         raise InvalidParameter(
-            f"{raw_code!r} is not a Kemendagri code (like 33.25, 33.25.01 or 33.25.01.2001)"
+            f"{raw_code!r} is not a Kemendagri code (like 33.25, 33.25.01 or 33.25.01.2001)",
+            message_id=f"{raw_code!r} bukan kode Kemendagri "
+            "(contoh: 33.25, 33.25.01 atau 33.25.01.2001)",
         )
     codes = [code, *kemendagri.ancestors(code)]
     geom = "ST_AsGeoJSON(f.geom, 7)" if with_geometry else "NULL"
     rows = {r.code: r for r in conn.execute(text(_SQL.format(geom=geom)), {"codes": codes}).all()}
     if code not in rows:
-        raise AdminAreaNotFound(f"no administrative area with code {code!r} is loaded")
+        raise AdminAreaNotFound(
+            f"no administrative area with code {code!r} is loaded",
+            message_id=f"Wilayah administrasi dengan kode {code!r} belum dimuat",
+        )
     area = rows[code]
     out: dict[str, Any] = {
         "code": code,

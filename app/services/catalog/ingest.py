@@ -87,16 +87,24 @@ def zoning_plan(req: LoadRequest) -> tuple[str | None, bool]:
     A zoning layer without a plan is taken as the RTRW; other kinds have none.
     """
     if req.plan is not None and req.plan not in ZONING_PLANS:
-        raise LoadError(f"unknown plan {req.plan!r}; plans are: {', '.join(ZONING_PLANS)}")
+        raise LoadError(
+            f"unknown plan {req.plan!r}; plans are: {', '.join(ZONING_PLANS)}",
+            message_id=f"Rencana {req.plan!r} tidak dikenal; pilihannya: {', '.join(ZONING_PLANS)}",
+        )
     if req.kind != "zoning":
         if req.plan is not None or req.oss_integrated:
             raise LoadError(
-                f"a plan (and oss_integrated) is declared only for zoning layers, not {req.kind!r}"
+                f"a plan (and oss_integrated) is declared only for zoning layers, not {req.kind!r}",
+                message_id="Rencana (dan oss_integrated) hanya dinyatakan untuk lapisan zonasi, "
+                f"bukan {req.kind!r}",
             )
         return None, False
     plan = req.plan or "rtrw"
     if req.oss_integrated and plan != "rdtr":
-        raise LoadError("oss_integrated applies to an RDTR only: declare plan rdtr")
+        raise LoadError(
+            "oss_integrated applies to an RDTR only: declare plan rdtr",
+            message_id="oss_integrated hanya berlaku untuk RDTR: nyatakan rencana rdtr",
+        )
     return plan, req.oss_integrated
 
 
@@ -222,18 +230,29 @@ def validate_request(req: LoadRequest) -> None:
     if not NAME_RE.match(req.name):
         raise LoadError(
             f"layer name {req.name!r} is not allowed: use lower-case letters, digits and _, "
-            "starting with a letter (at most 63 characters)"
+            "starting with a letter (at most 63 characters)",
+            message_id=f"Nama lapisan {req.name!r} tidak diizinkan: gunakan huruf kecil, angka "
+            "dan _, diawali huruf (paling banyak 63 karakter)",
         )
     if req.kind not in LAYER_KINDS:
-        raise LoadError(f"unknown kind {req.kind!r}; kinds are: {', '.join(LAYER_KINDS)}")
+        raise LoadError(
+            f"unknown kind {req.kind!r}; kinds are: {', '.join(LAYER_KINDS)}",
+            message_id=f"Jenis lapisan {req.kind!r} tidak dikenal; pilihannya: "
+            f"{', '.join(LAYER_KINDS)}",
+        )
     zoning_plan(req)
     if not req.path.exists():
-        raise SourceFileError(f"file not found: {req.path}")
+        raise SourceFileError(
+            f"file not found: {req.path}", message_id=f"Berkas tidak ditemukan: {req.path}"
+        )
     if req.path.suffix.lower() not in SUFFIXES:
         raise SourceFileError(
             f"{req.path.name}: unsupported file type {req.path.suffix!r}; "
             "use Shapefile (.shp or .zip), GeoPackage (.gpkg), GeoJSON (.geojson/.json) "
-            "or FlatGeobuf (.fgb)"
+            "or FlatGeobuf (.fgb)",
+            message_id=f"{req.path.name}: jenis berkas {req.path.suffix!r} tidak didukung; "
+            "gunakan Shapefile (.shp atau .zip), GeoPackage (.gpkg), GeoJSON (.geojson/.json) "
+            "atau FlatGeobuf (.fgb)",
         )
 
 
@@ -241,19 +260,29 @@ def _choose_layer(path: Path, layer: str | None) -> str | None:
     try:
         layers = [str(row[0]) for row in pyogrio.list_layers(path)]
     except Exception as exc:  # pyogrio raises several GDAL error classes
-        raise SourceFileError(f"cannot read {path.name}: {exc}") from exc
+        raise SourceFileError(
+            f"cannot read {path.name}: {exc}",
+            message_id=f"Berkas {path.name} tidak dapat dibaca: {exc}",
+        ) from exc
     if layer is not None:
         if layer not in layers:
             raise SourceFileError(
-                f"{path.name} has no layer {layer!r}; its layers are: {', '.join(layers)}"
+                f"{path.name} has no layer {layer!r}; its layers are: {', '.join(layers)}",
+                message_id=f"Lapisan {layer!r} tidak ditemukan di {path.name}; lapisan yang "
+                f"ada: {', '.join(layers)}",
             )
         return layer
     if len(layers) > 1:
+        names = ", ".join(layers)
         raise SourceFileError(
-            f"{path.name} holds {len(layers)} layers ({', '.join(layers)}): choose one with --layer"
+            f"{path.name} holds {len(layers)} layers ({names}): choose one with --layer",
+            message_id=f"{path.name} berisi {len(layers)} lapisan ({names}): "
+            "pilih salah satu dengan --layer",
         )
     if not layers:
-        raise SourceFileError(f"{path.name} holds no layer")
+        raise SourceFileError(
+            f"{path.name} holds no layer", message_id=f"{path.name} tidak berisi lapisan apa pun"
+        )
     return layers[0] if path.suffix.lower() == ".gpkg" else None
 
 
@@ -263,11 +292,19 @@ def _check_zip(path: Path) -> None:
             bad = zf.testzip()
             names = zf.namelist()
     except zipfile.BadZipFile as exc:
-        raise SourceFileError(f"{path.name} is not a readable zip file: {exc}") from exc
+        raise SourceFileError(
+            f"{path.name} is not a readable zip file: {exc}",
+            message_id=f"{path.name} bukan berkas zip yang dapat dibaca: {exc}",
+        ) from exc
     if bad is not None:
-        raise SourceFileError(f"{path.name}: member {bad} is corrupt")
+        raise SourceFileError(
+            f"{path.name}: member {bad} is corrupt",
+            message_id=f"{path.name}: berkas {bad} di dalamnya rusak",
+        )
     if not any(n.lower().endswith(".shp") for n in names):
-        raise SourceFileError(f"{path.name} holds no .shp file")
+        raise SourceFileError(
+            f"{path.name} holds no .shp file", message_id=f"{path.name} tidak berisi berkas .shp"
+        )
 
 
 def read_source(req: LoadRequest) -> tuple[gpd.GeoDataFrame, str | None]:
@@ -278,9 +315,15 @@ def read_source(req: LoadRequest) -> tuple[gpd.GeoDataFrame, str | None]:
     try:
         gdf = pyogrio.read_dataframe(req.path, layer=layer, use_arrow=True)
     except Exception as exc:
-        raise SourceFileError(f"cannot read {req.path.name}: {exc}") from exc
+        raise SourceFileError(
+            f"cannot read {req.path.name}: {exc}",
+            message_id=f"Berkas {req.path.name} tidak dapat dibaca: {exc}",
+        ) from exc
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry is None:
-        raise SourceFileError(f"{req.path.name} has no geometry column")
+        raise SourceFileError(
+            f"{req.path.name} has no geometry column",
+            message_id=f"{req.path.name} tidak memiliki kolom geometri",
+        )
     return gdf, layer
 
 
@@ -327,10 +370,14 @@ def _reject_non_polygonal(
     keep[wrong] = False
     if not keep.any():
         found = pd.Series(types[wrong]).map(_TYPE_NAMES).value_counts()
+        counted = ", ".join(f"{n} {t}" for t, n in found.items())
         raise LoadError(
             f"{req.path.name}: {req.kind} layers take polygons, but the file has none "
-            f"({', '.join(f'{n} {t}' for t, n in found.items())}); "
-            "load points and lines as a base or thematic layer"
+            f"({counted}); "
+            "load points and lines as a base or thematic layer",
+            message_id=f"{req.path.name}: lapisan {req.kind} hanya menerima poligon, tetapi "
+            f"berkas ini tidak berisi poligon ({counted}); "
+            "muat titik dan garis sebagai lapisan base atau thematic",
         )
 
 
@@ -396,12 +443,18 @@ def prepare(req: LoadRequest) -> Prepared:
     elif gdf.crs is None:
         raise InvalidCRS(
             f"{req.path.name} does not say its CRS: "
-            "pass --source-crs (e.g. EPSG:32749 or EPSG:4326)"
+            "pass --source-crs (e.g. EPSG:32749 or EPSG:4326)",
+            message_id=f"{req.path.name} tidak menyebutkan sistem koordinatnya (CRS): "
+            "berikan --source-crs (mis. EPSG:32749 atau EPSG:4326)",
         )
     src_crs = CRS.from_user_input(gdf.crs)
     metric_crs = parse_crs(req.metric_crs or settings.default_metric_crs)
     if metric_crs.is_geographic:
-        raise InvalidCRS(f"metric CRS {crs_label(metric_crs)} is geographic; areas need metres")
+        raise InvalidCRS(
+            f"metric CRS {crs_label(metric_crs)} is geographic; areas need metres",
+            message_id=f"CRS metrik {crs_label(metric_crs)} adalah CRS geografis; "
+            "perhitungan luas memerlukan satuan meter",
+        )
 
     report = LoadReport(
         name=req.name, kind=req.kind, source_file=req.path.name, source_crs=crs_label(src_crs)
@@ -491,7 +544,10 @@ def prepare(req: LoadRequest) -> Prepared:
         try:
             return gpd.GeoSeries(values, crs=crs).to_crs(target).to_numpy()
         except Exception as exc:
-            raise InvalidCRS(f"cannot reproject from {crs_label(crs)}: {exc}") from exc
+            raise InvalidCRS(
+                f"cannot reproject from {crs_label(crs)}: {exc}",
+                message_id=f"Geometri tidak dapat diproyeksikan ulang dari {crs_label(crs)}: {exc}",
+            ) from exc
 
     out = to(storage, src_geoms, src_crs)
     bad_coords |= ~np.isfinite(shapely.bounds(out)).all(axis=1)
@@ -541,7 +597,11 @@ def prepare(req: LoadRequest) -> Prepared:
             f"{req.path.name}: no feature could be loaded ({report.read} read, "
             f"{len(report.rejected)} rejected"
             + (f"; first reason: {report.rejected[0]['reason']}" if report.rejected else "")
-            + ")"
+            + ")",
+            message_id=f"{req.path.name}: tidak ada fitur yang dapat dimuat ({report.read} "
+            f"dibaca, {len(report.rejected)} ditolak"
+            + (f"; alasan pertama: {report.rejected[0]['reason']}" if report.rejected else "")
+            + ")",
         )
     props = _props_json(attrs.iloc[idx])
     checksum = file_checksum(req.path)
@@ -819,7 +879,9 @@ def check_kind(conn: Connection, req: LoadRequest) -> None:
     if existing is not None and existing != req.kind:
         raise LoadError(
             f"layer {req.name!r} is of kind {existing!r}; refusing to load it as {req.kind!r} "
-            "(load it under another name, or use the same kind)"
+            "(load it under another name, or use the same kind)",
+            message_id=f"Lapisan {req.name!r} berjenis {existing!r}; tidak dapat dimuat sebagai "
+            f"{req.kind!r} (muat dengan nama lain, atau gunakan jenis yang sama)",
         )
 
 

@@ -52,6 +52,39 @@ def _layer_dict(row: Any) -> dict[str, Any]:
     return d
 
 
+def _ambiguous(name: str, codes: list[str]) -> InvalidParameter:
+    return InvalidParameter(
+        f"several regions have a layer named {name!r} ({', '.join(codes)}); "
+        "name one with ?region=CODE (CLI: --region CODE)",
+        regions=codes,
+    )
+
+
+def find_layer(
+    conn: Connection, name: str, region: str | None = None, *, lock: bool = False
+) -> Any:
+    """Return the layer row (id, name, region_code, current_version_id) a name stands for.
+
+    Names are unique within a region. Without `region`, a name only one region uses is that
+    layer; a name several regions use is InvalidParameter naming them; none is LayerNotFound.
+    `lock` takes the layer row FOR UPDATE (rollback, drop).
+    """
+    rows = conn.execute(
+        text(
+            "SELECT id, name, region_code, current_version_id FROM layer "
+            "WHERE name = :n AND (CAST(:region AS text) IS NULL OR region_code = :region) "
+            "ORDER BY region_code" + (" FOR UPDATE" if lock else "")
+        ),
+        {"n": name, "region": region},
+    ).all()
+    if not rows:
+        where = f" in region {region}" if region else ""
+        raise LayerNotFound(f"no layer named {name!r}{where}")
+    if len(rows) > 1:
+        raise _ambiguous(name, [str(r.region_code) for r in rows])
+    return rows[0]
+
+
 def get_layer(conn: Connection, name: str, region: str | None = None) -> dict[str, Any]:
     """Return one layer with its current version and load report; LayerNotFound if absent.
 
@@ -70,37 +103,37 @@ def get_layer(conn: Connection, name: str, region: str | None = None) -> dict[st
         {"n": name, "region": region},
     ).all()
     if not rows:
-        raise LayerNotFound(f"no layer named {name!r}")
+        where = f" in region {region}" if region else ""
+        raise LayerNotFound(f"no layer named {name!r}{where}")
     if len(rows) > 1:
-        codes = ", ".join(str(r.region) for r in rows)
-        raise InvalidParameter(
-            f"several regions have a layer named {name!r} ({codes}); ask with ?region=CODE"
-        )
+        raise _ambiguous(name, [str(r.region) for r in rows])
     row = rows[0]
     d = _version_dict(row)
     d.pop("layer_kind", None)
     return d
 
 
-def list_versions(conn: Connection, name: str) -> list[dict[str, Any]]:
+def list_versions(
+    conn: Connection, name: str, region: str | None = None
+) -> list[dict[str, Any]]:
     """Return every version of a layer, newest first, marking the current one.
 
     Each version lists its `events`: the loads and rollbacks that made it current.
     """
+    layer = find_layer(conn, name, region)
     rows = conn.execute(
         text(
             f"""
-            SELECT l.name, {_VERSION_COLS}, (v.id = l.current_version_id) AS current
+            SELECT l.name, l.region_code AS region, {_VERSION_COLS},
+                   (v.id = l.current_version_id) AS current
             FROM layer l JOIN layer_version v ON v.layer_id = l.id
-            WHERE l.name = :n ORDER BY v.version DESC
+            WHERE l.id = :l ORDER BY v.version DESC
             """
         ),
-        {"n": name},
+        {"l": layer.id},
     ).all()
-    if not rows:
-        raise LayerNotFound(f"no layer named {name!r}")
     events: dict[int, list[dict[str, Any]]] = {}
-    for event in layer_events(conn, name):
+    for event in layer_events(conn, name, region):
         events.setdefault(event["to_version"], []).append(event)
     out = []
     for r in rows:
@@ -130,40 +163,49 @@ def record_event(
     )
 
 
-def layer_events(conn: Connection, name: str) -> list[dict[str, Any]]:
-    """Return the audit trail of a layer, oldest first (empty for an unknown layer)."""
+def layer_events(
+    conn: Connection, name: str, region: str | None = None
+) -> list[dict[str, Any]]:
+    """Return the audit trail of a layer, oldest first."""
+    layer = find_layer(conn, name, region)
     rows = conn.execute(
         text(
             """
             SELECT e.action, e.from_version, e.to_version, e.actor, e.note, e.happened_at
-            FROM layer_event e JOIN layer l ON l.id = e.layer_id
-            WHERE l.name = :n ORDER BY e.id
+            FROM layer_event e WHERE e.layer_id = :l ORDER BY e.id
             """
         ),
-        {"n": name},
+        {"l": layer.id},
     ).all()
     return [dict(r._mapping) for r in rows]
 
 
 def rollback_layer(
-    conn: Connection, name: str, version: int, actor: str | None = None, note: str | None = None
+    conn: Connection,
+    name: str,
+    version: int,
+    actor: str | None = None,
+    note: str | None = None,
+    region: str | None = None,
 ) -> dict[str, Any]:
     """Make an earlier (or any other) version of a layer current and audit it.
 
     Returns the layer name, `from_version`, `to_version` and whether anything `changed`;
     LayerNotFound for an unknown layer or version. Runs in the caller's transaction.
     """
-    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('rtrw.layer.' || :n))"), {"n": name})
+    found = find_layer(conn, name, region)
+    conn.execute(
+        text("SELECT pg_advisory_xact_lock(hashtext('rtrw.layer.' || :r || '.' || :n))"),
+        {"n": name, "r": found.region_code or ""},
+    )
     layer = conn.execute(
         text(
             "SELECT l.id, v.version AS current FROM layer l "
             "LEFT JOIN layer_version v ON v.id = l.current_version_id "
-            "WHERE l.name = :n FOR UPDATE OF l"
+            "WHERE l.id = :l FOR UPDATE OF l"
         ),
-        {"n": name},
-    ).first()
-    if layer is None:
-        raise LayerNotFound(f"no layer named {name!r}")
+        {"l": found.id},
+    ).one()
     versions: dict[int, int] = dict(
         conn.execute(
             text("SELECT version, id FROM layer_version WHERE layer_id = :l ORDER BY version"),
@@ -175,7 +217,12 @@ def rollback_layer(
             f"layer {name!r} has no version {version}; its versions are: "
             + ", ".join(str(v) for v in versions)
         )
-    result = {"name": name, "from_version": layer.current, "to_version": version}
+    result = {
+        "name": name,
+        "region": found.region_code,
+        "from_version": layer.current,
+        "to_version": version,
+    }
     if layer.current == version:
         return {**result, "changed": False}
     conn.execute(
@@ -189,24 +236,21 @@ def rollback_layer(
     return {**result, "changed": True}
 
 
-def resolve_version(conn: Connection, name: str, version: int | None = None) -> int:
+def resolve_version(
+    conn: Connection, name: str, version: int | None = None, region: str | None = None
+) -> int:
     """Return the version id to serve: the current one, or `version` if given."""
-    row = conn.execute(
-        text(
-            """
-            SELECT CASE WHEN CAST(:v AS int) IS NULL THEN l.current_version_id
-                        ELSE (SELECT id FROM layer_version WHERE layer_id = l.id AND version = :v)
-                   END
-            FROM layer l WHERE l.name = :n
-            """
-        ),
-        {"n": name, "v": version},
-    ).first()
-    if row is None:
-        raise LayerNotFound(f"no layer named {name!r}")
-    if row[0] is None:
+    layer = find_layer(conn, name, region)
+    if version is None:
+        vid = layer.current_version_id
+    else:
+        vid = conn.execute(
+            text("SELECT id FROM layer_version WHERE layer_id = :l AND version = :v"),
+            {"l": layer.id, "v": version},
+        ).scalar()
+    if vid is None:
         raise LayerNotFound(f"layer {name!r} has no version {version}")
-    return int(row[0])
+    return int(vid)
 
 
 @dataclass
@@ -225,9 +269,10 @@ def features_page(
     limit: int,
     offset: int,
     version: int | None = None,
+    region: str | None = None,
 ) -> FeaturePage:
     """Return GeoJSON features (EPSG:4326) of a layer version in fid order, one page."""
-    version_id = resolve_version(conn, name, version)
+    version_id = resolve_version(conn, name, version, region)
     number = conn.execute(
         text("SELECT version FROM layer_version WHERE id = :id"), {"id": version_id}
     ).scalar_one()
@@ -277,30 +322,32 @@ def features_page(
     return FeaturePage(features=feats, has_next=len(rows) > limit, version=int(number))
 
 
-def drop_layer(conn: Connection, name: str) -> int:
-    """Drop a layer with every version and its feature partitions; return the versions dropped."""
+def drop_layer(conn: Connection, name: str, region: str | None = None) -> int:
+    """Drop a layer with every version and its feature partitions; return the versions dropped.
+
+    Only the layer of `region` (or the only layer of that name) goes; other regions' layers
+    of the same name stay.
+    """
+    layer = find_layer(conn, name, region, lock=True)
     ids = (
-        conn.execute(
-            text(
-                "SELECT v.id FROM layer_version v JOIN layer l ON l.id = v.layer_id "
-                "WHERE l.name = :n"
-            ),
-            {"n": name},
-        )
+        conn.execute(text("SELECT id FROM layer_version WHERE layer_id = :l"), {"l": layer.id})
         .scalars()
         .all()
     )
-    exists = conn.execute(text("SELECT 1 FROM layer WHERE name = :n"), {"n": name}).first()
-    if exists is None:
-        raise LayerNotFound(f"no layer named {name!r}")
-    conn.execute(text("UPDATE layer SET current_version_id = NULL WHERE name = :n"), {"n": name})
+    conn.execute(text("UPDATE layer SET current_version_id = NULL WHERE id = :l"), {"l": layer.id})
     for vid in ids:
         # Partition names come from integer ids, never from user text.
         conn.execute(text(f"DROP TABLE IF EXISTS feature_v{int(vid)}"))
-    conn.execute(text("DELETE FROM layer WHERE name = :n"), {"n": name})
+    conn.execute(text("DELETE FROM layer WHERE id = :l"), {"l": layer.id})
     return len(ids)
 
 
 def layer_names(conn: Connection) -> list[str]:
     """Return the names of all layers (a name several regions use once)."""
     return list(conn.execute(text("SELECT DISTINCT name FROM layer ORDER BY name")).scalars())
+
+
+def layer_keys(conn: Connection) -> list[tuple[str, str | None]]:
+    """Return (name, region code) of every layer, ordered."""
+    rows = conn.execute(text("SELECT name, region_code FROM layer ORDER BY name, region_code"))
+    return [(str(r.name), r.region_code) for r in rows]

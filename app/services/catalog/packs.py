@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -32,6 +32,7 @@ from app.services.catalog.ingest import (
     write,
 )
 from app.services.geo.crs import parse_crs
+from app.services.ppid.importer import PpidReport, import_ppid
 from app.services.rules import tables as rule_tables
 from app.services.rules.load import load_rules, rule_set_unchanged
 
@@ -109,6 +110,27 @@ class AdminEntry(BaseModel):
     desa: str | None = Field(default=None, pattern=_LAYER_NAME)
 
 
+class BudgetEntry(BaseModel):
+    """One [[budgets]] entry: an APBD budget file imported as the projects of a year."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file: str
+    year: int = Field(ge=2000, le=2100)
+    sheet: str | None = None
+    map: dict[str, str] = Field(default_factory=dict)  # target = "Source Header"
+    crs: str | None = None  # of Bujur/Lintang and WKT when not EPSG:4326
+
+
+class PpidEntry(BaseModel):
+    """The [ppid] table: the village PPID table of the region."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file: str
+    map: dict[str, str] = Field(default_factory=dict)
+
+
 class Manifest(BaseModel):
     """A whole region.toml."""
 
@@ -118,6 +140,8 @@ class Manifest(BaseModel):
     rules: RulesEntry | None = None
     admin: AdminEntry | None = None
     layers: list[LayerEntry] = Field(default_factory=list)
+    budgets: list[BudgetEntry] = Field(default_factory=list)
+    ppid: PpidEntry | None = None
 
     @model_validator(mode="after")
     def _admin_names_admin_layers(self) -> Manifest:
@@ -234,10 +258,63 @@ def region_metric_crs(conn: Connection, code: str | None = None) -> str | None:
 
 @dataclass
 class RegionResult:
-    """What a region load wrote: a report per loaded layer and the new rule set, if any."""
+    """What a region load wrote: a report per loaded layer and the new rule set, if any.
+
+    With a whole-pack load also the [[budgets]] imports, the [ppid] import and notes.
+    """
 
     reports: list[LoadReport]
     rules: dict[str, Any] | None
+    budgets: list[Any] = field(default_factory=list)
+    ppid: PpidReport | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def data_files(pack: Path, manifest: Manifest) -> list[Path]:
+    """Return the budget and PPID files a manifest names (they load with the whole pack)."""
+    base = pack_dir(pack)
+    files = [base / b.file for b in manifest.budgets]
+    return files + ([base / manifest.ppid.file] if manifest.ppid else [])
+
+
+def _load_data(
+    conn: Connection, pack: Path, manifest: Manifest, result: RegionResult, actor: str | None
+) -> None:
+    """Import the pack's budgets and PPID table after its layers, in the same transaction."""
+    base = pack_dir(pack)
+    if manifest.budgets:
+        try:
+            from app.services.projects.importer import import_projects
+        except ImportError:  # the APBD importer is not part of this installation (yet)
+            result.notes.append(
+                "[[budgets]] skipped: this installation has no APBD projects importer "
+                "(app.services.projects.importer)"
+            )
+        else:
+            for b in manifest.budgets:
+                try:
+                    result.budgets.append(
+                        import_projects(
+                            conn,
+                            base / b.file,
+                            b.year,
+                            sheet=b.sheet,
+                            mapping=b.map,
+                            crs=b.crs,
+                            skip_bad=False,
+                            actor=actor,
+                            via="cli",
+                        )
+                    )
+                except RtrwError as exc:
+                    raise type(exc)(f"budget {b.file}: {exc.message}", **exc.extra) from exc
+    if manifest.ppid is not None:
+        try:
+            result.ppid = import_ppid(
+                conn, base / manifest.ppid.file, mapping=manifest.ppid.map, actor=actor, via="cli"
+            )
+        except RtrwError as exc:
+            raise type(exc)(f"ppid {manifest.ppid.file}: {exc.message}", **exc.extra) from exc
 
 
 def unchanged(conn: Connection, req: LoadRequest) -> bool:
@@ -291,12 +368,21 @@ def load_region(
 ) -> RegionResult:
     """Load every layer of a pack in `conn`'s transaction (all or nothing); return the reports.
 
+    A whole-pack load (no `only`) then imports the [[budgets]] files and the [ppid] table,
+    in the same transaction, so a bad budget or PPID row rolls the layers back too.
+
     All files are read and checked before anything is written, so a bad file fails fast.
     A layer whose current version has the fingerprint this load would store (same file
     bytes and options, see `unchanged`) is skipped unless `force`. `actor` is audited.
     """
     manifest = read_manifest(pack)
     requests = requests_for(pack, manifest, only)
+    missing = [p.name for p in data_files(pack, manifest) if not only and not p.exists()]
+    if missing:
+        raise RegionPackError(
+            f"files missing from {pack_dir(pack)}: {', '.join(missing)}"
+            + (" (for the demo pack run `rtrw demo generate` first)" if "demo" in str(pack) else "")
+        )
     for req in requests:
         req.actor = actor
         check_kind(conn, req)
@@ -328,4 +414,7 @@ def load_region(
         if load_rule_set and rules_dir is not None
         else None
     )
-    return RegionResult(reports=reports, rules=rule_set)
+    result = RegionResult(reports=reports, rules=rule_set)
+    if not only:
+        _load_data(conn, pack, manifest, result, actor)
+    return result

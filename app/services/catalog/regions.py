@@ -22,11 +22,15 @@ def resolve_region(conn: Connection, code: str | None) -> str | None:
     if code is not None:
         if code not in codes:
             raise InvalidParameter(
-                f"no region {code!r} is loaded; loaded: {', '.join(codes) or 'none'}"
+                f"no region {code!r} is loaded; loaded: {', '.join(codes) or 'none'}",
+                message_id=f"Wilayah {code!r} belum dimuat; yang sudah dimuat: "
+                f"{', '.join(codes) or 'tidak ada'}",
             )
         return code
     if len(codes) > 1:
         raise InvalidParameter(
-            f"several regions are loaded ({', '.join(codes)}); name one with --region CODE"
+            f"several regions are loaded ({', '.join(codes)}); name one with --region CODE",
+            message_id=f"Beberapa wilayah sudah dimuat ({', '.join(codes)}); "
+            "sebutkan salah satunya dengan --region KODE",
         )
     return codes[0] if codes else None

@@ -20,7 +20,11 @@ def parse_crs(value: str | int) -> CRS:
     try:
         return CRS.from_user_input(int(value) if str(value).isdigit() else value)
     except (CRSError, ValueError, TypeError) as exc:
-        raise InvalidCRS(f"unknown CRS {value!r}: {exc}") from exc
+        raise InvalidCRS(
+            f"unknown CRS {value!r}: {exc}",
+            message_id=f"Sistem koordinat (CRS) {value!r} tidak dikenal; "
+            "gunakan kode EPSG, misalnya EPSG:4326 atau EPSG:32749",
+        ) from exc
 
 
 def crs_label(crs: CRS) -> str:

@@ -39,6 +39,11 @@ def unlisted_code(activity: str | None) -> str | None:
     return None
 
 
+def _name_key(name: str) -> str:
+    """Return a sub-activity name as project_types.csv matches it (case and spaces ignored)."""
+    return " ".join(name.casefold().split())
+
+
 def _valid(row: dict[str, Any], on: date) -> bool:
     start, end = row.get("valid_from"), row.get("valid_to")
     return (start is None or start <= on) and (end is None or on <= end)
@@ -69,6 +74,28 @@ class RuleBook:
     intensity: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     overlays: list[dict[str, Any]] = field(default_factory=list)
     routes: list[dict[str, Any]] = field(default_factory=list)  # routes.csv (may be empty)
+    # project_types.csv (may be empty): a budget sub-activity (code and/or name) -> activity
+    project_types: list[dict[str, Any]] = field(default_factory=list)
+
+    def project_activity(self, code: str | None, name: str | None) -> str | None:
+        """Return the activity project_types.csv maps a sub-activity to (code first), or None.
+
+        Names match ignoring case and repeated spaces.
+        """
+        index: tuple[dict[str, str], dict[str, str]] | None = getattr(self, "_types_index", None)
+        if index is None:
+            index = ({}, {})
+            for row in self.project_types:
+                if row.get("sub_activity_code"):
+                    index[0].setdefault(row["sub_activity_code"], row["activity_id"])
+                if row.get("sub_activity"):
+                    index[1].setdefault(_name_key(row["sub_activity"]), row["activity_id"])
+            object.__setattr__(self, "_types_index", index)
+        if code and code.strip() in index[0]:
+            return index[0][code.strip()]
+        if name:
+            return index[1].get(_name_key(name))
+        return None
 
     def kbli_codes(self, activity: str) -> list[str]:
         """Return the sorted KBLI codes that map to an activity (indexed on first use)."""
@@ -160,26 +187,34 @@ class RuleBook:
             if not (len(code) == 5 and code.isdigit()):
                 raise UnknownActivity(
                     f"KBLI {kbli!r} is malformed: KBLI 2020 codes have five digits, e.g. 10631",
+                    message_id=f"Kode KBLI {kbli!r} tidak sah: kode KBLI 2020 terdiri atas "
+                    "lima angka, misalnya 10631",
                     suggestions=self.closest_kbli(code),
                 )
             if code in self.kbli:
                 found = self.kbli[code]
                 if activity is not None and activity != found:
                     raise UnknownActivity(
-                        f"KBLI {code} is activity {found!r}, not {activity!r}; give one of the two"
+                        f"KBLI {code} is activity {found!r}, not {activity!r}; give one of the two",
+                        message_id=f"KBLI {code} adalah kegiatan {found!r}, bukan {activity!r}; "
+                        "isi salah satu saja",
                     )
                 return found
             if not kbli_2020().is_five_digit(code):
                 nearest = self.closest_kbli(code)
+                closest = ", ".join(s["kbli"] for s in nearest)
                 raise UnknownActivity(
-                    f"KBLI {code} is not a KBLI 2020 code; closest codes: "
-                    + ", ".join(s["kbli"] for s in nearest),
+                    f"KBLI {code} is not a KBLI 2020 code; closest codes: " + closest,
+                    message_id=f"Kode KBLI {code} tidak dikenal dalam KBLI 2020"
+                    + (f"; maksud Anda {closest}?" if closest else ""),
                     suggestions=nearest,
                 )
             if activity is not None:
                 raise UnknownActivity(
                     f"KBLI {code} is not listed in the rules of this region, so it is not "
-                    f"activity {activity!r}; give one of the two"
+                    f"activity {activity!r}; give one of the two",
+                    message_id=f"KBLI {code} tidak tercantum dalam aturan zonasi wilayah ini, "
+                    f"jadi bukan kegiatan {activity!r}; isi salah satu saja",
                 )
             return unlisted_activity(code)
         if activity is not None:
@@ -188,6 +223,8 @@ class RuleBook:
                 raise UnknownActivity(
                     f"unknown activity {activity!r}"
                     + (f"; did you mean {', '.join(close)}?" if close else ""),
+                    message_id=f"Kegiatan {activity!r} tidak dikenal"
+                    + (f"; maksud Anda {', '.join(close)}?" if close else ""),
                     suggestions=[{"activity": c} for c in close],
                 )
             return activity
@@ -296,6 +333,7 @@ def read_rulebook(conn: Connection, rule_set_id: int) -> RuleBook:
         book.intensity.setdefault(r["zone_code"], []).append(r)
     book.overlays = _rows(conn, "overlay_rule", rule_set_id)
     book.routes = _rows(conn, "route_rule", rule_set_id)
+    book.project_types = _rows(conn, "project_type", rule_set_id)
     return book
 
 
@@ -344,9 +382,12 @@ class RuleBooks:
                 self._books.popitem(last=False)
         return book
 
-    def current(self, conn: Connection) -> RuleBook | None:
-        """Return the RuleBook of the newest rule set, or None when no rules are loaded."""
-        key = conn.execute(text(CURRENT_RULE_SET_KEY_SQL)).scalar()
+    def current(self, conn: Connection, region: str | None = None) -> RuleBook | None:
+        """Return the RuleBook of the newest rule set (of `region`), None when none is loaded."""
+        if region is None:
+            key = conn.execute(text(CURRENT_RULE_SET_KEY_SQL)).scalar()
+        else:
+            key = conn.execute(text(REGION_RULE_SET_KEY_SQL), {"region": region}).scalar()
         return self.get(conn, key) if key is not None else None
 
     def clear(self) -> None:

@@ -19,7 +19,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -386,6 +386,7 @@ class ImportReport:
     replaced: int
     activities_added: int
     reused: dict[str, str]  # KBLI -> an activity of activities.csv it already belonged to
+    closed: int = 0  # earlier rows of the layer kept as history, ending the day before
 
     def lines(self) -> list[str]:
         """Return the report as printable lines."""
@@ -424,7 +425,9 @@ class ImportReport:
         scope = f"layer {self.layer}" if self.layer else "every zoning layer"
         out.append(
             f"wrote {self.folder}: itbx.csv {self.itbx_rows} rows for {scope} "
-            f"(replaced {self.replaced}), activities.csv +{self.activities_added}"
+            f"(replaced {self.replaced}"
+            + (f"; {self.closed} earlier rows kept, closed" if self.closed else "")
+            + f"), activities.csv +{self.activities_added}"
             + (
                 f" ({len(self.reused)} KBLI codes kept on existing activities)"
                 if self.reused
@@ -482,6 +485,34 @@ def default_titles() -> Callable[[str], str | None] | None:
         return kbli.kbli_2020().title  # type: ignore[no-any-return]
     except (ImportError, AttributeError, OSError, ValueError):
         return None
+
+
+def _keep_history(
+    itbx: list[dict[str, Any]], plan_layer: str | None, valid_from: date | None
+) -> tuple[list[dict[str, Any]], int]:
+    """Return the itbx rows that stay beside an import, and how many of them were closed.
+
+    Rows of other layers stay as they are. Rows of the imported layer are replaced, except
+    with `valid_from`: then rows in force before that date stay as history, closed the day
+    before (`valid_to`), and only rows starting on or after it are replaced.
+    """
+    kept: list[dict[str, Any]] = []
+    closed = 0
+    for r in itbx:
+        if (r.get("layer") or None) != plan_layer:
+            kept.append(r)
+            continue
+        if valid_from is None:
+            continue
+        start = date.fromisoformat(r["valid_from"]) if r.get("valid_from") else None
+        if start is not None and start >= valid_from:
+            continue
+        end = date.fromisoformat(r["valid_to"]) if r.get("valid_to") else None
+        if end is None or end >= valid_from:
+            r = {**r, "valid_to": (valid_from - timedelta(days=1)).isoformat()}
+            closed += 1
+        kept.append(r)
+    return kept, closed
 
 
 def import_matrix(
@@ -588,7 +619,7 @@ def import_matrix(
             new_rows[(aid, national)] = row
 
     itbx_header, itbx = _read_csv(folder / FILES["itbx"])
-    kept = [r for r in itbx if (r.get("layer") or None) != plan_layer]
+    kept, closed = _keep_history(itbx, plan_layer, valid_from)
     header = list(COLUMNS["itbx"]) + [c for c in itbx_header if c not in COLUMNS["itbx"]]
 
     # Validate the result as `rules check` would, on a copy, before touching the pack.
@@ -617,6 +648,7 @@ def import_matrix(
         letters=letters,
         itbx_rows=len(new_rows),
         replaced=len(itbx) - len(kept),
+        closed=closed,
         activities_added=added,
         reused=reused,
     )

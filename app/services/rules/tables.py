@@ -33,6 +33,7 @@ FILES = {
     "intensity": "intensity.csv",
     "overlay_rules": "overlay_rules.csv",
     "routes": "routes.csv",
+    "project_types": "project_types.csv",
 }
 REQUIRED_FILES = ("zone_classes", "activities", "itbx")
 COLUMNS = {
@@ -93,6 +94,7 @@ COLUMNS = {
         "valid_from",
         "valid_to",
     ),
+    "project_types": ("sub_activity_code", "sub_activity", "activity"),
 }
 REQUIRED_COLUMNS = {
     "sources": ("id", "citation"),
@@ -103,6 +105,7 @@ REQUIRED_COLUMNS = {
     "intensity": ("zone",),
     "overlay_rules": ("layer", "class", "effect", "restriction"),
     "routes": ("route", "when", "reason"),
+    "project_types": ("activity",),
 }
 # The permit routes (routes.csv) and the conditions a route row applies under: every zoned
 # part in an OSS-integrated RDTR, or any other case.
@@ -433,6 +436,7 @@ def read_rules(path: Path) -> RuleTables:
         )
 
     routes = _routes(raw["routes"], check_source, problems)
+    project_types = _project_types(raw["project_types"], activities, problems)
 
     problems.raise_if_any(folder)
     for rows in (itbx, intensity):
@@ -448,6 +452,7 @@ def read_rules(path: Path) -> RuleTables:
         "intensity_rule": intensity,
         "overlay_rule": overlays,
         "route_rule": routes,
+        "project_type": project_types,
     }
     return out
 
@@ -487,3 +492,41 @@ def _routes(
             FILES["routes"], "add a row for when = otherwise (the route in every other case)"
         )
     return routes
+
+
+def _project_types(
+    raw: list[tuple[str, dict[str, str]]],
+    activities: dict[str, dict[str, Any]],
+    problems: _Problems,
+) -> list[dict[str, Any]]:
+    """Return the validated rows of project_types.csv (a budget sub-activity -> an activity).
+
+    A row names the sub-activity by its code, its name or both; one code or name maps to one
+    activity only.
+    """
+    out: list[dict[str, Any]] = []
+    by_code: dict[str, str] = {}
+    by_name: dict[str, str] = {}
+    for where, r in raw:
+        code, name, aid = r.get("sub_activity_code", ""), r.get("sub_activity", ""), r["activity"]
+        if not code and not name:
+            problems.add(where, "name the sub-activity: sub_activity_code, sub_activity or both")
+        if not aid:
+            problems.add(where, "activity is empty")
+        elif aid not in activities:
+            problems.add(where, f"unknown activity {aid!r} (not in activities.csv)")
+        key = " ".join(name.casefold().split())
+        for seen, value, what in (
+            (by_code, code, "sub_activity_code"),
+            (by_name, key, "sub_activity"),
+        ):
+            if value and seen.get(value, aid) != aid:
+                problems.add(
+                    where, f"{what} {value!r} is mapped to both {seen[value]!r} and {aid!r}"
+                )
+            if value:
+                seen.setdefault(value, aid)
+        out.append(
+            {"sub_activity_code": code or None, "sub_activity": name or None, "activity_id": aid}
+        )
+    return out

@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 from app.errors import (
     RtrwError,
     TooManyParcels,
+    with_fallback,
 )
 from app.services.geo.crs import STORAGE_SRID, epsg_of
 from app.services.rules.book import RuleBooks, process_rulebooks
@@ -38,6 +39,7 @@ class BatchItem:
     activity: str | None = None
     error: str | None = None  # a row that could not be read: says which row and why
     error_code: str = "invalid_geometry"
+    error_id: str | None = None  # `error` in Bahasa Indonesia (the code's fallback if None)
 
 
 def check_batch(
@@ -52,6 +54,7 @@ def check_batch(
     if len(items) > settings.max_batch:
         raise TooManyParcels(
             f"the batch has {len(items)} parcels; the limit is {settings.max_batch}",
+            message_id=f"Batch memuat {len(items)} persil; batasnya {settings.max_batch} persil",
             limit=settings.max_batch,
         )
     books = process_rulebooks() if books is None else books
@@ -61,7 +64,7 @@ def check_batch(
     by_crs: dict[str | None, list[int]] = defaultdict(list)
     for i, item in enumerate(items):
         if item.error is not None:
-            results[i] = _failed(item, item.error_code, item.error)
+            results[i] = _failed(item, item.error_code, item.error, item.error_id)
             continue
         by_crs[item.crs].append(i)
     parsed: list[Parcel] = []
@@ -70,7 +73,7 @@ def check_batch(
         outcomes = parse_many([items[i].geometry for i in idx], crs, srid, settings)
         for i, outcome in zip(idx, outcomes, strict=True):
             if isinstance(outcome, RtrwError):
-                results[i] = _failed(items[i], outcome.code, outcome.message)
+                results[i] = _failed(items[i], outcome.code, outcome.message, outcome.message_id)
                 continue
             outcome.ref = items[i].ref
             parsed.append(outcome)
@@ -97,7 +100,7 @@ def check_batch(
                     again[0].ref, again[0].warnings = parcel.ref, parcel.warnings
                     parcel = again[0]
             except RtrwError as exc:
-                results[i] = _failed(items[i], exc.code, exc.message)
+                results[i] = _failed(items[i], exc.code, exc.message, exc.message_id)
                 continue
             group.append(parcel)
             at.append(i)
@@ -130,7 +133,7 @@ def _check_group(
                 try:
                     answer = evaluate(ctx, parcel, parts.get(j, []), acts[k], on)
                 except RtrwError as exc:
-                    results[i] = _failed(items[i], exc.code, exc.message)
+                    results[i] = _failed(items[i], exc.code, exc.message, exc.message_id)
                     continue
                 answer["id"] = items[i].ref
                 answer["_kbli"] = items[i].kbli  # the code the row sent, for its output row
@@ -173,8 +176,15 @@ def _spatial_order(parsed: list[Parcel], where: list[int]) -> tuple[list[Parcel]
     return [parsed[k] for k in order], [where[k] for k in order]
 
 
-def _failed(item: BatchItem, code: str, detail: str) -> dict[str, Any]:
-    return {"id": item.ref, "_kbli": item.kbli, "error": code, "detail": detail}
+def _failed(item: BatchItem, code: str, detail: str, detail_id: str | None) -> dict[str, Any]:
+    detail_id = detail_id or with_fallback(code, detail)
+    return {
+        "id": item.ref,
+        "_kbli": item.kbli,
+        "error": code,
+        "detail": detail,
+        "detail_id": detail_id,
+    }
 
 
 COLUMNS = [
@@ -207,6 +217,7 @@ COLUMNS = [
     "warnings",
     "error",
     "detail",
+    "detail_id",  # `detail` in Bahasa Indonesia
 ]
 ENVELOPE_COLUMNS = ("max_footprint_m2", "max_floor_area_m2", "min_green_area_m2", "max_height_m")
 
@@ -222,6 +233,9 @@ def flat_row(answer: dict[str, Any]) -> dict[str, Any]:
     row["kbli"] = answer.get("_kbli")
     if "error" in answer:
         row["error"], row["detail"] = answer["error"], answer["detail"]
+        row["detail_id"] = answer.get("detail_id") or with_fallback(
+            answer["error"], answer["detail"]
+        )
         return row
 
     def shares(pairs: list[tuple[str | None, float]]) -> str | None:

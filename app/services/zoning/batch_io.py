@@ -50,6 +50,14 @@ def _json_type(value: Any) -> str:
     return names.get(type(value), "a number" if isinstance(value, int | float) else "a value")
 
 
+def _json_type_id(value: Any) -> str:
+    """Return _json_type(value) in Bahasa Indonesia."""
+    names = {dict: "objek", list: "array", str: "teks", bool: "boolean"}
+    if value is None:
+        return "null"
+    return names.get(type(value), "angka" if isinstance(value, int | float) else "nilai lain")
+
+
 def items_from_geojson(data: Any, crs: str | None) -> list[BatchItem]:
     """Return batch items from a FeatureCollection (properties id, kbli, activity).
 
@@ -57,13 +65,20 @@ def items_from_geojson(data: Any, crs: str | None) -> list[BatchItem]:
     an error naming it; a missing or null id falls back to the feature's number (from 1).
     """
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-        raise InvalidParameter("the batch body must be a GeoJSON FeatureCollection or a CSV")
+        raise InvalidParameter(
+            "the batch body must be a GeoJSON FeatureCollection or a CSV",
+            message_id="Isi batch harus berupa GeoJSON FeatureCollection atau CSV",
+        )
     features = data.get("features")
     if not isinstance(features, list):
-        raise InvalidParameter("the FeatureCollection has no 'features' list")
+        raise InvalidParameter(
+            "the FeatureCollection has no 'features' list",
+            message_id="FeatureCollection tidak memiliki daftar 'features'",
+        )
     items = []
     for n, feat in enumerate(features, start=1):
         where = f"feature {n} (features[{n - 1}])"
+        where_id = f"fitur {n} (features[{n - 1}])"
         if not isinstance(feat, dict):
             items.append(
                 BatchItem(
@@ -71,6 +86,8 @@ def items_from_geojson(data: Any, crs: str | None) -> list[BatchItem]:
                     geometry=None,
                     error=f"{where} is {_json_type(feat)}, not a GeoJSON Feature object",
                     error_code="invalid_feature",
+                    error_id=f"{where_id} berupa {_json_type_id(feat)}, "
+                    "bukan objek GeoJSON Feature",
                 )
             )
             continue
@@ -85,6 +102,8 @@ def items_from_geojson(data: Any, crs: str | None) -> list[BatchItem]:
                     geometry=None,
                     error=f"{where}: properties must be an object or null, not {_json_type(props)}",
                     error_code="invalid_feature",
+                    error_id=f"{where_id}: properties harus berupa objek atau null, "
+                    f"bukan {_json_type_id(props)}",
                 )
             )
             continue
@@ -149,13 +168,19 @@ def items_from_csv(body: str, crs: str | None) -> list[BatchItem]:
     try:
         return _csv_items(reader, crs, delimiter)
     except csv.Error as exc:
-        raise InvalidParameter(f"the CSV cannot be read at line {reader.line_num}: {exc}") from exc
+        raise InvalidParameter(
+            f"the CSV cannot be read at line {reader.line_num}: {exc}",
+            message_id=f"CSV tidak dapat dibaca pada baris ke-{reader.line_num}: {exc}",
+        ) from exc
 
 
 def _csv_items(reader: Any, crs: str | None, delimiter: str) -> list[BatchItem]:
     header = next(reader, None)
     if not header or not any(h.strip() for h in header):
-        raise InvalidParameter("the CSV is empty: it needs a header line")
+        raise InvalidParameter(
+            "the CSV is empty: it needs a header line",
+            message_id="CSV kosong: diperlukan baris judul kolom (header)",
+        )
     cols: dict[str, int] = {}
     for i, name in enumerate(header):
         cols.setdefault(name.strip().lower(), i)
@@ -165,7 +190,10 @@ def _csv_items(reader: Any, crs: str | None, delimiter: str) -> list[BatchItem]:
         raise InvalidParameter(
             "the CSV needs a wkt column or a pair of coordinate columns (lon/lat, "
             "longitude/latitude, x/y or bujur/lintang), and optionally id, kbli, activity; "
-            f"its header has: {shown}"
+            f"its header has: {shown}",
+            message_id="CSV memerlukan kolom wkt atau sepasang kolom koordinat (lon/lat, "
+            "longitude/latitude, x/y atau bujur/lintang), serta boleh memuat id, kbli, "
+            f"activity; header-nya berisi: {shown}",
         )
     names = [header[cols[k]].strip() for k in pair] if pair else []
     decimal_comma = delimiter != ","
@@ -176,6 +204,7 @@ def _csv_items(reader: Any, crs: str | None, delimiter: str) -> list[BatchItem]:
             continue
         n += 1
         where = f"row {n} (line {reader.line_num})"
+        where_id = f"baris data {n} (baris ke-{reader.line_num})"
 
         def get(key: str, cells: list[str] = cells) -> str | None:
             i = cols.get(key)
@@ -189,7 +218,8 @@ def _csv_items(reader: Any, crs: str | None, delimiter: str) -> list[BatchItem]:
                 crs=crs,
                 kbli=get("kbli"),
                 activity=get("activity"),
-                error=f"{where}: {error}" if error else None,
+                error=f"{where}: {error[0]}" if error else None,
+                error_id=f"{where_id}: {error[1]}" if error else None,
             )
         )
     return items
@@ -197,15 +227,16 @@ def _csv_items(reader: Any, crs: str | None, delimiter: str) -> list[BatchItem]:
 
 def _csv_geometry(
     get: Any, has_wkt: bool, pair: tuple[str, str] | None, names: list[str], decimal_comma: bool
-) -> tuple[dict[str, Any] | None, str | None]:
-    """Return (GeoJSON geometry, None) of a CSV row, or (None, why it cannot be read)."""
+) -> tuple[dict[str, Any] | None, tuple[str, str] | None]:
+    """Return (GeoJSON geometry, None) of a CSV row, or (None, why not in English, Indonesian)."""
     wkt = get("wkt")
     if wkt is not None:
         try:
             return shapely.geometry.mapping(shapely_wkt.loads(wkt)), None
         except Exception as exc:  # shapely raises several types for bad WKT
-            return None, f"cannot read the WKT ({exc})"
+            return None, (f"cannot read the WKT ({exc})", f"WKT tidak dapat dibaca ({exc})")
     missing = ["the wkt cell is empty"] if has_wkt else []
+    missing_id = ["sel wkt kosong"] if has_wkt else []
     if pair is not None:
         cells = [get(k) for k in pair]
         empty = [name for name, cell in zip(names, cells, strict=True) if cell is None]
@@ -215,10 +246,17 @@ def _csv_geometry(
                 try:
                     coords.append(_number(cell or "", decimal_comma))
                 except ValueError:
-                    return None, f"{name} {cell!r} is not a number"
+                    return None, (
+                        f"{name} {cell!r} is not a number",
+                        f"{name} {cell!r} bukan angka",
+                    )
             return {"type": "Point", "coordinates": coords}, None
         missing.append(" and ".join(empty) + (" are" if len(empty) > 1 else " is") + " empty")
-    return None, "no geometry: " + " and ".join(missing)
+        missing_id.append(" dan ".join(empty) + " kosong")
+    return None, (
+        "no geometry: " + " and ".join(missing),
+        "tidak ada geometri: " + " dan ".join(missing_id),
+    )
 
 
 def decode_text(raw: bytes) -> str:
@@ -239,7 +277,9 @@ def input_kind(raw: bytes, media_type: str | None = None, filename: str | None =
         if suffix not in UPLOAD_SUFFIXES:
             raise InvalidParameter(
                 f"{filename}: upload a .csv or .geojson file (save a spreadsheet as CSV; "
-                "GeoPackage and Shapefile: `rtrw zoning check-file`)"
+                "GeoPackage and Shapefile: `rtrw zoning check-file`)",
+                message_id=f"{filename}: unggah berkas .csv atau .geojson (simpan lembar kerja "
+                "sebagai CSV; GeoPackage dan Shapefile: `rtrw zoning check-file`)",
             )
         return UPLOAD_SUFFIXES[suffix]
     media = (media_type or "").lower()
@@ -255,30 +295,45 @@ def items_from_bytes(
 ) -> list[BatchItem]:
     """Return batch items from a request body or uploaded file (GeoJSON or CSV)."""
     name = filename or "the batch body"
+    name_id = filename or "Isi batch"
     if not raw.strip():
-        raise InvalidParameter(f"{name} is empty: it needs a GeoJSON FeatureCollection or a CSV")
+        raise InvalidParameter(
+            f"{name} is empty: it needs a GeoJSON FeatureCollection or a CSV",
+            message_id=f"{name_id} kosong: harus berisi GeoJSON FeatureCollection atau CSV",
+        )
     if input_kind(raw, media_type, filename) == "csv":
         return items_from_csv(decode_text(raw), crs)
     try:
         data = json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidParameter(f"{name} is not valid JSON: {exc}") from exc
+        raise InvalidParameter(
+            f"{name} is not valid JSON: {exc}",
+            message_id=f"{name_id} bukan JSON yang valid: {exc}",
+        ) from exc
     return items_from_geojson(data, crs)
 
 
 def items_from_file(path: Path, crs: str | None) -> list[BatchItem]:
     """Return batch items from a CSV, GeoJSON or any vector file pyogrio reads."""
     if not path.exists():
-        raise InvalidParameter(f"file not found: {path}")
+        raise InvalidParameter(
+            f"file not found: {path}", message_id=f"Berkas tidak ditemukan: {path}"
+        )
     suffix = path.suffix.lower()
     if suffix in UPLOAD_SUFFIXES:
         return items_from_bytes(path.read_bytes(), crs, filename=path.name)
     try:
         gdf = gpd.read_file(path, engine="pyogrio")
     except Exception as exc:
-        raise InvalidParameter(f"cannot read {path.name}: {exc}") from exc
+        raise InvalidParameter(
+            f"cannot read {path.name}: {exc}",
+            message_id=f"Berkas {path.name} tidak dapat dibaca: {exc}",
+        ) from exc
     if gdf.crs is None and crs is None:
-        raise InvalidParameter(f"{path.name} has no CRS: pass --crs")
+        raise InvalidParameter(
+            f"{path.name} has no CRS: pass --crs",
+            message_id=f"{path.name} tidak menyebutkan sistem koordinat (CRS): berikan --crs",
+        )
     file_crs = crs or gdf.crs.to_string()
     cols = {c.lower(): c for c in gdf.columns}
     items = []
@@ -296,6 +351,7 @@ def items_from_file(path: Path, crs: str | None) -> list[BatchItem]:
                 kbli=val("kbli"),
                 activity=val("activity"),
                 error=None if geom is not None else f"row {n}: the feature has no geometry",
+                error_id=None if geom is not None else f"baris {n}: fitur tidak memiliki geometri",
             )
         )
     return items
@@ -330,7 +386,10 @@ def pick_format(fmt: str | None, accept: str | None) -> str:
     """Return the output format from ?format= or the Accept header (default JSON)."""
     if fmt:
         if fmt not in FORMATS:
-            raise InvalidParameter(f"format must be one of {', '.join(FORMATS)}; got {fmt!r}")
+            raise InvalidParameter(
+                f"format must be one of {', '.join(FORMATS)}; got {fmt!r}",
+                message_id=f"format harus salah satu dari {', '.join(FORMATS)}; diterima {fmt!r}",
+            )
         return fmt
     accept = (accept or "").lower()
     if "text/csv" in accept:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from app.errors import (
+    InvalidParameter,
     NoRules,
     NotFound,
 )
@@ -76,11 +77,19 @@ def _with_code(ctx: Context, answer: dict[str, Any], kbli: str | None) -> dict[s
     return answer
 
 
+def _no_rules() -> NoRules:
+    return NoRules(
+        "no zoning rules are loaded: run `rtrw rules load <pack>` first",
+        message_id="Belum ada aturan zonasi yang dimuat: jalankan `rtrw rules load <paket>` "
+        "terlebih dahulu",
+    )
+
+
 def activity_of(ctx: Context, kbli: str | None, activity: str | None) -> str | None:
     if kbli is None and activity is None:
         return None
     if ctx.book is None:
-        raise NoRules("no zoning rules are loaded: run `rtrw rules load <pack>` first")
+        raise _no_rules()
     return ctx.book.resolve_activity(kbli, activity)
 
 
@@ -107,32 +116,81 @@ def check_parcel(
     as_of: date | None = None,
     *,
     books: RuleBooks | None = None,
+    region: str | None = None,
 ) -> dict[str, Any]:
-    """Return the zoning answer for a stored parcel (kind `parcel`) by its id (code)."""
-    row = conn.execute(
+    """Return the zoning answer for a stored parcel (kind `parcel`) by its id (code).
+
+    An id that parcel layers of several regions hold needs `region`.
+    """
+    rows = conn.execute(
         text(
             """
-            SELECT ST_AsGeoJSON(f.geom) AS g, l.name, v.version
+            SELECT ST_AsGeoJSON(f.geom) AS g, l.name, l.region_code, v.version
             FROM feature f JOIN layer l ON l.current_version_id = f.version_id
             JOIN layer_version v ON v.id = f.version_id
             WHERE l.kind = 'parcel' AND f.code = :id
-            ORDER BY l.name LIMIT 1
+              AND (CAST(:region AS text) IS NULL OR l.region_code = :region)
+            ORDER BY l.region_code, l.name
             """
         ),
-        {"id": parcel_id},
-    ).first()
+        {"id": parcel_id, "region": region},
+    ).all()
+    regions = sorted({str(r.region_code) for r in rows})
+    if len(regions) > 1:
+        raise InvalidParameter(
+            f"parcel {parcel_id!r} is in the parcel layers of several regions "
+            f"({', '.join(regions)}); name one with ?region=CODE",
+            message_id=f"Persil {parcel_id!r} ada di lapisan persil beberapa wilayah "
+            f"({', '.join(regions)}); sebutkan salah satunya dengan ?region=KODE",
+            regions=regions,
+        )
+    row = rows[0] if rows else None
     if row is None:
-        raise NotFound(f"no parcel with id {parcel_id!r} in the current parcel layers")
+        raise NotFound(
+            f"no parcel with id {parcel_id!r} in the current parcel layers",
+            message_id=f"Persil dengan id {parcel_id!r} tidak ditemukan "
+            "di lapisan persil yang berlaku",
+        )
     answer = check(conn, json.loads(row.g), "EPSG:4326", kbli, activity, as_of, books=books)
-    answer["parcel"] = {"id": parcel_id, "layer": row.name, "version": row.version}
+    answer["parcel"] = {
+        "id": parcel_id,
+        "layer": row.name,
+        "region": row.region_code,
+        "version": row.version,
+    }
     return answer
 
 
+# Regions whose rule sets are loaded (a rule set without a region counts for none).
+RULED_REGIONS_SQL = (
+    "SELECT DISTINCT region_code FROM rule_set WHERE region_code IS NOT NULL ORDER BY 1"
+)
+
+
 def search_activities(
-    conn: Connection, q: str | None, limit: int = 20, *, books: RuleBooks | None = None
+    conn: Connection,
+    q: str | None,
+    limit: int = 20,
+    *,
+    books: RuleBooks | None = None,
+    region: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Return KBLI 2020 codes matching a code prefix or words, each listed or not in the rules."""
-    book = (process_rulebooks() if books is None else books).current(conn)
+    """Return KBLI 2020 codes matching a code prefix or words, each listed or not in the rules.
+
+    `listed` follows the rules of `region`; without it, of the only region with rules (rule
+    sets of several regions need `region`).
+    """
+    if region is None:
+        ruled = list(conn.execute(text(RULED_REGIONS_SQL)).scalars())
+        if len(ruled) > 1:
+            raise InvalidParameter(
+                f"several regions have zoning rules ({', '.join(ruled)}); "
+                "name one with ?region=CODE",
+                message_id=f"Beberapa wilayah memiliki aturan zonasi ({', '.join(ruled)}); "
+                "sebutkan salah satunya dengan ?region=KODE",
+                regions=ruled,
+            )
+    book = (process_rulebooks() if books is None else books).current(conn, region)
     if book is None:
-        raise NoRules("no zoning rules are loaded: run `rtrw rules load <pack>` first")
+        raise _no_rules()
     return book.search(q, limit)

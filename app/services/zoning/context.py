@@ -130,7 +130,10 @@ def _context_from(conn: Connection, books: RuleBooks, row: Any, region: str | No
     metric = row.metric_crs or loader_settings().default_metric_crs
     epsg = epsg_of(metric)
     if epsg is None:
-        raise RtrwError(f"the region's metric CRS {metric} has no EPSG code")
+        raise RtrwError(
+            f"the region's metric CRS {metric} has no EPSG code",
+            message_id=f"CRS metrik wilayah ini ({metric}) tidak memiliki kode EPSG",
+        )
     return Context(
         layers={r[4]: LayerRef(*r) for r in row.layers},
         metric_srid=epsg,

@@ -103,7 +103,9 @@ def evaluate(
     if not zones and not admin:
         raise OutsidePlanningArea(
             "the geometry is outside the planning area: it touches no zoning polygon and no "
-            "administrative area of this region"
+            "administrative area of this region",
+            message_id="Geometri berada di luar wilayah perencanaan: tidak menyentuh poligon "
+            "zonasi maupun wilayah administrasi mana pun di daerah ini",
         )
 
     citations: dict[tuple[str, str | None], dict[str, Any]] = {}

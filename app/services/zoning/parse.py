@@ -18,6 +18,7 @@ from app.errors import (
     TooManyVertices,
 )
 from app.services.geo.crs import cached_crs, crs_label, reproject, reproject_many
+from app.services.zoning.numbers import number
 from app.settings import ZoningSettings, zoning_settings
 
 GEOM_TYPES = ("Point", "Polygon", "MultiPolygon")
@@ -51,32 +52,48 @@ def parse_geometry(
     src = (crs or "EPSG:4326").strip()
     src_crs = cached_crs(src)  # lru_cache keeps no exceptions: unknown CRSs raise every time
     if not isinstance(obj, dict) or "type" not in obj:
-        raise InvalidGeometry("geometry must be a GeoJSON object with a 'type'")
+        raise InvalidGeometry(
+            "geometry must be a GeoJSON object with a 'type'",
+            message_id="Geometri persil tidak valid: harus berupa objek GeoJSON dengan 'type'",
+        )
     if obj["type"] not in GEOM_TYPES:
         raise InvalidGeometry(
-            f"geometry type {obj['type']!r} is not checked; use {', '.join(GEOM_TYPES)}"
+            f"geometry type {obj['type']!r} is not checked; use {', '.join(GEOM_TYPES)}",
+            message_id=f"Jenis geometri {obj['type']!r} tidak dapat diperiksa; gunakan "
+            f"{', '.join(GEOM_TYPES)}",
         )
     try:
         geom = shape(obj)
     except Exception as exc:  # shapely raises several types for malformed coordinates
-        raise InvalidGeometry(f"malformed GeoJSON {obj['type']}: {exc}") from exc
+        raise InvalidGeometry(
+            f"malformed GeoJSON {obj['type']}: {exc}",
+            message_id=f"Geometri persil tidak valid: GeoJSON {obj['type']} salah bentuk ({exc})",
+        ) from exc
     if geom.is_empty:
-        raise InvalidGeometry("the geometry is empty")
+        raise InvalidGeometry(
+            "the geometry is empty", message_id="Geometri persil tidak valid: geometrinya kosong"
+        )
     n = int(shapely.get_num_coordinates(geom))
     if n > settings.max_vertices:
         raise TooManyVertices(
             f"the geometry has {n} vertices; the limit is {settings.max_vertices}",
+            message_id=f"Geometri memiliki {n} titik sudut; batasnya {settings.max_vertices}",
             limit=settings.max_vertices,
         )
     coords = shapely.get_coordinates(geom)
     if not np.isfinite(coords).all():
-        raise InvalidGeometry("the geometry has coordinates that are not finite numbers")
+        raise InvalidGeometry(
+            "the geometry has coordinates that are not finite numbers",
+            message_id="Geometri persil tidak valid: ada koordinat yang bukan angka berhingga",
+        )
     if src_crs.is_geographic and (
         (np.abs(coords[:, 0]) > 180).any() or (np.abs(coords[:, 1]) > 90).any()
     ):
         raise InvalidGeometry(
             f"coordinates are outside lon/lat ranges for {crs_label(src_crs)}; "
-            'projected coordinates (e.g. UTM) need "crs": "EPSG:32749"'
+            'projected coordinates (e.g. UTM) need "crs": "EPSG:32749"',
+            message_id=f"Koordinat di luar rentang bujur/lintang untuk {crs_label(src_crs)}; "
+            'koordinat proyeksi (mis. UTM) memerlukan "crs": "EPSG:32749"',
         )
     warnings: list[str] = []
     is_point = geom.geom_type == "Point"
@@ -86,18 +103,26 @@ def parse_geometry(
         polys = [p for p in shapely.get_parts(fixed) if p.geom_type in ("Polygon", "MultiPolygon")]
         geom = shapely.union_all(polys) if polys else shapely.Polygon()
         if geom.is_empty or geom.area == 0:
-            raise InvalidGeometry(f"the polygon is invalid ({reason}) and its repair is empty")
+            raise InvalidGeometry(
+                f"the polygon is invalid ({reason}) and its repair is empty",
+                message_id=f"Geometri persil tidak valid ({reason}) dan perbaikannya kosong",
+            )
         warnings.append(f"the polygon was invalid ({reason}) and was repaired with make_valid")
     geom4326 = geom if src.upper() in ("EPSG:4326", "4326") else reproject(geom, src, 4326)
     metric = geom4326 if is_point else reproject(geom4326, "EPSG:4326", metric_srid)
     area = None if is_point else float(metric.area)
     if area is not None:
         if area <= 0:
-            raise InvalidGeometry("the polygon has no area")
+            raise InvalidGeometry(
+                "the polygon has no area",
+                message_id="Geometri persil tidak valid: poligon tidak memiliki luas",
+            )
         if area > settings.max_area_ha * 10_000:
             raise TooLarge(
                 f"the parcel is {area / 10_000:,.1f} ha; "
                 f"the limit is {settings.max_area_ha:,.0f} ha",
+                message_id=f"Luas persil {number(area / 10_000, 1, 'id')} ha; "
+                f"batasnya {number(settings.max_area_ha, 0, 'id')} ha",
                 limit_ha=settings.max_area_ha,
             )
     return Parcel(geom=geom4326, metric=metric, is_point=is_point, area_m2=area, warnings=warnings)

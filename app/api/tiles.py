@@ -1,0 +1,147 @@
+"""Vector tiles (Mapbox Vector Tile, Web Mercator XYZ) of every layer, and their TileJSON."""
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from app.api.deps import Db, RegionCode
+from app.db import Database
+from app.schemas.errors import error_responses, json_error_responses
+from app.schemas.fields import INT4_MAX
+from app.schemas.tiles import TileJSON
+from app.services.tiles import service as tiles
+from app.services.tiles.cache import TileCache
+from app.services.tiles.catalog import SourceCache
+from app.settings import TileSettings
+
+router = APIRouter(prefix="/tiles", tags=["tiles"])
+MVT = "application/vnd.mapbox-vector-tile"
+ZOOM_LIMIT = 30  # the schema's bound; the served range is RTRW_TILES_MIN/MAX_ZOOM (422 outside)
+
+LayerName = Annotated[
+    str, Path(description="layer name, e.g. pola_ruang", pattern=r"^[A-Za-z0-9_]{1,63}$")
+]
+Version = Annotated[
+    int | None, Query(ge=1, le=INT4_MAX, description="a past version; default current")
+]
+
+
+class MVTResponse(Response):
+    """A Mapbox Vector Tile (protobuf)."""
+
+    media_type = MVT
+
+
+@dataclass(frozen=True)
+class TileServer:
+    """What the tile endpoint reads through: database, tile cache, resolved versions, settings."""
+
+    db: Database
+    cache: TileCache
+    sources: SourceCache
+    settings: TileSettings
+
+
+async def get_tile_server(request: Request) -> TileServer:
+    """Return the app's tile cache (opened on first use, one per process, shared on disk) with
+    the versions resolved so far (opened in the lifespan, app.main; without it, an empty one
+    and every tile queries its version). One dependency: each costs a warm tile ~0.1 ms.
+
+    `async`, so it runs on the event loop: no two requests can open them at once.
+    """
+    state = request.app.state
+    server: TileServer | None = getattr(state, "tile_server", None)
+    sources: SourceCache | None = getattr(state, "tile_sources", None)
+    if server is not None and server.sources is sources and server.db is state.db:
+        return server
+    settings: TileSettings = state.settings.tiles
+    cache: TileCache | None = getattr(state, "tiles", None)
+    if cache is None:
+        cache = state.tiles = TileCache(
+            settings.cache_dir, settings.cache_max_mb * 1_000_000, settings.memory_mb * 1_000_000
+        )
+    if sources is None:
+        sources = state.tile_sources = SourceCache(None)
+    server = state.tile_server = TileServer(state.db, cache, sources, settings)
+    return server
+
+
+Tiles = Annotated[TileServer, Depends(get_tile_server)]
+
+
+TILE_RESPONSES: dict[int | str, dict] = {
+    200: {
+        "description": "The tile (Mapbox Vector Tile 2.1, one layer named after the catalog "
+        "layer); `ETag` and `Cache-Control` headers",
+        "content": {MVT: {"schema": {"type": "string", "format": "binary"}}},
+    },
+    204: {"description": "No feature of the layer falls in this tile (no body)"},
+    304: {"description": "The tile is unchanged since the ETag in If-None-Match"},
+    **json_error_responses(404, 422),
+}
+
+
+@router.get(
+    "/{layer}/{z}/{x}/{y}.pbf",
+    response_class=MVTResponse,
+    responses=TILE_RESPONSES,
+    summary="A vector tile of a layer",
+)
+async def get_tile(
+    server: Tiles,
+    layer: LayerName,
+    z: Annotated[int, Path(ge=0, le=ZOOM_LIMIT, description="zoom")],
+    x: Annotated[int, Path(ge=0, le=(1 << ZOOM_LIMIT) - 1, description="column, 0..2^z-1")],
+    y: Annotated[int, Path(ge=0, le=(1 << ZOOM_LIMIT) - 1, description="row from the north")],
+    version: Version = None,
+    region: RegionCode = None,
+    if_none_match: Annotated[
+        str | None, Header(description="an ETag of an earlier answer: 304 if unchanged")
+    ] = None,
+) -> Response:
+    """Return one Web Mercator (EPSG:3857) tile of the layer's current (or `version`) features.
+
+    Features carry only what styling and popups need (zoning: code, name, plan; admin: code,
+    name, level; overlay: code, name, kind; others: name, kind), at most
+    RTRW_TILES_MAX_FEATURES of them (largest first). 422 for a zoom outside the served range or
+    x/y outside 0..2^z-1; 404 for an unknown layer or version; 204 for an empty tile.
+    """
+    # A tile in the memory cache of a layer version the catalog listener vouches for is
+    # answered here on the event loop; anything else (disk, database) in a worker thread.
+    settings = server.settings
+    tile = tiles.peek_tile(
+        server.sources, server.cache, settings, layer, z, x, y,
+        region=region, version=version, if_none_match=if_none_match,
+    )  # fmt: skip
+    if tile is None:
+        tile = await run_in_threadpool(
+            tiles.load_tile, server.db, server.sources, server.cache, settings, layer, z, x, y,
+            region=region, version=version, if_none_match=if_none_match,
+        )  # fmt: skip
+    age = settings.pinned_max_age_s if version is not None else settings.max_age_s
+    headers = {"ETag": tile.etag, "Cache-Control": f"public, max-age={age}"}
+    if tile.data is None:
+        return Response(status_code=304, headers=headers)
+    if not tile.data:
+        return Response(status_code=204, headers=headers)
+    return MVTResponse(tile.data, headers=headers)
+
+
+@router.get(
+    "/{layer}.json",
+    response_model=TileJSON,
+    response_model_exclude_none=True,
+    responses=error_responses(404, 422),
+    summary="TileJSON of a layer's vector tiles",
+)
+def get_tilejson(
+    request: Request, db: Db, layer: LayerName, version: Version = None, region: RegionCode = None
+) -> dict:
+    """Return the TileJSON 3.0.0 of the layer: tile URL template, zooms, bounds, attributes."""
+    settings: TileSettings = request.app.state.settings.tiles
+    return db.run(
+        tiles.tilejson, settings, layer, str(request.base_url), region=region, version=version
+    )

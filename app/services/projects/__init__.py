@@ -1,0 +1,1 @@
+"""APBD budget projects: import (read, fields, values), place matching and integrity flags."""

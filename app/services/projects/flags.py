@@ -1,0 +1,714 @@
+"""Integrity flags of APBD projects, each with a reason a citizen can read (id/en).
+
+`refresh_flags` recomputes the flags of a year (or of every year) in the caller's transaction:
+the year's flags are deleted, each flag is found by one set-wise query, and all of them are
+inserted in one statement. The rules:
+
+- `unplaced`: the row could not be put on the map (no geometry).
+- `outside_region`: the geometry is not covered by the current admin areas (the top level
+  loaded: kabupaten, else kecamatan, else desa) of the project's region, or of any region when
+  the project names none. A region without admin areas judges nothing.
+- `outside_desa`: the geometry lies more than `tolerance_m` (in the desa layer's metric CRS)
+  from the desa the row names (`given_desa_code`, in the current desa version).
+- `over_budget`: realisation above pagu. `done_unpaid`: progress 100 % and no realisation.
+  `paid_not_started`: realisation with 0 % progress after the end date (before `today`).
+- `protected_zone`: the governing zone at the geometry is of class `lindung` in the region's
+  rule book, or an overlay there (a layer's class, or an overlay attribute of the zoning
+  polygon) has a rule in force with effect `prohibit`.
+- `forbidden_zone`: the project's activity (its KBLI through the rule book's KBLI map, else its
+  sub-activity through the pack's project_types.csv) is X in a governing zone, on `today`.
+- A point is judged by what lies at it. A line (a road, a channel) or a polygon is judged by
+  where MOST of it lies: `protected_zone` only when more than half of its length (area) lies in
+  lindung zones or prohibiting overlays, `forbidden_zone` only when more than half lies in
+  zones where its activity is X (SHARE_FLAGGED). A road that crosses a river's setback strip
+  (PS) is a bridge, not an anomaly; the reason names the share.
+- `duplicate`: same year, same desa (or within DUPLICATE_DISTANCE_M), names equal after
+  normalisation or rapidfuzz token_sort_ratio >= DUPLICATE_SCORE, any OPD; both rows are
+  flagged, each naming the other. Names that differ in a number or phase are different works
+  however alike the rest reads: "RT 01" is not "RT 02", "Tahap II" (Roman I..XX, "Tahap ke-2",
+  "Paket 3", "Tahap Kedua") is not the first phase, "(Lanjutan)" is not the work it continues.
+
+Zones and overlays are judged only where the row gave its own place (coordinates or WKT): a
+project placed at a desa from its code or location text is not accused of sitting in a zone
+that only the desa's stand-in point lies in. Where a point lies in several zoning layers the
+most detailed plan governs (RDTR over RTRW, then the newer version), as in the zoning check.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import shapely
+from rapidfuzz import fuzz
+from sqlalchemy import Connection, text
+
+from app.models.projects import PROJECT_FLAGS
+from app.services.catalog.current import CURRENT_ADMIN_SQL
+from app.services.rules.book import RuleBook, RuleBooks, process_rulebooks
+from app.services.zoning.attributes import overlay_attributes, overlay_rules
+from app.services.zoning.context import PLAN_RANK
+from app.services.zoning.numbers import number
+
+DUPLICATE_DISTANCE_M = 50.0
+DUPLICATE_SCORE = 90.0
+# A line or polygon is flagged for a zone only when more than this share of it lies there.
+SHARE_FLAGGED = 0.5
+# Placements that come from the row itself; desa_code/text placements are stand-in points.
+OWN_PLACEMENTS = ("coordinates", "wkt")
+_MONTHS_ID = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
+_MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+# The projects a refresh looks at: of year :year, or of every year when it is NULL.
+_IN_YEAR = "(CAST(:year AS integer) IS NULL OR p.year = CAST(:year AS integer))"
+# The admin versions that may judge project p: its region's, or any region's without one.
+_ADMIN_OF_P = "(p.region_code IS NULL OR c.region_code IS NOT DISTINCT FROM p.region_code)"
+
+_DELETE_SQL = f"""
+    DELETE FROM project_flag WHERE project_id IN (SELECT p.id FROM project p WHERE {_IN_YEAR})
+"""
+
+_INSERT_SQL = """
+    INSERT INTO project_flag (project_id, flag, other_id, reason_id, reason_en)
+    SELECT * FROM unnest(CAST(:pid AS bigint[]), CAST(:flag AS text[]),
+                         CAST(:other AS bigint[]), CAST(:rid AS text[]), CAST(:ren AS text[]))
+"""
+
+_UNPLACED_SQL = f"""
+    SELECT p.id, p.location_text, p.given_desa_code, p.given_kecamatan
+    FROM project p WHERE {_IN_YEAR} AND p.geom IS NULL ORDER BY p.id
+"""
+
+_COLUMNS_SQL = f"""
+    SELECT p.id, p.pagu, p.realisation, p.progress, p.end_date,
+           p.realisation > p.pagu AS over_budget,
+           p.progress = 100 AND coalesce(p.realisation, 0) = 0 AS done_unpaid,
+           p.realisation > 0 AND p.progress = 0 AND p.end_date < CAST(:today AS date)
+               AS paid_not_started
+    FROM project p
+    WHERE {_IN_YEAR}
+      AND (p.realisation > p.pagu
+           OR (p.progress = 100 AND coalesce(p.realisation, 0) = 0)
+           OR (p.realisation > 0 AND p.progress = 0 AND p.end_date < CAST(:today AS date)))
+    ORDER BY p.id
+"""
+
+# Per region, the admin areas of its top level (the smallest level number loaded).
+_TOP_ADMIN = f"""top AS MATERIALIZED (
+        SELECT DISTINCT ON (region_code) region_code, level, version_id
+        FROM ({CURRENT_ADMIN_SQL}) a ORDER BY region_code, level
+    )"""
+_OUTSIDE_REGION_SQL = f"""
+    WITH {_TOP_ADMIN}
+    SELECT p.id, ST_X(ST_PointOnSurface(p.geom)) AS lon, ST_Y(ST_PointOnSurface(p.geom)) AS lat,
+           coalesce((SELECT r.name FROM region r WHERE r.code = p.region_code),
+                    (SELECT min(r.name) FROM region r HAVING count(*) = 1)) AS region_name
+    FROM project p
+    WHERE {_IN_YEAR} AND p.geom IS NOT NULL
+      AND EXISTS (SELECT 1 FROM top c WHERE {_ADMIN_OF_P})
+      AND CASE
+          WHEN EXISTS (SELECT 1 FROM top c
+                       JOIN feature f ON f.version_id = c.version_id AND f.level = c.level
+                       WHERE {_ADMIN_OF_P} AND ST_Covers(f.geom, p.geom)) THEN false
+          -- not inside one area: a line or polygon may still lie inside their union
+          ELSE NOT coalesce(ST_Covers(
+              (SELECT ST_Union(f.geom) FROM top c
+               JOIN feature f ON f.version_id = c.version_id AND f.level = c.level
+               WHERE {_ADMIN_OF_P} AND f.geom && p.geom), p.geom), false)
+          END
+    ORDER BY p.id
+"""
+
+# The distance from the geometry to the desa the row names, in the desa layer's metric CRS.
+_OUTSIDE_DESA_SQL = f"""
+    WITH cur AS MATERIALIZED ({CURRENT_ADMIN_SQL})
+    SELECT DISTINCT ON (p.id) p.id, f.code, f.name, d.metres
+    FROM project p
+    JOIN cur c ON c.level = 4 AND {_ADMIN_OF_P}
+    JOIN feature f ON f.version_id = c.version_id AND f.level = 4
+     AND f.code = p.given_desa_code  -- both normalised Kemendagri codes (33.25.11.2001)
+    CROSS JOIN LATERAL (SELECT CASE
+        WHEN f.geom_m IS NOT NULL AND ST_SRID(f.geom_m) > 0
+        THEN ST_Distance(ST_Transform(p.geom, ST_SRID(f.geom_m)), f.geom_m)
+        ELSE ST_Distance(p.geom::geography, f.geom::geography) END AS metres) d
+    WHERE {_IN_YEAR} AND p.geom IS NOT NULL AND p.given_desa_code IS NOT NULL
+    ORDER BY p.id, d.metres
+"""
+
+# The zoning and overlay features under each project placed from its own coordinates or WKT,
+# of the current versions of its region (any region when it names none).
+_HITS_SQL = f"""
+    SELECT p.id, p.kbli, p.sub_activity_code, p.sub_activity, ST_Dimension(p.geom) = 0 AS point,
+           l.name AS layer, l.kind, l.region_code, v.plan, f.version_id, f.fid, f.code, f.name,
+           CASE WHEN l.kind = 'zoning' THEN f.props END AS props,
+           -- a line or polygon: the part of it in the feature, and the whole (to measure)
+           CASE WHEN ST_Dimension(p.geom) > 0
+                THEN ST_AsBinary(ST_Intersection(f.geom, p.geom)) END AS piece,
+           CASE WHEN ST_Dimension(p.geom) > 0 THEN ST_AsBinary(p.geom) END AS whole
+    FROM project p
+    JOIN feature f ON ST_Intersects(f.geom, p.geom)
+     AND f.version_id = ANY(ARRAY(SELECT current_version_id FROM layer
+                                  WHERE kind IN ('zoning', 'overlay')
+                                    AND current_version_id IS NOT NULL))
+    JOIN layer l ON l.current_version_id = f.version_id
+    JOIN layer_version v ON v.id = f.version_id
+    WHERE {_IN_YEAR} AND p.geom IS NOT NULL
+      AND (p.placed_by IS NULL OR p.placed_by = ANY(CAST(:own AS text[])))
+      AND (p.region_code IS NULL OR l.region_code IS NOT DISTINCT FROM p.region_code)
+    ORDER BY p.id, f.version_id, f.fid
+"""
+
+# Candidate duplicate pairs of one year: same desa, or geometries within :near metres.
+_PAIR_COLUMNS = """a.id AS a_id, b.id AS b_id, a.year, a.name AS a_name, b.name AS b_name,
+           a.ref AS a_ref, b.ref AS b_ref, a.opd_name AS a_opd, b.opd_name AS b_opd"""
+_DUPLICATE_PAIRS_SQL = f"""
+    SELECT {_PAIR_COLUMNS}, true AS same_desa, NULL::float8 AS metres
+    FROM project a JOIN project b
+      ON b.year = a.year AND b.desa_code = a.desa_code AND a.id < b.id
+    WHERE {_IN_YEAR.replace("p.", "a.")}
+    UNION ALL
+    SELECT {_PAIR_COLUMNS}, false, ST_Distance(a.geom::geography, b.geom::geography)
+    FROM project a JOIN project b
+      ON b.year = a.year AND a.id < b.id
+     AND b.geom && ST_Expand(a.geom, CAST(:near_deg AS float8))
+     AND ST_DWithin(a.geom::geography, b.geom::geography, CAST(:near AS float8))
+    WHERE {_IN_YEAR.replace("p.", "a.")} AND a.geom IS NOT NULL
+      AND a.desa_code IS DISTINCT FROM b.desa_code
+    ORDER BY a_id, b_id
+"""
+
+
+@dataclass
+class Flag:
+    """One flag row to insert."""
+
+    project_id: int
+    flag: str
+    reason_id: str
+    reason_en: str
+    other_id: int | None = None
+
+
+def rupiah(value: int | float, lang: str) -> str:
+    """Return an amount as `Rp 1.250.000.000` (id) or `Rp 1,250,000,000` (en)."""
+    return "Rp " + number(float(value), 0, lang)
+
+
+def _percent(value: Any, lang: str) -> str:
+    return number(float(value), 2, lang) + " %"
+
+
+def _day(value: date, lang: str) -> str:
+    month = (_MONTHS_ID if lang == "id" else _MONTHS_EN)[value.month - 1]
+    return f"{value.day} {month} {value.year}"
+
+
+def _metres(value: float, lang: str) -> str:
+    return number(value, 0, lang) + " m"
+
+
+@lru_cache(maxsize=65536)
+def normalise_name(name: str | None) -> str:
+    """Return a project name as duplicates compare it: lower case, no accents or punctuation.
+
+    Dotted initials are one word ("D.I." and "DI", "S.D." and "SD").
+    """
+    decomposed = unicodedata.normalize("NFKD", name or "")
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    plain = _INITIALS.sub(lambda m: m.group().replace(".", ""), plain)
+    return " ".join(re.sub(r"[\W_]+", " ", plain.casefold()).split())
+
+
+def same_name(a: str | None, b: str | None) -> bool:
+    """Return True for names equal after normalisation or with token_sort_ratio >= 90.
+
+    Names whose numbers or phases differ ("RT 01" and "RT 02", "Tahap 1" and "Tahap II",
+    "Paket 2" and "Paket 3", a name and its "(Lanjutan)") name different works however alike
+    the rest reads.
+    """
+    na, nb = normalise_name(a), normalise_name(b)
+    if not na or not nb:
+        return False
+    if na == nb:
+        return True
+    if _phase(na) != _phase(nb):
+        return False
+    return fuzz.token_sort_ratio(na, nb) >= DUPLICATE_SCORE
+
+
+# Dotted initials (D.I., S.D., R.T.): letters each followed by a dot, two letters at least.
+_INITIALS = re.compile(r"\b(?:[^\W\d_]\.)+[^\W\d_]\b\.?")
+_ROMAN = {
+    r: n
+    for n, r in enumerate(
+        ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x")
+        + ("xi", "xii", "xiii", "xiv", "xv", "xvi", "xvii", "xviii", "xix", "xx"),
+        1,
+    )
+}
+# Number words that count as a number after a phase word ("Tahap Kedua", "Paket Satu").
+_ORDINALS = {
+    w: n
+    for n, words in enumerate(
+        (
+            ("satu", "pertama", "kesatu"),
+            ("dua", "kedua"),
+            ("tiga", "ketiga"),
+            ("empat", "keempat"),
+            ("lima", "kelima"),
+            ("enam", "keenam"),
+            ("tujuh", "ketujuh"),
+            ("delapan", "kedelapan"),
+            ("sembilan", "kesembilan"),
+            ("sepuluh", "kesepuluh"),
+        ),
+        1,
+    )
+    for w in words
+}
+_PHASE_WORDS = frozenset(("tahap", "tahapan", "paket", "fase", "termin", "ke"))
+_CONTINUED = frozenset(("lanjutan", "lanjut"))
+
+
+@lru_cache(maxsize=65536)
+def _phase(name: str) -> tuple[tuple[int, ...], bool]:
+    """Return a normalised name's numbers (Arabic, Roman I..XX, number words after a phase
+    word) and whether it continues earlier work ("lanjutan")."""
+    words = name.split()
+    numbers = [int(n) for n in re.findall(r"\d+", name)]
+    for k, w in enumerate(words):
+        if w in _ROMAN:
+            numbers.append(_ROMAN[w])
+        elif w in _ORDINALS and k and words[k - 1] in _PHASE_WORDS:
+            numbers.append(_ORDINALS[w])
+    return tuple(sorted(numbers)), any(w in _CONTINUED for w in words)
+
+
+def refresh_flags(
+    conn: Connection,
+    year: int | None = None,
+    *,
+    tolerance_m: float = 100.0,
+    today: date | None = None,
+    books: RuleBooks | None = None,
+) -> dict[str, int]:
+    """Recompute the flags of `year` (every year if None) in `conn`'s transaction.
+
+    Returns the number of flag rows written per flag code (every code, zeros included).
+    `books` is the rule-book cache to read rules through (default: the process's).
+    """
+    on = today or date.today()
+    books = books or process_rulebooks()
+    params: dict[str, Any] = {"year": year}
+    conn.execute(text(_DELETE_SQL), params)
+    flags: list[Flag] = []
+    flags += _unplaced(conn, params)
+    flags += _outside_region(conn, params)
+    flags += _outside_desa(conn, params, tolerance_m)
+    flags += _columns(conn, params, on)
+    flags += _zones(conn, params, on, books)
+    flags += _duplicates(conn, params)
+    if flags:
+        conn.execute(
+            text(_INSERT_SQL),
+            {
+                "pid": [f.project_id for f in flags],
+                "flag": [f.flag for f in flags],
+                "other": [f.other_id for f in flags],
+                "rid": [f.reason_id for f in flags],
+                "ren": [f.reason_en for f in flags],
+            },
+        )
+    counts = dict.fromkeys(PROJECT_FLAGS, 0)
+    for f in flags:
+        counts[f.flag] += 1
+    return counts
+
+
+def _unplaced(conn: Connection, params: Mapping[str, Any]) -> list[Flag]:
+    out = []
+    for r in conn.execute(text(_UNPLACED_SQL), params):
+        given = [v for v in (r.location_text, r.given_desa_code, r.given_kecamatan) if v]
+        said_id = f" (lokasi yang ditulis: “{', '.join(given)}”)" if given else ""
+        said_en = f" (the location given: “{', '.join(given)}”)" if given else ""
+        out.append(
+            Flag(
+                r.id,
+                "unplaced",
+                "Lokasi kegiatan tidak dapat ditempatkan di peta: baris anggaran tidak memuat "
+                f"koordinat, WKT atau kode desa yang dikenali{said_id}",
+                "The project cannot be put on the map: the budget row has no coordinates, WKT "
+                f"or desa code that could be recognised{said_en}",
+            )
+        )
+    return out
+
+
+def _outside_region(conn: Connection, params: Mapping[str, Any]) -> list[Flag]:
+    out = []
+    for r in conn.execute(text(_OUTSIDE_REGION_SQL), params):
+        lon_id, lat_id = number(r.lon, 5, "id"), number(r.lat, 5, "id")
+        area_id = r.region_name or "wilayah perencanaan"
+        area_en = r.region_name or "the planning area"
+        out.append(
+            Flag(
+                r.id,
+                "outside_region",
+                f"Lokasi kegiatan (bujur {lon_id}, lintang {lat_id}) berada di luar batas "
+                f"{area_id}",
+                f"The project's location (longitude {r.lon:.5f}, latitude {r.lat:.5f}) lies "
+                f"outside the boundary of {area_en}",
+            )
+        )
+    return out
+
+
+def _outside_desa(conn: Connection, params: Mapping[str, Any], tolerance_m: float) -> list[Flag]:
+    out = []
+    for r in conn.execute(text(_OUTSIDE_DESA_SQL), params):
+        if r.metres is None or r.metres <= tolerance_m:
+            continue
+        desa = f"{r.name} ({r.code})" if r.name else r.code
+        out.append(
+            Flag(
+                r.id,
+                "outside_desa",
+                f"Lokasi kegiatan berada {_metres(r.metres, 'id')} di luar Desa {desa} yang "
+                f"disebut pada baris anggaran (toleransi {_metres(tolerance_m, 'id')})",
+                f"The project's location lies {_metres(r.metres, 'en')} outside Desa {desa}, "
+                f"the desa the budget row names (tolerance {_metres(tolerance_m, 'en')})",
+            )
+        )
+    return out
+
+
+def _columns(conn: Connection, params: Mapping[str, Any], on: date) -> list[Flag]:
+    out = []
+    for r in conn.execute(text(_COLUMNS_SQL), {**params, "today": on}):
+        if r.over_budget:
+            gap = r.realisation - r.pagu
+            out.append(
+                Flag(
+                    r.id,
+                    "over_budget",
+                    f"Realisasi {rupiah(r.realisation, 'id')} melebihi pagu "
+                    f"{rupiah(r.pagu, 'id')} (selisih {rupiah(gap, 'id')})",
+                    f"Realisation {rupiah(r.realisation, 'en')} exceeds the budget ceiling "
+                    f"{rupiah(r.pagu, 'en')} (by {rupiah(gap, 'en')})",
+                )
+            )
+        if r.done_unpaid:
+            pagu_id = f" (pagu {rupiah(r.pagu, 'id')})" if r.pagu else ""
+            pagu_en = f" (budget ceiling {rupiah(r.pagu, 'en')})" if r.pagu else ""
+            out.append(
+                Flag(
+                    r.id,
+                    "done_unpaid",
+                    f"Kemajuan fisik {_percent(r.progress, 'id')} tetapi belum ada realisasi "
+                    f"anggaran{pagu_id}",
+                    f"Physical progress is {_percent(r.progress, 'en')} but nothing has been "
+                    f"paid{pagu_en}",
+                )
+            )
+        if r.paid_not_started:
+            out.append(
+                Flag(
+                    r.id,
+                    "paid_not_started",
+                    f"Realisasi {rupiah(r.realisation, 'id')} sudah dibayarkan tetapi kemajuan "
+                    f"fisik 0 % padahal tanggal selesai {_day(r.end_date, 'id')} sudah lewat",
+                    f"{rupiah(r.realisation, 'en')} has been paid but physical progress is 0 % "
+                    f"although the end date {_day(r.end_date, 'en')} has passed",
+                )
+            )
+    return out
+
+
+@dataclass
+class _Hits:
+    """The zoning and overlay features under one project."""
+
+    kbli: str | None
+    sub_activity_code: str | None
+    sub_activity: str | None
+    point: bool
+    zoning: list[Any]
+    overlay: list[Any]
+    whole: bytes | None = None  # a line or polygon (WKB), measured against its pieces
+
+
+@dataclass
+class _Found:
+    """What one zone or overlay under a project says: the words, and the part of a line."""
+
+    reason_id: str
+    reason_en: str
+    piece: bytes | None
+
+
+def _governing(zoning: list[Any], point: bool) -> list[Any]:
+    """Return the zones that govern: of the most detailed plan, one per layer for a point."""
+    if not zoning:
+        return []
+    top = max((PLAN_RANK.get(h.plan or "rtrw", 0), h.version_id) for h in zoning)
+    kept = [h for h in zoning if (PLAN_RANK.get(h.plan or "rtrw", 0), h.version_id) == top]
+    return kept[:1] if point else kept
+
+
+def _zone_label(book: RuleBook, code: str, lang: str) -> str:
+    national = book.zone_code(code) or code
+    cls = book.zones.get(national) or {}
+    name = (cls.get("name_en") if lang == "en" else None) or cls.get("name")
+    return f"{national} {name}" if name else national
+
+
+def _citation(book: RuleBook, row: Mapping[str, Any], lang: str) -> str:
+    source = book.sources.get(row.get("source_id") or "")
+    parts = [source["citation"] if source else None, row.get("article")]
+    said = ", ".join(p for p in parts if p)
+    if not said:
+        return ""
+    return f" menurut {said}" if lang == "id" else f" under {said}"
+
+
+def _zones(conn: Connection, params: Mapping[str, Any], on: date, books: RuleBooks) -> list[Flag]:
+    """Return protected_zone and forbidden_zone flags from the features under each project.
+
+    A point is flagged by any governing zone or overlay at it; a line or polygon only when
+    more than SHARE_FLAGGED of its length (area) lies in the zones and overlays that say so.
+    """
+    projects: dict[int, _Hits] = {}
+    for h in conn.execute(text(_HITS_SQL), {**params, "own": list(OWN_PLACEMENTS)}):
+        hits = projects.setdefault(
+            h.id, _Hits(h.kbli, h.sub_activity_code, h.sub_activity, h.point, [], [], h.whole)
+        )
+        (hits.zoning if h.kind == "zoning" else hits.overlay).append(h)
+    cache: dict[str | None, RuleBook | None] = {}
+
+    def book_of(region: str | None) -> RuleBook | None:
+        if region not in cache:
+            cache[region] = books.current(conn, region)
+        return cache[region]
+
+    out = []
+    for pid, hits in projects.items():
+        protected, forbidden = _judge(hits, book_of, on)
+        if hits.whole is not None:
+            protected = _most(protected, hits.whole, "protected")
+            forbidden = _most(forbidden, hits.whole, "forbidden")
+        if protected:
+            prefix_id, prefix_en = protected[0].reason_id, protected[0].reason_en
+            out.append(
+                Flag(
+                    pid,
+                    "protected_zone",
+                    prefix_id + "; ".join(_unique([f.reason_id for f in protected[1:]])),
+                    prefix_en + "; ".join(_unique([f.reason_en for f in protected[1:]])),
+                )
+            )
+        if forbidden:
+            prefix_id, prefix_en = forbidden[0].reason_id, forbidden[0].reason_en
+            out.append(
+                Flag(
+                    pid,
+                    "forbidden_zone",
+                    _capital(prefix_id + "; ".join(_unique([f.reason_id for f in forbidden[1:]]))),
+                    _capital(prefix_en + "; ".join(_unique([f.reason_en for f in forbidden[1:]]))),
+                )
+            )
+    return out
+
+
+def _judge(
+    hits: _Hits, book_of: Callable[[str | None], RuleBook | None], on: date
+) -> tuple[list[_Found], list[_Found]]:
+    """Return what makes the project protected and forbidden, each list led by its prefix."""
+    protected = [_Found("Lokasi kegiatan berada di ", "The project's location lies in ", None)]
+    forbidden = [_Found("", "", None)]
+    for z in _governing(hits.zoning, hits.point):
+        book = book_of(z.region_code)
+        if book is None:
+            continue
+        national = book.zone_code(z.code) or ""
+        cls = book.zones.get(national)
+        if cls is not None and cls["class"] == "lindung":
+            protected.append(
+                _Found(
+                    f"sub-zona lindung {_zone_label(book, z.code, 'id')}",
+                    f"the protected sub-zone {_zone_label(book, z.code, 'en')}",
+                    z.piece,
+                )
+            )
+        for field, value in overlay_attributes(z.props):
+            hit = {"layer": z.layer, "code": value, "attribute": field}
+            for rule in _prohibiting(overlay_rules(book, hit, None, on)):
+                protected.append(
+                    _Found(
+                        f"{field} {value} ({rule['restriction']})",
+                        f"{field} {value} ({rule['restriction_en'] or rule['restriction']})",
+                        z.piece,
+                    )
+                )
+        activity = _activity(book, hits)
+        if activity is None:
+            continue
+        row = book.itbx_for(activity, national, on, z.layer)
+        if row is not None and row["itbx"] == "X":
+            act = book.activities.get(activity, {})
+            name_id = act.get("name") or activity
+            name_en = act.get("name_en") or name_id
+            via_id = f" (KBLI {hits.kbli})" if hits.kbli and hits.kbli in book.kbli else ""
+            forbidden.append(
+                _Found(
+                    f"kegiatan “{name_id}”{via_id} tidak diperbolehkan (X) di zona "
+                    f"{_zone_label(book, z.code, 'id')}{_citation(book, row, 'id')}",
+                    f"the activity “{name_en}”{via_id} is not allowed (X) in zone "
+                    f"{_zone_label(book, z.code, 'en')}{_citation(book, row, 'en')}",
+                    z.piece,
+                )
+            )
+    for o in hits.overlay:
+        book = book_of(o.region_code)
+        if book is None:
+            continue
+        for rule in _prohibiting(book.overlay_rules_for(o.layer, o.code, None, on)):
+            label = o.name or o.code
+            protected.append(
+                _Found(
+                    f"kawasan {label} (lapisan {o.layer}: {rule['restriction']})",
+                    f"the {label} area (layer {o.layer}: "
+                    f"{rule['restriction_en'] or rule['restriction']})",
+                    o.piece,
+                )
+            )
+    return (
+        protected if len(protected) > 1 else [],
+        forbidden if len(forbidden) > 1 else [],
+    )
+
+
+def _most(found: list[_Found], whole: bytes, which: str) -> list[_Found]:
+    """Keep a line's (polygon's) finding only when more than SHARE_FLAGGED of it lies there.
+
+    The share is measured on a local equirectangular frame (x scaled by the cosine of the
+    latitude), exact enough for a ratio over a few kilometres. The kept prefix states it.
+    """
+    if not found:
+        return []
+    geom = shapely.from_wkb(whole)
+    parts = [(f, shapely.from_wkb(f.piece)) for f in found[1:] if f.piece is not None]
+    area = shapely.get_dimensions(geom) >= 2
+    scale = np.array([np.cos(np.radians(shapely.centroid(geom).y)), 1.0])
+
+    def measure(g: shapely.Geometry) -> float:
+        g = shapely.transform(g, lambda xy: xy * scale)
+        return float(shapely.area(g) if area else shapely.length(g))
+
+    total = measure(geom)
+    kept = [(f, g) for f, g in parts if measure(g) > 0]
+    if total <= 0 or not kept:
+        return []
+    share = measure(shapely.union_all([g for _, g in kept])) / total
+    if share <= SHARE_FLAGGED:
+        return []
+    pct_id, pct_en = number(share * 100, 0, "id") + " %", number(share * 100, 0, "en") + " %"
+    whole_id, whole_en = ("luas", "area") if area else ("panjang", "length")
+    if which == "protected":
+        prefix = _Found(
+            f"Lebih dari separuh {whole_id} kegiatan ({pct_id}) berada di ",
+            f"More than half of the project's {whole_en} ({pct_en}) lies in ",
+            None,
+        )
+    else:
+        prefix = _Found(
+            f"lebih dari separuh {whole_id} kegiatan ({pct_id}) berada di zona yang tidak "
+            "membolehkannya: ",
+            f"more than half of the project's {whole_en} ({pct_en}) lies in zones that do not "
+            "allow it: ",
+            None,
+        )
+    return [prefix, *(f for f, _ in kept)]
+
+
+def _prohibiting(rules: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    return [r for r in rules if r["effect"] == "prohibit"]
+
+
+def _activity(book: RuleBook, hits: _Hits) -> str | None:
+    """Return the project's rule activity: by KBLI, else by project_types.csv, else None."""
+    if hits.kbli and hits.kbli.strip() in book.kbli:
+        return book.kbli[hits.kbli.strip()]
+    return book.project_activity(hits.sub_activity_code, hits.sub_activity)
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _capital(sentence: str) -> str:
+    return sentence[:1].upper() + sentence[1:]
+
+
+def _duplicates(conn: Connection, params: Mapping[str, Any]) -> list[Flag]:
+    """Return a duplicate flag on both rows of each pair with the same name and place."""
+    # the bounding-box pre-filter in degrees: generous (a degree is at least 55 km below 60°)
+    near = {"near": DUPLICATE_DISTANCE_M, "near_deg": DUPLICATE_DISTANCE_M / 55_000}
+    out = []
+    for r in conn.execute(text(_DUPLICATE_PAIRS_SQL), {**params, **near}):
+        if not same_name(r.a_name, r.b_name):
+            continue
+        if r.same_desa:
+            where_id, where_en = "di desa yang sama", "in the same desa"
+        else:
+            where_id = f"berjarak {_metres(r.metres, 'id')}"
+            where_en = f"{_metres(r.metres, 'en')} away"
+        for me, other, name, ref, opd in (
+            (r.a_id, r.b_id, r.b_name, r.b_ref, r.b_opd),
+            (r.b_id, r.a_id, r.a_name, r.a_ref, r.a_opd),
+        ):
+            label = ref or f"#{other}"
+            opd_id = f", {opd}" if opd else ""
+            out.append(
+                Flag(
+                    me,
+                    "duplicate",
+                    f"Kemungkinan ganda dengan kegiatan {label} (“{name}”{opd_id}) pada tahun "
+                    f"{r.year}, {where_id}",
+                    f"Possibly the same project as {label} (“{name}”{opd_id}) in {r.year}, "
+                    f"{where_en}",
+                    other_id=other,
+                )
+            )
+    return out

@@ -1,0 +1,140 @@
+"""The zoning report: check each parcel or point, draw its map, lay the pages out as a PDF.
+
+Each item is checked exactly as POST /zoning/check (or /zoning/at, /parcels/{id}) answers it;
+the map is the static renderer's (app/services/maps/static.py) at RTRW_MAPS_REPORT_DPI
+(>= 200 dpi) over the zoning, overlays, roads/rivers and admin outlines, the parcel outlined.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from urllib.parse import quote
+
+import shapely
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import Connection, text
+
+from app.errors import TooManyParcels
+from app.services.geo.crs import epsg_of
+from app.services.maps.static import Highlight, render_map
+from app.services.reports import pdf
+from app.services.rules.book import RuleBooks
+from app.services.zoning.check import check, check_parcel
+from app.services.zoning.parse import parse_geometry
+from app.settings import MapSettings, loader_settings
+
+REPORT_LAYERS = ["zoning", "overlay", "base", "admin"]
+MAP_MIN_SPAN_M = 300.0  # a point or a small parcel is shown with this much around it
+MAX_QR_CHARS = 1800  # a longer permalink (a parcel of many vertices) is simplified
+
+# A stored parcel's geometry, by the layer and region the check named.
+PARCEL_GEOM_SQL = """
+    SELECT ST_AsBinary(f.geom) FROM feature f
+    JOIN layer l ON l.current_version_id = f.version_id
+    WHERE l.name = :layer AND l.region_code IS NOT DISTINCT FROM CAST(:region AS text)
+      AND f.code = :id
+    ORDER BY f.fid LIMIT 1
+"""
+
+
+@dataclass
+class ReportItem:
+    """One page: a GeoJSON geometry (+crs), or a stored parcel's id, and the activity asked."""
+
+    geometry: dict[str, Any] | None = None
+    crs: str | None = None
+    parcel_id: str | None = None
+    region: str | None = None
+    kbli: str | None = None
+    activity: str | None = None
+    as_of: date | None = None
+
+
+def zoning_report(
+    conn: Connection,
+    settings: MapSettings,
+    items: list[ReportItem],
+    lang: str = "id",
+    *,
+    books: RuleBooks | None = None,
+    today: date | None = None,
+) -> bytes:
+    """Return the PDF: one A4 page per item (TooManyParcels above RTRW_MAPS_MAX_REPORT_PARCELS)."""
+    if len(items) > settings.max_report_parcels:
+        raise TooManyParcels(
+            f"a report takes at most {settings.max_report_parcels} parcels; got {len(items)}",
+            message_id=f"Satu laporan paling banyak {settings.max_report_parcels} persil; "
+            f"diterima {len(items)}",
+            limit=settings.max_report_parcels,
+        )
+    pages = [_page(conn, settings, item, lang, books) for item in items]
+    return pdf.build(pages, lang, today or date.today())
+
+
+def _page(
+    conn: Connection,
+    settings: MapSettings,
+    item: ReportItem,
+    lang: str,
+    books: RuleBooks | None,
+) -> pdf.Page:
+    """Check one item and draw its map."""
+    if item.parcel_id is not None:
+        answer = check_parcel(
+            conn, item.parcel_id, item.kbli, item.activity, item.as_of,
+            books=books, region=item.region,
+        )  # fmt: skip
+        wkb = conn.execute(
+            text(PARCEL_GEOM_SQL),
+            {
+                "layer": answer["parcel"]["layer"],
+                "region": answer["parcel"]["region"],
+                "id": item.parcel_id,
+            },
+        ).scalar_one()
+        geom = shapely.from_wkb(wkb)
+    else:
+        geometry = item.geometry or {}
+        answer = check(conn, geometry, item.crs, item.kbli, item.activity, item.as_of, books=books)
+        srid = epsg_of(loader_settings().default_metric_crs) or 0
+        geom = parse_geometry(geometry, item.crs, srid).geom
+    words = pdf.WORDS[lang]
+    width_pt, height_pt = pdf.MAP_SIZE_PT
+    dpi = settings.report_dpi
+    rendered = render_map(
+        conn, settings, frame=geom.bounds, pad=0.35, min_span_m=MAP_MIN_SPAN_M,
+        width=math.ceil(width_pt / 72 * dpi), height=math.ceil(height_pt / 72 * dpi), dpi=dpi,
+        layers=REPORT_LAYERS, highlight=Highlight([geom], words["parcel"]), lang=lang,
+        region=(answer.get("parcel") or {}).get("region"), books=books,
+    )  # fmt: skip
+    kbli = item.kbli or ((answer.get("activity") or {}).get("code"))
+    return pdf.Page(
+        answer=answer,
+        map_png=rendered.png,
+        map_px=(rendered.width, rendered.height),
+        map_crs=rendered.crs,
+        permalink=permalink(settings.public_base_url, geom, kbli, lang),
+        point=geom.coords[0] if geom.geom_type == "Point" else None,
+    )
+
+
+def permalink(base: str, geom: BaseGeometry, kbli: str | None, lang: str) -> str:
+    """Return the public map's link to the place: `pt=lat,lon` for a point, else
+    `parcel=lon lat,...` (the exterior ring of the largest polygon, 6 decimals)."""
+    tail = (f"&kbli={quote(kbli)}" if kbli else "") + f"&lang={lang}"
+    root = base.rstrip("/") + "/peta?"
+    if geom.geom_type == "Point":
+        return f"{root}pt={geom.y:.6f},{geom.x:.6f}&z=17{tail}"
+    polys = [g for g in getattr(geom, "geoms", [geom]) if g.geom_type == "Polygon"]
+    poly = max(polys, key=lambda p: p.area) if polys else geom.envelope
+    tolerance = 0.0
+    while True:
+        ring = poly.exterior.simplify(tolerance) if tolerance else poly.exterior
+        value = ",".join(f"{x:.6f} {y:.6f}" for x, y, *_ in ring.coords)
+        url = f"{root}parcel={quote(value, safe=',.-')}&z=17{tail}"
+        if len(url) <= MAX_QR_CHARS or len(ring.coords) <= 5:
+            return url
+        tolerance = tolerance * 2 if tolerance else 1e-6

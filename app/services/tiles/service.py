@@ -1,0 +1,382 @@
+"""Serve a tile: name -> layer version, cache key and ETag, cache or one SQL statement; TileJSON."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from app.db import Database
+from app.errors import InvalidParameter, LayerNotFound
+from app.services.tiles.cache import TileCache
+from app.services.tiles.catalog import SourceCache
+from app.services.tiles.grid import check_tile, simplify_tolerance
+from app.services.tiles.sql import LARGEST_SQL, SOURCE_SQL, TILE_SQL
+from app.settings import TileSettings
+
+# Bump when TILE_SQL or the attributes change: every cache key and ETag changes with it.
+TILE_FORMAT = 2
+
+# The attributes a layer kind's tiles carry (data for the SQL's switches and for TileJSON).
+FIELDS: dict[str, dict[str, str]] = {
+    "zoning": {
+        "code": "zone code (sub-zone where the plan has one), e.g. R-2",
+        "name": "zone name",
+        "plan": "zoning plan: rtrw or rdtr",
+    },
+    "admin": {
+        "code": "Kemendagri code, e.g. 33.25.01",
+        "name": "area name",
+        "level": "2 kabupaten, 3 kecamatan, 4 desa/kelurahan",
+    },
+    "overlay": {"code": "overlay class", "name": "name", "kind": "layer kind"},
+}
+OTHER_FIELDS = {"name": "name", "kind": "layer kind"}
+
+
+def fields_of(kind: str) -> dict[str, str]:
+    """Return the attribute names (and their meaning) of a kind's tiles."""
+    return FIELDS.get(kind, OTHER_FIELDS)
+
+
+@dataclass(frozen=True)
+class TileSource:
+    """The layer version a request names, with what its tiles and TileJSON need."""
+
+    name: str
+    region: str | None
+    kind: str
+    version_id: int
+    version: int
+    checksum: str
+    loaded_at: datetime
+    plan: str | None
+    title: str
+    licence: str | None
+    geometry_type: str | None
+    bounds: tuple[float, float, float, float] | None
+
+
+@dataclass(frozen=True)
+class Tile:
+    """An answer: its ETag, and the bytes (b"" empty; None when If-None-Match matched)."""
+
+    etag: str
+    data: bytes | None
+    source: TileSource
+
+    @property
+    def not_modified(self) -> bool:
+        """Return True when the client's copy is current (304)."""
+        return self.data is None
+
+
+def resolve_source(
+    conn: Connection, name: str, region: str | None = None, version: int | None = None
+) -> TileSource:
+    """Return the layer version to serve (current unless `version`); LayerNotFound if none."""
+    rows = conn.execute(text(SOURCE_SQL), {"n": name, "region": region, "v": version}).all()
+    where = f" in region {region}" if region else ""
+    if not rows:
+        raise LayerNotFound(
+            f"no layer named {name!r}{where}",
+            message_id=f"Lapisan {name!r}{where.replace('in region', 'di wilayah')} "
+            "tidak ditemukan",
+        )
+    if len(rows) > 1:
+        codes = [str(r.region_code) for r in rows]
+        raise InvalidParameter(
+            f"several regions have a layer named {name!r} ({', '.join(codes)}); "
+            "name one with ?region=CODE",
+            message_id=f"beberapa wilayah memiliki lapisan bernama {name!r} "
+            f"({', '.join(codes)}); pilih satu dengan ?region=KODE",
+            regions=codes,
+        )
+    r = rows[0]
+    if r.version_id is None:
+        have = ", ".join(str(v) for v in r.versions or []) or "none"
+        what = f"no version {version}" if version is not None else "no current version"
+        raise LayerNotFound(
+            f"layer {name!r} has {what}; its versions are: {have}",
+            message_id=f"lapisan {name!r} tidak memiliki versi "
+            f"{version if version is not None else 'yang berlaku'}; versinya: {have}",
+        )
+    bounds = (r.minx, r.miny, r.maxx, r.maxy)
+    return TileSource(
+        name=r.name,
+        region=r.region_code,
+        kind=r.kind,
+        version_id=int(r.version_id),
+        version=int(r.version),
+        checksum=r.checksum,
+        loaded_at=r.loaded_at,
+        plan=r.plan,
+        title=r.title,
+        licence=r.licence,
+        geometry_type=r.geometry_type,
+        bounds=None if None in bounds else bounds,  # type: ignore[arg-type]
+    )
+
+
+def tile_key(source: TileSource, z: int, x: int, y: int, settings: TileSettings) -> str:
+    """Return the cache key of a tile: a SHA-256 of everything that shapes its bytes.
+
+    The version id with its file checksum and load time (ids restart in a new database, the
+    cache directory may outlive it), the tile, and the settings the SQL takes.
+    """
+    parts = (
+        TILE_FORMAT,
+        source.version_id,
+        source.checksum,
+        source.loaded_at.isoformat(),
+        source.kind,
+        source.plan,
+        source.name,
+        settings.extent,
+        settings.buffer,
+        settings.max_features,
+        settings.simplify_px,
+        settings.min_feature_px,
+        z,
+        x,
+        y,
+    )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """Return True when an If-None-Match header names `etag` (weak or strong) or is `*`."""
+    if not if_none_match:
+        return False
+    for tag in if_none_match.split(","):
+        tag = tag.strip()
+        if tag == "*" or tag.removeprefix("W/") == etag:
+            return True
+    return False
+
+
+# The largest feature of each version seen (versions never change): (id, checksum, loaded_at)
+_largest: dict[tuple[int, str, str], float] = {}
+_scans: dict[tuple[int, str, str], threading.Lock] = {}
+_scans_lock = threading.Lock()
+
+
+def largest_feature(conn: Connection, source: TileSource) -> float:
+    """Return the greater bbox side of the version's largest feature, in degrees (0 if none).
+
+    Read once a process (a scan of the version, ~1 s for a million polygons) and kept;
+    requests for the same version meanwhile wait for that one scan.
+    """
+    key = (source.version_id, source.checksum, source.loaded_at.isoformat())
+    if (size := _largest.get(key)) is not None:
+        return size
+    with _scans_lock:
+        lock = _scans.setdefault(key, threading.Lock())
+    with lock:
+        if (size := _largest.get(key)) is None:
+            row = conn.execute(text(LARGEST_SQL), {"vid": source.version_id}).scalar()
+            size = _largest[key] = float(row or 0.0)
+    return size
+
+
+def render_tile(
+    conn: Connection, source: TileSource, z: int, x: int, y: int, settings: TileSettings
+) -> bytes:
+    """Return the MVT bytes of one tile (b"" when no feature falls in it): one SQL statement.
+
+    Features under `min_feature_px` tile units both ways are left out; when the version's
+    largest is, the tile is empty without a query.
+    """
+    px = simplify_tolerance(z, y, settings.extent, settings.min_feature_px)
+    if px > 0 and largest_feature(conn, source) < px:
+        return b""
+    fields = fields_of(source.kind)
+    data = conn.execute(
+        text(TILE_SQL),
+        {
+            "z": z,
+            "x": x,
+            "y": y,
+            "margin": settings.buffer / settings.extent,
+            "tol": simplify_tolerance(z, y, settings.extent, settings.simplify_px),
+            "px": px,
+            # no box under px x px degrees holds more than this many m2 (a degree is at most
+            # 111.7 km; 1.1 for the metric CRS's scale error, which area_m2 was computed in)
+            "px_area": 1.1 * (px * 111_700) ** 2,
+            "extent": settings.extent,
+            "buffer": settings.buffer,
+            "with_code": "code" in fields,
+            "with_name": "name" in fields,
+            "with_level": "level" in fields,
+            "plan": source.plan if "plan" in fields else None,
+            "kind": source.kind if "kind" in fields else None,
+            "vid": source.version_id,
+            "cap": settings.max_features,
+            "layer": source.name,
+        },
+    ).scalar()
+    return bytes(data) if data else b""
+
+
+def _tile_of(
+    source: TileSource,
+    settings: TileSettings,
+    z: int,
+    x: int,
+    y: int,
+    if_none_match: str | None,
+) -> tuple[str, str, Tile | None]:
+    """Return the cache key, the ETag, and the 304 answer when If-None-Match names it."""
+    key = tile_key(source, z, x, y, settings)
+    etag = f'"{key[:32]}"'
+    return key, etag, Tile(etag, None, source) if etag_matches(if_none_match, etag) else None
+
+
+def peek_tile(
+    sources: SourceCache,
+    cache: TileCache,
+    settings: TileSettings,
+    name: str,
+    z: int,
+    x: int,
+    y: int,
+    *,
+    region: str | None = None,
+    version: int | None = None,
+    if_none_match: str | None = None,
+    disk: bool = False,
+) -> Tile | None:
+    """Return the tile without the database when the catalog and the tile cache know it.
+
+    None when the layer version is not in `sources` (a new epoch, a listener down) or the
+    tile is not cached (in memory only unless `disk`): the caller then runs `get_tile`.
+    Cheap enough for the event loop with `disk=False`; InvalidParameter outside the grid.
+    """
+    check_tile(z, x, y, settings.min_zoom, settings.max_zoom)
+    source = sources.get((name, region, version))
+    if source is None:
+        return None
+    key, etag, not_modified = _tile_of(source, settings, z, x, y, if_none_match)
+    if not_modified is not None:
+        return not_modified
+    data = cache.get(key) if disk else cache.get_memory(key)
+    return None if data is None else Tile(etag, data, source)
+
+
+def get_tile(
+    conn: Connection,
+    cache: TileCache,
+    settings: TileSettings,
+    name: str,
+    z: int,
+    x: int,
+    y: int,
+    *,
+    region: str | None = None,
+    version: int | None = None,
+    if_none_match: str | None = None,
+    sources: SourceCache | None = None,
+) -> Tile:
+    """Return a tile of a layer version: from the cache, else rendered and cached.
+
+    The version comes from `sources` while the catalog is unchanged, else from one small
+    query (filed in `sources` under the epoch read before it), so a new version is never
+    answered from an old one's cache; a matching If-None-Match answers from the key alone.
+    """
+    check_tile(z, x, y, settings.min_zoom, settings.max_zoom)
+    lookup = (name, region, version)
+    source = sources.get(lookup) if sources is not None else None
+    if source is None:
+        epoch = sources.epoch() if sources is not None else None
+        source = resolve_source(conn, name, region, version)
+        if sources is not None:
+            sources.put(lookup, source, epoch)
+    key, etag, not_modified = _tile_of(source, settings, z, x, y, if_none_match)
+    if not_modified is not None:
+        return not_modified
+    data = cache.get(key)
+    if data is None:
+        data = render_tile(conn, source, z, x, y, settings)
+        cache.put(key, data)
+    return Tile(etag, data, source)
+
+
+def load_tile(
+    db: Database,
+    sources: SourceCache,
+    cache: TileCache,
+    settings: TileSettings,
+    name: str,
+    z: int,
+    x: int,
+    y: int,
+    *,
+    region: str | None = None,
+    version: int | None = None,
+    if_none_match: str | None = None,
+) -> Tile:
+    """Return a tile in a worker thread: from the disk cache with no connection, else get_tile."""
+    tile = peek_tile(
+        sources, cache, settings, name, z, x, y,
+        region=region, version=version, if_none_match=if_none_match, disk=True,
+    )  # fmt: skip
+    if tile is not None:
+        return tile
+    return db.run(
+        get_tile, cache, settings, name, z, x, y,
+        region=region, version=version, if_none_match=if_none_match, sources=sources,
+    )  # fmt: skip
+
+
+def tilejson(
+    conn: Connection,
+    settings: TileSettings,
+    name: str,
+    base_url: str,
+    *,
+    region: str | None = None,
+    version: int | None = None,
+) -> dict[str, Any]:
+    """Return the TileJSON 3.0.0 document of a layer version; `base_url` ends before /tiles."""
+    source = resolve_source(conn, name, region, version)
+    query = "&".join(
+        f"{k}={v}" for k, v in (("region", region), ("version", version)) if v is not None
+    )
+    url = f"{base_url.rstrip('/')}/tiles/{source.name}/{{z}}/{{x}}/{{y}}.pbf"
+    bounds = list(source.bounds) if source.bounds else [-180.0, -85.0511, 180.0, 85.0511]
+    centre_zoom = min(max(settings.min_zoom, 10), settings.max_zoom)
+    doc: dict[str, Any] = {
+        "tilejson": "3.0.0",
+        "name": source.name,
+        "description": source.title,
+        "version": f"{source.version}.0.0",
+        "scheme": "xyz",
+        "tiles": [url + (f"?{query}" if query else "")],
+        "minzoom": settings.min_zoom,
+        "maxzoom": settings.max_zoom,
+        "bounds": bounds,
+        "center": [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, centre_zoom],
+        "vector_layers": [
+            {
+                "id": source.name,
+                "description": source.title,
+                "minzoom": settings.min_zoom,
+                "maxzoom": settings.max_zoom,
+                "fields": fields_of(source.kind),
+            }
+        ],
+        "layer": {
+            "name": source.name,
+            "region": source.region,
+            "kind": source.kind,
+            "version": source.version,
+            "geometry_type": source.geometry_type,
+        },
+    }
+    if source.licence:
+        doc["attribution"] = source.licence
+    return doc
