@@ -4,6 +4,7 @@ map installable on a phone (/manifest.webmanifest, /sw.js)."""
 from pathlib import Path
 from typing import Annotated
 
+import shapely.geometry
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 
@@ -83,10 +84,10 @@ def embed_map(
     marks = [c.strip() for c in highlight.split(",") if c.strip()] if highlight else []
     frame = bbox
     if desa:
-        area = db.run(admin.get_area, desa, False)
+        area = db.run(admin.get_area, desa, frame is None)  # the outline only to frame it
         marks.append(area["code"])
         if frame is None:
-            frame = db.run(_bbox_of, area["code"])
+            frame = tuple(shapely.geometry.shape(area["geometry"]).bounds)
     bounds = config["region"]["bounds"]
     if bbox is not None and bounds and not _overlaps(bbox, bounds):
         raise InvalidParameter(
@@ -96,23 +97,21 @@ def embed_map(
             f"({','.join(f'{v:.4f}' for v in bounds)})",
         )
     opts = _options(
-        request, embed=True, layers=names, bbox=frame, highlight=marks, legend=bool(legend),
-        lang=lang, themes=themes.split(",") if themes else [], theme_year=year,
+        request,
+        embed=True,
+        layers=names,
+        bbox=frame,
+        highlight=marks,
+        legend=bool(legend),
+        lang=lang,
+        themes=themes.split(",") if themes else [],
+        theme_year=year,
     )
     return _html(build_page(config, opts))
 
 
 def _overlaps(a: tuple[float, ...] | list[float], b: tuple[float, ...] | list[float]) -> bool:
     return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
-
-
-def _bbox_of(conn, code: str) -> tuple[float, float, float, float] | None:  # type: ignore[no-untyped-def]
-    from app.services.catalog.places import list_places
-
-    for p in list_places(conn):
-        if p["code"] == code:
-            return tuple(p["bbox"])  # type: ignore[return-value]
-    return None
 
 
 @router.get("/manifest.webmanifest")
