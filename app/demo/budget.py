@@ -689,12 +689,16 @@ def _plant(b: _Builder, rng: np.random.Generator) -> list[tuple[dict[str, Any], 
     point_kinds = [k for k in KINDS if k.form == "point" and not k.kelurahan and not k.kbli]
 
     def fresh(year: int, kind: Kind | None = None, i: int | None = None) -> dict[str, Any]:
-        while True:
-            k = kind or point_kinds[int(rng.integers(0, len(point_kinds)))]
+        # The kind asked for first; when its names are all taken in that desa and year (every
+        # phase suffix used), another point kind: a bounded search, never an endless one.
+        for attempt in range(500):
+            k = kind if kind is not None and attempt < 20 else None
+            k = k or point_kinds[int(rng.integers(0, len(point_kinds)))]
             j = int(rng.choice(desa_ids)) if i is None else i
             name = b.name(k, year, j)
             if name is not None:
                 return b.row(k, year, j, name)
+        raise RuntimeError(f"no free project name for desa {i} in {year}")
 
     def at(r: dict[str, Any], xy: np.ndarray, code: str | None) -> None:
         lon, lat = _lonlat(geo, *xy)
