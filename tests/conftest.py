@@ -46,12 +46,16 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def clean(engine: Engine) -> Engine:
-    """Start the test with an empty catalog (every layer and region dropped)."""
+    """Start the test with an empty catalog (every layer, region, project and PPID row dropped)."""
     with engine.begin() as conn:
         for name, region in catalog.layer_keys(conn):
             catalog.drop_layer(conn, name, region)
         conn.exec_driver_sql("DELETE FROM region")
         conn.exec_driver_sql("DELETE FROM rule_set")
+        # budget projects and PPID rows hang off the regions' desa: they go with them
+        conn.exec_driver_sql("DELETE FROM project")
+        conn.exec_driver_sql("DELETE FROM project_import")
+        conn.exec_driver_sql("DELETE FROM ppid")
     return engine
 
 
