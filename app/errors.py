@@ -46,6 +46,18 @@ class LayerNotFound(NotFound):
     code = "layer_not_found"
 
 
+class RasterNotFound(NotFound):
+    """No raster (or no such version of it) in the catalog."""
+
+    code = "raster_not_found"
+
+
+class PointOutsideRaster(NotFound):
+    """A point lies outside a raster's footprint: there is no value to read there (404)."""
+
+    code = "point_outside_raster"
+
+
 class AdminAreaNotFound(NotFound):
     """No administrative area with that Kemendagri code."""
 
@@ -104,6 +116,12 @@ class OutsidePlanningArea(RtrwError):
     """The geometry lies outside the region and every zoning polygon."""
 
     code = "outside_planning_area"
+
+
+class OutsideRaster(OutsidePlanningArea):
+    """A parcel lies entirely outside a raster's footprint (422)."""
+
+    code = "outside_raster"
 
 
 class TooLarge(RtrwError):
@@ -171,6 +189,9 @@ FALLBACK_ID: dict[str, str] = {
     "error": "Permintaan tidak dapat diproses",
     "not_found": "Data yang diminta tidak ditemukan",
     "layer_not_found": "Lapisan yang diminta tidak ditemukan di katalog",
+    "raster_not_found": "Raster yang diminta tidak ditemukan di katalog",
+    "point_outside_raster": "Titik berada di luar cakupan raster; tidak ada nilai di sana",
+    "outside_raster": "Persil berada sepenuhnya di luar cakupan raster",
     "admin_area_not_found": "Wilayah administrasi dengan kode tersebut belum dimuat",
     "invalid_parameter": "Parameter permintaan tidak valid",
     "load_error": "Lapisan atau wilayah tidak dapat dimuat; tidak ada data yang ditulis",

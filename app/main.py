@@ -14,6 +14,8 @@ from app.api import maps as maps_api
 from app.api import ppid as ppid_api
 from app.api import project_import as project_import_api
 from app.api import projects as projects_api
+from app.api import raster_tiles as raster_tiles_api
+from app.api import rasters as rasters_api
 from app.api import reports as reports_api
 from app.api.cors import SplitCORS
 from app.api.docs import STATIC_URL, static_files
@@ -99,6 +101,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     add_exception_handlers(app)
     for module in (health, layers, admin, zoning, batch, parcels, tiles):
         app.include_router(module.router)
+    # before the raster catalog's /rasters/{name}: /rasters/{name}.json is the TileJSON
+    app.include_router(raster_tiles_api.router)
+    app.include_router(rasters_api.router)
     app.include_router(maps_api.router)
     app.include_router(reports_api.router)
     app.include_router(audit.router)

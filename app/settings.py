@@ -179,6 +179,29 @@ class MapSettings(BaseSettings):
         return self
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class RasterSettings(BaseSettings):
+    """The raster store and the limits of raster loads and queries (RTRW_RASTERS_*)."""
+
+    model_config = SettingsConfigDict(env_prefix="RTRW_RASTERS_", env_file=".env", extra="ignore")
+
+    # Where the Cloud-Optimized GeoTIFFs live (<dir>/<region>/<name>/v<N>-<checksum>.tif);
+    # the catalog stores paths relative to it, so the folder can move with its files.
+    dir: Path = ROOT / "var" / "rasters"
+    blocksize: int = Field(default=512, ge=64, le=4096)  # internal COG tile size, px
+    max_pixels: int = Field(default=400_000_000, ge=1)  # largest raster a load takes (w x h)
+    max_zonal_pixels: int = Field(default=25_000_000, ge=1)  # pixels one zonal query reads
+
+    @field_validator("blocksize")
+    @classmethod
+    def _multiple_of_16(cls, value: int) -> int:
+        if value % 16:
+            raise ValueError(f"must be a multiple of 16 (TIFF tiles), not {value}")
+        return value
+
+
 class InvalidSettings(Exception):
     """One or more RTRW_* variables do not validate; the message names each and says why."""
 
@@ -193,6 +216,7 @@ class Settings:
     zoning: ZoningSettings
     tiles: TileSettings = dataclasses.field(default_factory=TileSettings)
     maps: MapSettings = dataclasses.field(default_factory=MapSettings)
+    rasters: RasterSettings = dataclasses.field(default_factory=RasterSettings)
 
 
 def _problems(cls: type[BaseSettings], exc: Exception) -> list[str]:
@@ -227,6 +251,7 @@ def load_settings(**given: Any) -> Settings:
         "zoning": ZoningSettings,
         "tiles": TileSettings,
         "maps": MapSettings,
+        "rasters": RasterSettings,
     }
     built: dict[str, Any] = {}
     problems: list[str] = []
@@ -277,3 +302,9 @@ def tile_settings() -> TileSettings:
 def map_settings() -> MapSettings:
     """Return the static-map and report settings (read once)."""
     return MapSettings()
+
+
+@lru_cache
+def raster_settings() -> RasterSettings:
+    """Return the raster store and limits (read once)."""
+    return RasterSettings()

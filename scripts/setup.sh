@@ -2,7 +2,8 @@
 # Set up a fresh Debian machine with PostgreSQL running: PostGIS (apt, when missing), the
 # virtualenv with the pinned dependencies, and the project. Idempotent; safe to run again.
 #   scripts/setup.sh            # service + tests
-#   scripts/setup.sh --bench    # also gdal-bin (ogr2ogr), the anchor of bench/load.py
+#   scripts/setup.sh --bench    # also gdal-bin (ogr2ogr), the anchor of bench/load.py, and the
+#                               # .venv-tipg / .venv-titiler anchors of bench/tiles.py, rasters.py
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -52,6 +53,17 @@ if [ "${1:-}" = "--bench" ]; then
       .venv/bin/uv pip install -q --python .venv-tipg/bin/python tipg uvicorn
     else
       .venv-tipg/bin/python -m pip install -q --disable-pip-version-check tipg uvicorn
+    fi
+  fi
+  # TiTiler, the anchor of bench/rasters.py, likewise (its rio-tiler need not match ours).
+  if [ ! -x .venv-titiler/bin/uvicorn ]; then
+    echo "setup: creating .venv-titiler (titiler.application + uvicorn) for bench/rasters.py"
+    [ -x .venv-titiler/bin/python ] || "$PY" -m venv .venv-titiler
+    if [ -x .venv/bin/uv ]; then
+      .venv/bin/uv pip install -q --python .venv-titiler/bin/python titiler.application uvicorn
+    else
+      .venv-titiler/bin/python -m pip install -q --disable-pip-version-check \
+        titiler.application uvicorn
     fi
   fi
 fi

@@ -44,10 +44,31 @@ def engine(database_url: str) -> Iterator[Engine]:
     eng.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def raster_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The raster store of the whole session: a throw-away folder set as RTRW_RASTERS_DIR."""
+    from app.settings import raster_settings
+
+    store = tmp_path_factory.mktemp("rasters")
+    before = os.environ.get("RTRW_RASTERS_DIR")
+    os.environ["RTRW_RASTERS_DIR"] = str(store)
+    raster_settings.cache_clear()
+    yield store
+    if before is None:
+        os.environ.pop("RTRW_RASTERS_DIR", None)
+    else:
+        os.environ["RTRW_RASTERS_DIR"] = before
+    raster_settings.cache_clear()
+
+
 @pytest.fixture
-def clean(engine: Engine) -> Engine:
-    """Start the test with an empty catalog (every layer, region, project and PPID row dropped)."""
+def clean(engine: Engine, raster_store: Path) -> Engine:
+    """Start the test with an empty catalog (every layer, raster, region, project and PPID row
+    dropped, and the raster store emptied)."""
+    import shutil
+
     with engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM raster")  # its versions and events go with it
         for name, region in catalog.layer_keys(conn):
             catalog.drop_layer(conn, name, region)
         conn.exec_driver_sql("DELETE FROM region")
@@ -56,6 +77,11 @@ def clean(engine: Engine) -> Engine:
         conn.exec_driver_sql("DELETE FROM project")
         conn.exec_driver_sql("DELETE FROM project_import")
         conn.exec_driver_sql("DELETE FROM ppid")
+    for child in raster_store.iterdir():
+        if child.is_dir():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
     return engine
 
 

@@ -54,8 +54,9 @@ def get_static_map(
         str | None,
         Query(
             max_length=1000,
-            description="comma list of layer names, or kinds (zoning, admin, overlay, base); "
-            "default zoning,admin",
+            description="comma list of layer names, or kinds (zoning, admin, overlay, base), "
+            "or themes: anggaran (APBD pagu per desa), ppid (village PPID), proyek (APBD "
+            "projects by progress); default zoning,admin",
             examples=["zoning,admin,jalan"],
         ),
     ] = None,
@@ -81,6 +82,10 @@ def get_static_map(
     ] = None,
     lang: Annotated[Literal["id", "en"], Query(description="language of the map's texts")] = "id",
     region: RegionCode = None,
+    year: Annotated[
+        int | None,
+        Query(ge=1900, le=2200, description="budget year of the anggaran and proyek themes"),
+    ] = None,
 ) -> Response:
     """Render a map of our own layers (no internet basemap) in the region's metric CRS.
 
@@ -93,6 +98,7 @@ def get_static_map(
     m = db.run(
         static_map, settings, width=width, height=height, dpi=dpi, layers=layers, bbox=bbox,
         desa=desa, title=title, highlight=highlight, lang=lang, region=region, books=db.books,
+        year=year,
     )  # fmt: skip
     headers = {
         "X-Map-Bbox": ",".join(f"{v:.7f}" for v in m.bbox),

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from app.cli import db, demo, layers, ppid, projects, region, rules, users, zoning
+from app.cli import db, demo, layers, ppid, projects, rasters, region, rules, users, zoning
 
 app = typer.Typer(
     help="RTRW spatial-planning service: load layers and region packs, serve the API.",
@@ -16,6 +16,7 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(layers.app, name="layers")
 app.add_typer(region.app, name="region")
+app.add_typer(rasters.app, name="rasters")
 app.add_typer(demo.app, name="demo")
 app.add_typer(rules.app, name="rules")
 app.add_typer(zoning.app, name="zoning")

@@ -17,6 +17,7 @@ from app.cli.common import (
     transaction,
 )
 from app.cli.layers import who
+from app.cli.rasters import print_raster_report
 from app.errors import RtrwError
 from app.services.catalog.packs import load_region, load_region_if_empty, read_manifest
 
@@ -55,6 +56,8 @@ def region_load(
             )
     for report in result.reports:
         print_report(report)
+    for raster in result.rasters:
+        print_raster_report(raster)
     if result.rules:
         print_rules(result.rules)
     out.print(f"region pack {pack}: {len(result.reports)} layers loaded (unchanged layers skipped)")
@@ -67,4 +70,8 @@ def region_check(pack: Path) -> None:
         manifest = read_manifest(pack)
     except RtrwError as exc:
         fail(exc.message)
-    out.print(f"{manifest.region.name} ({manifest.region.code}): {len(manifest.layers)} layers OK")
+    rasters = f", {len(manifest.rasters)} rasters" if manifest.rasters else ""
+    out.print(
+        f"{manifest.region.name} ({manifest.region.code}): {len(manifest.layers)} layers"
+        f"{rasters} OK"
+    )

@@ -34,6 +34,7 @@ from app.demo.boundaries import (
 )
 from app.demo.budget import write_budget
 from app.demo.ppid import write_ppid
+from app.demo.rasters import write_rasters
 
 RULES_DIR = SOURCE_DIR.parent / "rules"  # the demo pack's rules: which zones forbid what
 GEO_CRS = "EPSG:4326"
@@ -824,6 +825,8 @@ def generate(out_dir: Path, seed: int = 3325, source_dir: Path = SOURCE_DIR) -> 
     # the APBD budget files and the PPID table (not layers: their counts are not returned)
     write_budget(out_dir, desa, zoning, land, RULES_DIR, seed=seed)
     write_ppid(out_dir, desa, seed=seed)
+    # the thematic rasters: DEM, slope, flood and landslide hazard (not layers either)
+    write_rasters(out_dir, land, coast, [r[1] for r in rivers], seed=seed)
 
     return {
         "kabupaten": len(admin.kabupaten),

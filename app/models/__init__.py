@@ -13,6 +13,7 @@ from app.models.catalog import (
     Region,
 )
 from app.models.projects import Ppid, Project, ProjectFlag, ProjectImport
+from app.models.rasters import RASTER_KINDS, Raster, RasterEvent, RasterVersion
 from app.models.rules import (
     Activity,
     ActivityKbli,
@@ -29,6 +30,7 @@ __all__ = [
     "LAYER_EVENTS",
     "LAYER_KINDS",
     "POLYGON_KINDS",
+    "RASTER_KINDS",
     "Activity",
     "ActivityKbli",
     "ApiKey",
@@ -43,6 +45,9 @@ __all__ = [
     "Project",
     "ProjectFlag",
     "ProjectImport",
+    "Raster",
+    "RasterEvent",
+    "RasterVersion",
     "Region",
     "RuleSet",
     "ZoneAlias",

@@ -223,3 +223,29 @@ project_type = Table(
     ),
     Index("project_type_lookup", "rule_set_id"),
 )
+
+
+# Thresholds on the region's rasters (the pack's optional raster_rules.csv, migration 0009):
+# where `raster op value` holds on more than `min_share` of the parcel (or at the point), the
+# check reports the finding and, for the activities or sectors named, makes that part stricter.
+raster_rule = Table(
+    "raster_rule",
+    Base.metadata,
+    _rule_set_fk(),
+    Column("raster", Text, nullable=False),
+    Column("op", Text, nullable=False),
+    Column("value", Double, nullable=False),
+    Column("min_share", Double, nullable=False, server_default=text("0")),
+    Column("effect", Text, nullable=False),
+    Column("itbx", Text),
+    Column("activities", ARRAY(Text), nullable=False, server_default=text("'{}'::text[]")),
+    Column("sectors", ARRAY(Text), nullable=False, server_default=text("'{}'::text[]")),
+    Column("finding", Text, nullable=False),
+    Column("finding_en", Text),
+    *_validity(),
+    CheckConstraint("op IN ('>', '>=', '<', '<=', '=')", name="raster_rule_op_check"),
+    CheckConstraint("effect IN ('prohibit', 'restrict', 'note')", name="raster_rule_effect_check"),
+    CheckConstraint("itbx IN ('I', 'T', 'B', 'X', 'TB')", name="raster_rule_itbx_check"),
+    CheckConstraint("min_share >= 0 AND min_share < 1", name="raster_rule_share_check"),
+    Index("raster_rule_lookup", "rule_set_id"),
+)

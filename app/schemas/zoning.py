@@ -181,6 +181,36 @@ class OverlayHit(BaseModel):
     rules: list[OverlayRuleOut] = Field(default_factory=list)
 
 
+class RasterRuleOut(BaseModel):
+    """A raster rule (raster_rules.csv) the geometry meets: the finding and its source."""
+
+    condition: str = Field(description="the threshold met, e.g. `> 40`")
+    share: float = Field(description="share of the parcel's valid pixels meeting it (1 at a point)")
+    effect: Literal["prohibit", "restrict", "note"]
+    itbx: str | None = None
+    finding: str
+    finding_en: str | None = None
+    legal: Legal | None = None
+
+
+class RasterFinding(BaseModel):
+    """What a raster the region's rules name says here: the value at a point, or the parcel's
+    statistics over the pixels whose centre lies inside it; the rules it meets."""
+
+    raster: str
+    title: str | None = None
+    version: int
+    unit: str | None = None
+    kind: Literal["continuous", "categorical"]
+    value: float | None = None
+    class_: dict[str, Any] | None = Field(default=None, alias="class")
+    stats: dict[str, float] | None = None
+    note: str | None = None
+    rules: list[RasterRuleOut] = Field(default_factory=list)
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
 class AdminHit(BaseModel):
     """A desa or kecamatan the geometry lies in, with its share."""
 
@@ -256,6 +286,11 @@ class CheckResponse(BaseModel):
     zones: list[ZonePart]
     envelope: dict[str, Any] | None
     overlays: list[OverlayHit]
+    rasters: list[RasterFinding] = Field(
+        default_factory=list,
+        description="findings of the rasters the region's raster_rules.csv names (slope, "
+        "hazard classes): value or statistics and the thresholds met, with their sources",
+    )
     admin: list[AdminHit]
     sources: dict[str, Any]
     warnings: list[str]

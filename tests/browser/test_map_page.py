@@ -337,3 +337,46 @@ def test_budget_markers_and_ppid_choropleth(
         with area.begin() as conn:
             conn.execute(text("DELETE FROM project"))
             conn.execute(text("DELETE FROM ppid"))
+
+
+def test_raster_layer_legend_and_finding_in_the_panel(
+    chromium, live_url: str, area: Engine, artifacts, tmp_path
+) -> None:
+    """A slope raster (10 % west of x 150, 50 % east) with the rule "> 40: Lereng curam":
+    its PNG tiles load, its legend shows, and a click east of x 150 reports the finding."""
+    from app.services import rules
+    from app.services.rasters.ingest import load_raster
+    from app.settings import raster_settings
+    from tests.services.test_raster_rules import RASTER_RULES, slope_tif
+
+    folder = tmp_path / "rules_raster"
+    folder.mkdir()
+    for name, body in RULES.items():
+        (folder / name).write_text(body, encoding="utf-8")
+    (folder / "raster_rules.csv").write_text(RASTER_RULES, encoding="utf-8")
+    with area.begin() as conn:
+        load_raster(conn, slope_tif(tmp_path / "lereng.tif"), "lereng",
+                    settings=raster_settings(), unit="%", title="Kemiringan lereng")  # fmt: skip
+        rules.load_rules(conn, folder)
+    page = Page(chromium, live_url, DESKTOP)
+    raster_tiles: list[int] = []
+    page.page.on(
+        "response", lambda r: "/rasters/lereng/tiles/" in r.url and raster_tiles.append(r.status)
+    )
+    try:
+        lon, lat = _lonlat(175, 50)  # K-1, on the 50 % side
+        page.open(_centre_query(150, 50, zoom=17, l="zona,desa,lereng", kbli="47111"))
+        page.page.wait_for_function("document.querySelector('[data-raster=lereng]') !== null")
+        assert "Kemiringan lereng" in page.page.inner_text("#rtrw-legend")
+        page.page.wait_for_timeout(500)
+        assert 200 in raster_tiles
+        page.click_at(lon, lat)
+        answer = page.answer()
+        page.page.wait_for_selector("#rtrw-rasters")
+        text = page.page.inner_text("#rtrw-rasters")
+        assert "Kemiringan lereng" in text and "Lereng curam" in text and "> 40" in text
+        assert answer["verdict"] == "X"  # a minimarket (I in K-1) on a slope over 40 %
+        page.page.screenshot(path=str(artifacts / "map-raster-slope.png"))
+        assert page.outside == [] and page.errors == []
+    finally:
+        page.close()

@@ -80,8 +80,11 @@ def layers(run: tuple[Path, dict[str, int]]) -> dict[str, gpd.GeoDataFrame]:
 
 def test_files_and_counts(run: tuple[Path, dict[str, int]], layers: dict) -> None:
     out, counts = run
-    # the layers, plus the budget and PPID tables (tests/demo/test_budget_demo.py)
-    extra = ["apbd_2024.xlsx", "apbd_2025.csv", "apbd_planted.csv", "ppid.csv"]
+    # the layers, plus the budget and PPID tables (tests/demo/test_budget_demo.py) and the
+    # rasters with their class tables (tests/demo/test_demo_rasters.py)
+    extra = ["apbd_2024.xlsx", "apbd_2025.csv", "apbd_planted.csv", "ppid.csv",
+             "dem.tif", "lereng.tif", "rawan_banjir.tif", "rawan_longsor.tif",
+             "rawan_banjir_kelas.csv", "rawan_longsor_kelas.csv"]  # fmt: skip
     assert sorted(p.name for p in out.iterdir()) == sorted([*FILES.values(), *extra])
     assert counts == {name: len(gdf) for name, gdf in layers.items()}
 

@@ -33,8 +33,10 @@ from app.services.catalog.ingest import (
 )
 from app.services.geo.crs import parse_crs
 from app.services.ppid.importer import PpidReport, import_ppid
+from app.services.rasters.ingest import RasterReport, load_raster
 from app.services.rules import tables as rule_tables
 from app.services.rules.load import load_rules, rule_set_unchanged
+from app.settings import raster_settings
 
 MANIFEST = "region.toml"
 _LAYER_NAME = r"^[a-z][a-z0-9_]{0,62}$"
@@ -92,6 +94,33 @@ class LayerEntry(BaseModel):
         return self
 
 
+class RasterEntry(BaseModel):
+    """One [[rasters]] entry: a GeoTIFF loaded as a Cloud-Optimized GeoTIFF after the layers."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=_LAYER_NAME)
+    file: str
+    kind: Literal["continuous", "categorical"] | None = None  # default: categorical with classes
+    classes: str | None = None  # classes.csv (value, name_id, name_en, color), pack-relative
+    title: str | None = None
+    unit: str | None = None
+    colormap: str | None = None  # rio-tiler colour map of a continuous raster
+    source: str | None = None
+    licence: str | None = None
+    source_crs: str | None = None
+
+    @model_validator(mode="after")
+    def _classes_fit_kind(self) -> RasterEntry:
+        if self.kind == "categorical" and self.classes is None:
+            raise ValueError("a categorical raster needs classes = \"<file>.csv\"")
+        if self.kind == "continuous" and self.classes is not None:
+            raise ValueError("classes are for categorical rasters, not continuous ones")
+        if self.source_crs is not None:
+            parse_crs(self.source_crs)
+        return self
+
+
 class RulesEntry(BaseModel):
     """The [rules] table: the folder of the rule CSVs, relative to the pack."""
 
@@ -140,6 +169,7 @@ class Manifest(BaseModel):
     rules: RulesEntry | None = None
     admin: AdminEntry | None = None
     layers: list[LayerEntry] = Field(default_factory=list)
+    rasters: list[RasterEntry] = Field(default_factory=list)
     budgets: list[BudgetEntry] = Field(default_factory=list)
     ppid: PpidEntry | None = None
 
@@ -178,6 +208,10 @@ def read_manifest(pack: Path) -> Manifest:
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise RegionPackError(f"{path}: layer names used twice: {', '.join(dupes)}")
+    rasters = [entry.name for entry in manifest.rasters]
+    dupes = sorted({n for n in rasters if rasters.count(n) > 1})
+    if dupes:
+        raise RegionPackError(f"{path}: raster names used twice: {', '.join(dupes)}")
     return manifest
 
 
@@ -267,13 +301,16 @@ class RegionResult:
     rules: dict[str, Any] | None
     budgets: list[Any] = field(default_factory=list)
     ppid: PpidReport | None = None
+    rasters: list[RasterReport] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
 def data_files(pack: Path, manifest: Manifest) -> list[Path]:
-    """Return the budget and PPID files a manifest names (they load with the whole pack)."""
+    """Return the raster, class, budget and PPID files a manifest names (whole-pack loads)."""
     base = pack_dir(pack)
-    files = [base / b.file for b in manifest.budgets]
+    files = [base / r.file for r in manifest.rasters]
+    files += [base / r.classes for r in manifest.rasters if r.classes]
+    files += [base / b.file for b in manifest.budgets]
     return files + ([base / manifest.ppid.file] if manifest.ppid else [])
 
 
@@ -416,5 +453,49 @@ def load_region(
     )
     result = RegionResult(reports=reports, rules=rule_set)
     if not only:
+        _load_rasters(conn, pack, manifest, result, force, actor)
         _load_data(conn, pack, manifest, result, actor)
     return result
+
+
+def _load_rasters(
+    conn: Connection,
+    pack: Path,
+    manifest: Manifest,
+    result: RegionResult,
+    force: bool,
+    actor: str | None,
+) -> None:
+    """Load the pack's [[rasters]] after its layers, in the same transaction (all or nothing).
+
+    A raster whose current version came from the same file and options is reported unchanged.
+    """
+    base = pack_dir(pack)
+    settings = raster_settings()
+    for r in manifest.rasters:
+        try:
+            result.rasters.append(
+                load_raster(
+                    conn,
+                    base / r.file,
+                    r.name,
+                    settings=settings,
+                    region=manifest.region.code,
+                    source_crs=r.source_crs,
+                    classes_csv=base / r.classes if r.classes else None,
+                    kind=r.kind,
+                    title=r.title,
+                    unit=r.unit,
+                    colormap=r.colormap,
+                    source=r.source,
+                    licence=r.licence or manifest.region.licence,
+                    actor=actor,
+                    force=force,
+                )
+            )
+        except RtrwError as exc:
+            raise type(exc)(
+                f"raster {r.name!r}: {exc.message}",
+                message_id=f"raster {r.name!r}: {exc.message_id}",
+                **exc.extra,
+            ) from exc

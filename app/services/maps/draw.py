@@ -92,6 +92,8 @@ class DrawnLayer:
     colours: dict[str, str] = field(default_factory=dict)  # zoning: code -> #RRGGBB
     code_names: dict[str, str] = field(default_factory=dict)  # zoning: code -> class name
     index: int = 0  # overlays: which of OVERLAY_COLOURS
+    legend: list[tuple[str, str]] = field(default_factory=list)  # themes: (colour, label)
+    image: Any = None  # rasters: an RGBA array covering the canvas frame
 
 
 @dataclass
@@ -157,7 +159,8 @@ def render(canvas: Canvas, layers: Sequence[DrawnLayer]) -> bytes:
     ax.add_patch(Rectangle((minx, miny), maxx - minx, maxy - miny, facecolor="#F4F1EA", zorder=0))
     m_per_pt = (maxx - minx) / (canvas.width / canvas.dpi * 72)
     legend: list[Any] = []
-    order = {"zoning": 0, "base": 1, "thematic": 2, "overlay": 3, "parcel": 4, "admin": 5}
+    order = {"raster": -1, "zoning": 0, "choropleth": 0.5, "base": 1, "thematic": 2, "overlay": 3,
+             "parcel": 4, "markers": 4.5, "admin": 5}  # fmt: skip
     for layer in sorted(layers, key=lambda lyr: order.get(lyr.kind, 2)):
         legend += _draw_layer(ax, layer, s, m_per_pt, canvas.lang)
     if canvas.highlight:
@@ -257,6 +260,12 @@ def _draw_layer(ax: Axes, layer: DrawnLayer, s: float, m_per_pt: float, lang: st
         return _draw_zoning(ax, layer, s)
     if layer.kind == "admin":
         return _draw_admin(ax, layer, s, m_per_pt, words)
+    if layer.kind == "choropleth":
+        return _draw_choropleth(ax, layer, s)
+    if layer.kind == "raster":
+        return _draw_raster(ax, layer, s)
+    if layer.kind == "markers":
+        return _draw_markers(ax, layer, s)
     if layer.kind in ("overlay", "thematic", "parcel"):
         colour = OVERLAY_COLOURS[layer.index % len(OVERLAY_COLOURS)]
         if layer.kind == "parcel":
@@ -341,6 +350,64 @@ def _draw_zoning(ax: Axes, layer: DrawnLayer, s: float) -> list[Any]:
         edgecolor=(0.3, 0.3, 0.3, 0.5), linewidth=0.25 * s,
     )  # fmt: skip
     return handles
+
+
+def _theme_legend(layer: DrawnLayer, s: float, alpha: float) -> list[Any]:
+    """The theme's title as a heading entry, then one swatch per class."""
+    head = Patch(facecolor="none", edgecolor="none", label=layer.title)
+    return [head] + [
+        Patch(facecolor=to_rgba(c, alpha), edgecolor="#555555", linewidth=0.3 * s, label=label)
+        for c, label in layer.legend
+    ]
+
+
+def _draw_raster(ax: Axes, layer: DrawnLayer, s: float) -> list[Any]:
+    """Lay the raster's RGBA image over the whole frame, under the vector layers."""
+    if layer.image is None or not layer.image[..., 3].any():
+        return []
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    ax.imshow(layer.image, extent=(x0, x1, y0, y1), origin="upper", zorder=0.3, alpha=0.8,
+              interpolation="nearest", aspect="auto")  # fmt: skip
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    return _theme_legend(layer, s, 0.8)
+
+
+def _draw_choropleth(ax: Axes, layer: DrawnLayer, s: float) -> list[Any]:
+    """Fill each area with the colour of its code (budget class, PPID state)."""
+    by_colour: dict[str, list[BaseGeometry]] = {}
+    for f in layer.features:
+        by_colour.setdefault(layer.colours.get(f.code or "", NO_COLOUR), []).append(f.geom)
+    drawn = False
+    for colour, geoms in by_colour.items():
+        drawn |= _fill(
+            ax, geoms, 0.7, facecolor=to_rgba(colour, 0.8), edgecolor=(0.3, 0.3, 0.3, 0.6),
+            linewidth=0.25 * s,
+        )  # fmt: skip
+    return _theme_legend(layer, s, 0.8) if drawn else []
+
+
+def _draw_markers(ax: Axes, layer: DrawnLayer, s: float) -> list[Any]:
+    """Points as dots and lines as strokes, in the colour of their code (progress class)."""
+    drawn = False
+    by_colour: dict[str, list[BaseGeometry]] = {}
+    for f in layer.features:
+        by_colour.setdefault(layer.colours.get(f.code or "", NO_COLOUR), []).append(f.geom)
+    for colour, geoms in by_colour.items():
+        segs = [seg for g in geoms for seg in _lines(g) if g.geom_type != "Point"]
+        if segs:
+            ax.add_collection(LineCollection(segs, colors=colour, linewidths=1.8 * s, zorder=6))
+            drawn = True
+        pts = [p for g in geoms for p in _points(g)]
+        if pts:
+            xy = np.asarray(pts)
+            ax.plot(
+                xy[:, 0], xy[:, 1], "o", markersize=4.2 * s, markerfacecolor=colour,
+                markeredgecolor="white", markeredgewidth=0.6 * s, zorder=6.1, linestyle="none",
+            )  # fmt: skip
+            drawn = True
+    return _theme_legend(layer, s, 1.0) if drawn else []
 
 
 def _draw_admin(

@@ -22,6 +22,9 @@ from sqlalchemy import Connection, text
 
 from app.services.catalog.layers import list_layers
 from app.services.maps.assets import localize
+from app.services.rasters.catalog import get_raster, list_rasters
+from app.services.rasters.tiles import legend as raster_legend
+from app.services.rasters.tiles import parse_style
 from app.services.rules.book import RuleBooks
 
 APP_STATIC = "/static/app"
@@ -138,9 +141,26 @@ def map_config(
         if reg is not None and reg.minx is not None
         else None
     )
+    rasters = []
+    for r in list_rasters(conn, region=code):
+        record = get_raster(conn, r["name"], region=r["region"])
+        rasters.append(
+            {
+                "name": record.name,
+                "title": record.title or record.name,
+                "kind": record.kind,
+                "unit": record.unit,
+                "tiles": f"/rasters/{record.name}/tiles/{{z}}/{{x}}/{{y}}.png"
+                + (f"?region={code}" if code and len(regions) > 1 else ""),
+                "bounds": list(record.bounds_wgs84),
+                "licence": "; ".join(t for t in (record.source, r.get("licence")) if t) or None,
+                "legend": raster_legend(record, parse_style(None, None)),
+            }
+        )
     return {
         "region": {"code": code, "name": reg.name if reg else None, "bounds": bounds},
         "layers": layers,
+        "rasters": rasters,
         "zones": zones,
         "aliases": aliases,
         "budget": budget,
@@ -229,6 +249,23 @@ def build_page(config: dict[str, Any], opts: PageOptions) -> str:
         )
         grid.add_to(m)
         layer_vars.append((layer["name"], grid.get_name()))
+    for raster in config.get("rasters", []):
+        show = wanted is not None and raster["name"] in wanted
+        if opts.embed and wanted is not None and not show:
+            continue
+        w, s_, e, n = raster["bounds"]
+        tiles = folium.TileLayer(
+            raster["tiles"],
+            name=raster["title"],
+            attr=raster["licence"] or raster["title"],
+            overlay=True,
+            show=show,
+            opacity=0.65,
+            bounds=[[s_, w], [n, e]],
+            max_zoom=20,
+        )
+        tiles.add_to(m)
+        layer_vars.append((raster["name"], tiles.get_name()))
     drawn = folium.FeatureGroup(name="Persil", control=False).add_to(m)
     if config.get("budget"):  # brings Leaflet.markercluster; tema.js fills its own groups
         plugins.MarkerCluster(name="_", control=False).add_to(m)

@@ -38,7 +38,9 @@ from app.services.catalog.admin import get_area
 from app.services.catalog.current import CURRENT_ADMIN_SQL, IN_REGION, REGION_METRIC_CRS_SQL
 from app.services.geo import kemendagri
 from app.services.geo.crs import STORAGE_SRID, epsg_of, transformer
-from app.services.maps import draw
+from app.services.maps import draw, themes
+from app.services.maps.raster_image import raster_legend, raster_rgba
+from app.services.rasters.catalog import get_raster, list_rasters
 from app.services.rules.book import (
     REGION_RULE_SET_KEY_SQL,
     RuleBook,
@@ -55,7 +57,7 @@ LANGS = ("id", "en")
 # The current layers of region :region, with what drawing and attribution need; `admin` says
 # whether the version is current for an admin level (catalog/current.py), `levels` which.
 LAYERS_SQL = f"""
-    SELECT l.name, l.kind, v.id AS version_id, v.version, v.title, v.licence, v.plan,
+    SELECT l.name, l.kind, v.id AS version_id, v.version, v.title, v.licence, v.plan, v.levels,
            v.minx, v.miny, v.maxx, v.maxy,
            EXISTS (SELECT 1 FROM ({CURRENT_ADMIN_SQL}) c
                    WHERE c.version_id = v.id
@@ -256,6 +258,7 @@ def static_map(
     lang: str = "id",
     region: str | None = None,
     books: RuleBooks | None = None,
+    year: int | None = None,
 ) -> StaticMap:
     """Return the static map of GET /maps/static.png: framed by `bbox`, else the desa, else the
     highlighted outline (one of them is needed)."""
@@ -286,7 +289,7 @@ def static_map(
     return render_map(
         conn, settings, frame=frame, pad=pad, width=width, height=height, dpi=dpi,
         layers=parse_layers(layers), title=title, highlight=marked, lang=lang, region=region,
-        books=books,
+        books=books, year=year,
     )  # fmt: skip
 
 
@@ -306,6 +309,7 @@ def render_map(
     books: RuleBooks | None = None,
     pad: float = 0.0,
     min_span_m: float = 0.0,
+    year: int | None = None,
 ) -> StaticMap:
     """Return a map of `layers` over the lon/lat `frame` (grown by `pad` of its size on each
     side, to at least `min_span_m`, then to the map's aspect ratio), `width` x `height` px."""
@@ -315,7 +319,11 @@ def render_map(
         region = regions_of(conn, [box(*frame)])[0].code
     rows = list(conn.execute(text(LAYERS_SQL), {"region": region}).all())
     _check_in_region(rows, frame)
-    chosen = _choose(rows, layers)
+    wanted_themes = [n for n in layers if n in themes.THEMES]
+    raster_names = {r["name"] for r in list_rasters(conn, region=region)} - {r.name for r in rows}
+    wanted_rasters = [n for n in layers if n in raster_names and n not in themes.THEMES]
+    vector_names = [n for n in layers if n not in themes.THEMES and n not in wanted_rasters]
+    chosen = _choose(rows, vector_names) if vector_names else []
     metric = conn.execute(text(REGION_METRIC_CRS_SQL), {"region": region}).scalar()
     metric = metric or loader_settings().default_metric_crs
     srid = epsg_of(metric) or 32749
@@ -337,6 +345,13 @@ def render_map(
     ll = to_ll.transform_bounds(fx0, fy0, fx1, fy1, densify_pts=21)
     tol = 0.5 * (fx1 - fx0) / width
     drawn: list[draw.DrawnLayer] = []
+    for name in wanted_rasters:
+        record = get_raster(conn, name, region=region)
+        drawn.append(draw.DrawnLayer(
+            name, "raster", record.title or name, [],
+            legend=raster_legend(record, lang),
+            image=raster_rgba(record, srid, canvas.frame, *map(int, draw.map_axes_px(canvas))),
+        ))  # fmt: skip
     overlay_index = 0
     for row in chosen:
         layer = _read_layer(conn, row, ll, srid, tol, settings.max_features)
@@ -346,6 +361,13 @@ def render_map(
             layer.index = overlay_index
             overlay_index += 1
         drawn.append(layer)
+    if wanted_themes:
+        desa = _desa_layer(conn, rows, drawn, ll, srid, tol, settings.max_features)
+        for name in wanted_themes:
+            drawn.append(themes.theme_layer(
+                conn, name, desa=desa, box=ll, srid=srid, year=year, region=region, lang=lang,
+                cap=settings.max_features,
+            ))  # fmt: skip
     # outlines in the drawing CRS
     canvas.highlight = [shapely.transform(g, lambda xy: _xy(to_m, xy)) for g in highlight.geoms]
     canvas.highlight_label = highlight.label
@@ -354,11 +376,30 @@ def render_map(
         png=png,
         bbox=(round(ll[0], 7), round(ll[1], 7), round(ll[2], 7), round(ll[3], 7)),
         crs=f"EPSG:{srid}",
-        layers=[r.name for r in chosen],
+        layers=wanted_rasters + [r.name for r in chosen] + wanted_themes,
         width=width,
         height=height,
         dpi=dpi,
     )
+
+
+def _desa_layer(
+    conn: Connection,
+    rows: list[Any],
+    drawn: list[draw.DrawnLayer],
+    ll: tuple[float, float, float, float],
+    srid: int,
+    tol: float,
+    cap: int,
+) -> draw.DrawnLayer | None:
+    """Return the current desa (level 4) admin layer in the frame: the drawn one, else read."""
+    row = next((r for r in rows if r.admin and 4 in (r.levels or [])), None)
+    if row is None:
+        return None
+    for layer in drawn:
+        if layer.name == row.name:
+            return layer
+    return _read_layer(conn, row, ll, srid, tol, cap)
 
 
 def _xy(tr: Any, xy: Any) -> Any:
@@ -417,9 +458,10 @@ def _choose(rows: list[Any], names: list[str]) -> list[Any]:
         known = ", ".join(sorted(by_name)) or "none"
         raise LayerNotFound(
             f"no layer named {', '.join(map(repr, unknown))} in this region; layers: {known} "
-            f"(or a kind: {', '.join(KINDS)})",
+            f"(or a kind: {', '.join(KINDS)}; or a theme: {', '.join(themes.THEMES)})",
             message_id=f"Lapisan {', '.join(map(repr, unknown))} tidak ada di wilayah ini; "
-            f"lapisan yang ada: {known} (atau jenis: {', '.join(KINDS)})",
+            f"lapisan yang ada: {known} (atau jenis: {', '.join(KINDS)}; atau tema: "
+            f"{', '.join(themes.THEMES)})",
         )
     # RTRW under RDTR, older under newer (the precedence of the check)
     return sorted(

@@ -42,11 +42,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from itertools import groupby
 from typing import Any
 
 import numpy as np
 import shapely
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from sqlalchemy import Connection, text
 
 from app.models.projects import PROJECT_FLAGS
@@ -190,24 +191,69 @@ _HITS_SQL = f"""
     ORDER BY p.id, f.version_id, f.fid
 """
 
-# Candidate duplicate pairs of one year: same desa, or geometries within :near metres.
+# Duplicates are looked for in two ways. Rows of one year and desa are compared by name in
+# Python, a whole desa at once (rapidfuzz's cdist: ~400 names a desa at 100,000 projects is
+# fine; a self-join returning every same-desa pair to Python was not). Rows of different desa
+# come as pairs from SQL: geometries within :near metres (the GiST index bounds them), of rows
+# placed by their own coordinates or WKT only: a row placed by a desa code or name stands on
+# the desa's label point, so it has no place finer than its desa to be near another by.
 _PAIR_COLUMNS = """a.id AS a_id, b.id AS b_id, a.year, a.name AS a_name, b.name AS b_name,
            a.ref AS a_ref, b.ref AS b_ref, a.opd_name AS a_opd, b.opd_name AS b_opd"""
-_DUPLICATE_PAIRS_SQL = f"""
-    SELECT {_PAIR_COLUMNS}, true AS same_desa, NULL::float8 AS metres
-    FROM project a JOIN project b
-      ON b.year = a.year AND b.desa_code = a.desa_code AND a.id < b.id
-    WHERE {_IN_YEAR.replace("p.", "a.")}
-    UNION ALL
-    SELECT {_PAIR_COLUMNS}, false, ST_Distance(a.geom::geography, b.geom::geography)
+_NAMED_ROWS_SQL = f"""
+    SELECT p.id, p.year, p.desa_code, p.name, p.ref, p.opd_name
+    FROM project p
+    WHERE {_IN_YEAR} AND p.desa_code IS NOT NULL
+    ORDER BY p.year, p.desa_code, p.id
+"""
+_NEAR_PAIRS_SQL = f"""
+    SELECT {_PAIR_COLUMNS}, false AS same_desa,
+           ST_Distance(a.geom::geography, b.geom::geography) AS metres
     FROM project a JOIN project b
       ON b.year = a.year AND a.id < b.id
      AND b.geom && ST_Expand(a.geom, CAST(:near_deg AS float8))
      AND ST_DWithin(a.geom::geography, b.geom::geography, CAST(:near AS float8))
     WHERE {_IN_YEAR.replace("p.", "a.")} AND a.geom IS NOT NULL
+      AND a.placed_by IN ('coordinates', 'wkt') AND b.placed_by IN ('coordinates', 'wkt')
       AND a.desa_code IS DISTINCT FROM b.desa_code
     ORDER BY a_id, b_id
 """
+
+
+@dataclass(frozen=True)
+class _Pair:
+    a_id: int
+    b_id: int
+    year: int
+    a_name: str | None
+    b_name: str | None
+    a_ref: str | None
+    b_ref: str | None
+    a_opd: str | None
+    b_opd: str | None
+    same_desa: bool
+    metres: float | None
+
+
+def _same_desa_pairs(conn: Connection, params: Mapping[str, Any]) -> list[_Pair]:
+    """Return the pairs of rows of one year and desa whose names `same_name` calls the same."""
+    rows = conn.execute(text(_NAMED_ROWS_SQL), params).all()
+    out: list[_Pair] = []
+    for _, grp in groupby(rows, key=lambda r: (r.year, r.desa_code)):
+        group = list(grp)
+        if len(group) < 2:
+            continue
+        names = [normalise_name(r.name) for r in group]
+        # a candidate: equal normalised names, or token_sort_ratio at the threshold
+        scores = process.cdist(
+            names, names, scorer=fuzz.token_sort_ratio, dtype=np.float32,
+            score_cutoff=DUPLICATE_SCORE,
+        )  # fmt: skip
+        for i, j in zip(*np.nonzero(np.triu(scores >= DUPLICATE_SCORE, k=1)), strict=True):
+            a, b = group[int(i)], group[int(j)]
+            if same_name(a.name, b.name):
+                out.append(_Pair(a.id, b.id, a.year, a.name, b.name, a.ref, b.ref,
+                                 a.opd_name, b.opd_name, True, None))  # fmt: skip
+    return out
 
 
 @dataclass
@@ -332,6 +378,9 @@ def refresh_flags(
     on = today or date.today()
     books = books or process_rulebooks()
     params: dict[str, Any] = {"year": year}
+    # Fresh statistics first: after a large import the planner would otherwise take the
+    # year's rows for a few hundred and AND a year-index bitmap into every spatial probe.
+    conn.execute(text("ANALYZE project"))
     conn.execute(text(_DELETE_SQL), params)
     flags: list[Flag] = []
     flags += _unplaced(conn, params)
@@ -685,15 +734,19 @@ def _duplicates(conn: Connection, params: Mapping[str, Any]) -> list[Flag]:
     """Return a duplicate flag on both rows of each pair with the same name and place."""
     # the bounding-box pre-filter in degrees: generous (a degree is at least 55 km below 60°)
     near = {"near": DUPLICATE_DISTANCE_M, "near_deg": DUPLICATE_DISTANCE_M / 55_000}
+    pairs = _same_desa_pairs(conn, params)
+    pairs += [
+        _Pair(**r._mapping)
+        for r in conn.execute(text(_NEAR_PAIRS_SQL), {**params, **near})
+        if same_name(r.a_name, r.b_name)
+    ]
     out = []
-    for r in conn.execute(text(_DUPLICATE_PAIRS_SQL), {**params, **near}):
-        if not same_name(r.a_name, r.b_name):
-            continue
+    for r in sorted(pairs, key=lambda p: (p.a_id, p.b_id)):
         if r.same_desa:
             where_id, where_en = "di desa yang sama", "in the same desa"
         else:
-            where_id = f"berjarak {_metres(r.metres, 'id')}"
-            where_en = f"{_metres(r.metres, 'en')} away"
+            where_id = f"berjarak {_metres(r.metres or 0.0, 'id')}"
+            where_en = f"{_metres(r.metres or 0.0, 'en')} away"
         for me, other, name, ref, opd in (
             (r.a_id, r.b_id, r.b_name, r.b_ref, r.b_opd),
             (r.b_id, r.a_id, r.a_name, r.a_ref, r.a_opd),

@@ -37,7 +37,7 @@ from app.services.catalog.current import CURRENT_ADMIN_SQL
 from app.services.catalog.places import normalize_name
 
 ACCEPT = 90.0  # the lowest score a desa or kecamatan name is accepted at
-TYPO_MIN_LEN = 5  # names at least this long may carry a typing slip (see _cdist)
+TYPO_MIN_LEN = 4  # names at least this long may carry a typing slip (see _cdist)
 TYPO_COST = 10.0  # points one edit (OSA distance) costs
 MARGIN = 5.0  # the lead the best name needs over the next one
 

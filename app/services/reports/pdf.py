@@ -77,6 +77,8 @@ WORDS: dict[str, dict[str, Any]] = {
         "total": "Total",
         "overlays": "Kawasan pertampalan (overlay)",
         "no_overlays": "Tidak ada kawasan pertampalan.",
+        "rasters": "Kondisi fisik (raster)",
+        "raster_none": "tidak ada ketentuan yang terpenuhi",
         "sources": "Sumber dan versi",
         "layers": "Lapisan",
         "rules": "Aturan zonasi versi",
@@ -133,6 +135,8 @@ WORDS: dict[str, dict[str, Any]] = {
         "total": "Total",
         "overlays": "Overlays",
         "no_overlays": "No overlay applies.",
+        "rasters": "Physical conditions (rasters)",
+        "raster_none": "no rule is met",
         "sources": "Sources and versions",
         "layers": "Layers",
         "rules": "Zoning rules version",
@@ -448,6 +452,38 @@ def _page_story(page: Page, lang: str, today: date, st: _Styles) -> list[Flowabl
             f"{label}: {o.get('code') or ''} {o.get('name') or ''} — {_pct(o.get('share'), lang)}"
         )
         story.append(_p(text + (f" — {rules}" if rules else ""), st.body))
+
+    # Raster findings (slope, hazard classes): value or statistics, and the rules met
+    rasters = a.get("rasters") or []
+    if rasters:
+        story.append(_p(w["rasters"], st.h2))
+    for r in rasters:
+        unit = f" {r['unit']}" if r.get("unit") else ""
+        if r.get("value") is not None:
+            cls = r.get("class") or {}
+            name = cls.get("name_en" if lang == "en" else "name")
+            seen = _num(r["value"], 2, lang) + unit + (f" ({name})" if name else "")
+        elif r.get("stats"):
+            st_ = r["stats"]
+            seen = (
+                f"min {_num(st_.get('min'), 2, lang)}, maks {_num(st_.get('max'), 2, lang)}, "
+                f"rata-rata {_num(st_.get('mean'), 2, lang)}{unit}"
+                if lang == "id"
+                else f"min {_num(st_.get('min'), 2, lang)}, max {_num(st_.get('max'), 2, lang)}, "
+                f"mean {_num(st_.get('mean'), 2, lang)}{unit}"
+            )
+        else:
+            seen = r.get("note") or "–"
+        rules = "; ".join(
+            f"{x.get('itbx') or x.get('effect')} ({x.get('condition')}"
+            + ("" if a.get("geometry_type") == "Point" else f", {_pct(x.get('share'), lang)}")
+            + "): "
+            + str((x.get("finding_en") if lang == "en" else None) or x.get("finding"))
+            + (f" ({_legal(x.get('legal'))})" if x.get("legal") else "")
+            for x in r.get("rules") or []
+        )
+        title = r.get("title") or r.get("raster")
+        story.append(_p(f"{title}: {seen} — {rules or w['raster_none']}", st.body))
 
     # Sources
     story.append(_p(w["sources"], st.h2))

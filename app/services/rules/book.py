@@ -76,6 +76,8 @@ class RuleBook:
     routes: list[dict[str, Any]] = field(default_factory=list)  # routes.csv (may be empty)
     # project_types.csv (may be empty): a budget sub-activity (code and/or name) -> activity
     project_types: list[dict[str, Any]] = field(default_factory=list)
+    # raster_rules.csv (may be empty): thresholds on the region's rasters
+    raster_rules: list[dict[str, Any]] = field(default_factory=list)
 
     def project_activity(self, code: str | None, name: str | None) -> str | None:
         """Return the activity project_types.csv maps a sub-activity to (code first), or None.
@@ -161,6 +163,23 @@ class RuleBook:
             ):
                 out.append(rule)
         return out
+
+    def raster_rules_for(self, raster: str, activity: str | None, on: date) -> list[dict[str, Any]]:
+        """Return the raster rules in force on `raster` for the activity (every rule when the
+        check names no activity: the findings are reported, no letter is changed)."""
+        sector = self.activities.get(activity or "", {}).get("sector")
+        return [
+            rule
+            for rule in self.raster_rules
+            if rule["raster"] == raster
+            and _valid(rule, on)
+            and (
+                activity is None
+                or "*" in rule["activities"]
+                or activity in rule["activities"]
+                or (sector is not None and sector in rule["sectors"])
+            )
+        ]
 
     def route_for(self, all_rdtr_oss: bool, on: date) -> dict[str, Any] | None:
         """Return the routes.csv row in force on `on` for the case, or None without one.
@@ -334,6 +353,7 @@ def read_rulebook(conn: Connection, rule_set_id: int) -> RuleBook:
     book.overlays = _rows(conn, "overlay_rule", rule_set_id)
     book.routes = _rows(conn, "route_rule", rule_set_id)
     book.project_types = _rows(conn, "project_type", rule_set_id)
+    book.raster_rules = _rows(conn, "raster_rule", rule_set_id)
     return book
 
 

@@ -34,6 +34,7 @@ FILES = {
     "overlay_rules": "overlay_rules.csv",
     "routes": "routes.csv",
     "project_types": "project_types.csv",
+    "raster_rules": "raster_rules.csv",
 }
 REQUIRED_FILES = ("zone_classes", "activities", "itbx")
 COLUMNS = {
@@ -95,6 +96,22 @@ COLUMNS = {
         "valid_to",
     ),
     "project_types": ("sub_activity_code", "sub_activity", "activity"),
+    "raster_rules": (
+        "raster",
+        "op",
+        "value",
+        "min_share",
+        "effect",
+        "itbx",
+        "activities",
+        "sectors",
+        "finding",
+        "finding_en",
+        "source",
+        "article",
+        "valid_from",
+        "valid_to",
+    ),
 }
 REQUIRED_COLUMNS = {
     "sources": ("id", "citation"),
@@ -106,7 +123,9 @@ REQUIRED_COLUMNS = {
     "overlay_rules": ("layer", "class", "effect", "restriction"),
     "routes": ("route", "when", "reason"),
     "project_types": ("activity",),
+    "raster_rules": ("raster", "op", "value", "effect", "finding"),
 }
+RASTER_OPS = (">", ">=", "<", "<=", "=")
 # The permit routes (routes.csv) and the conditions a route row applies under: every zoned
 # part in an OSS-integrated RDTR, or any other case.
 ROUTES = ("KKKPR", "PKKPR")
@@ -437,6 +456,7 @@ def read_rules(path: Path) -> RuleTables:
 
     routes = _routes(raw["routes"], check_source, problems)
     project_types = _project_types(raw["project_types"], activities, problems)
+    raster_rules = _raster_rules(raw["raster_rules"], activities, check_source, problems)
 
     problems.raise_if_any(folder)
     for rows in (itbx, intensity):
@@ -453,7 +473,72 @@ def read_rules(path: Path) -> RuleTables:
         "overlay_rule": overlays,
         "route_rule": routes,
         "project_type": project_types,
+        "raster_rule": raster_rules,
     }
+    return out
+
+
+def _raster_rules(
+    raw: list[tuple[str, dict[str, str]]],
+    activities: dict[str, Any],
+    check_source: Any,
+    problems: _Problems,
+) -> list[dict[str, Any]]:
+    """Return the validated rows of raster_rules.csv (a threshold on a raster, its finding).
+
+    `raster` names a raster of the pack, `op` one of > >= < <= =, `value` a number, `min_share`
+    the share of the parcel (0 <= s < 1, default 0) the condition must exceed; `effect` and
+    `itbx` as in overlay_rules.csv; empty activities and sectors mean every activity.
+    """
+    out: list[dict[str, Any]] = []
+    for where, r in raw:
+        effect = r["effect"].lower()
+        over: str | None = (r.get("itbx") or "").upper() or None
+        if not LAYER_RE.match(r["raster"]):
+            problems.add(where, f"raster {r['raster']!r} is not a raster name")
+        if r["op"] not in RASTER_OPS:
+            problems.add(where, f"op {r['op']!r} must be one of {' '.join(RASTER_OPS)}")
+        value: float | None = None
+        try:
+            value = float(r["value"].replace(",", "."))
+        except ValueError:
+            problems.add(where, f"value {r['value']!r} is not a number")
+        share = _num(r.get("min_share", ""), where, "min_share", problems) or 0.0
+        if not 0 <= share < 1:
+            problems.add(where, f"min_share {share:g} must be at least 0 and below 1")
+        if effect not in EFFECTS:
+            problems.add(where, f"effect {r['effect']!r} must be one of {', '.join(EFFECTS)}")
+        if effect == "prohibit":
+            over = over or "X"
+            if over != "X":
+                problems.add(where, "a prohibit rule has itbx X")
+        if effect == "restrict" and over not in ("T", "B", "TB", "X"):
+            problems.add(where, "a restrict rule needs itbx T, B, TB or X")
+        if effect == "note":
+            over = None
+        acts = [a.strip() for a in (r.get("activities") or "").split(";") if a.strip()]
+        for a in acts:
+            if a != "*" and a not in activities:
+                problems.add(where, f"unknown activity {a!r}")
+        sectors = [x.strip() for x in (r.get("sectors") or "").split(";") if x.strip()]
+        out.append(
+            {
+                "raster": r["raster"],
+                "op": r["op"],
+                "value": value if value is not None else 0.0,
+                "min_share": share,
+                "effect": effect,
+                "itbx": over,
+                "activities": acts or ([] if sectors else ["*"]),  # none named: every one
+                "sectors": sectors,
+                "finding": r["finding"],
+                "finding_en": r.get("finding_en") or None,
+                "source_id": check_source(where, r.get("source", "")),
+                "article": r.get("article") or None,
+                "valid_from": _date(r.get("valid_from", ""), where, "valid_from", problems),
+                "valid_to": _date(r.get("valid_to", ""), where, "valid_to", problems),
+            }
+        )
     return out
 
 

@@ -25,6 +25,7 @@ from app.services.zoning.context import Context, context, regions_of
 from app.services.zoning.evaluate import evaluate
 from app.services.zoning.parse import Parcel, parse_many
 from app.services.zoning.parts import parts_in_chunks
+from app.services.zoning.rasters import sample_rasters
 from app.settings import loader_settings, zoning_settings
 
 
@@ -126,12 +127,13 @@ def _check_group(
     size = settings.batch_chunk
     with _connections(conn, settings.batch_connections, len(group) > size) as conns:
         chunks = parts_in_chunks(conns, ctx, group, size)
+        samples = sample_rasters(conn, ctx.region, ctx.book, group)
         for start, parts in zip(range(0, len(group), size), chunks, strict=True):
             for j in range(start, min(start + size, len(group))):
                 parcel, k = group[j], order[j]
                 i = at[k]
                 try:
-                    answer = evaluate(ctx, parcel, parts.get(j, []), acts[k], on)
+                    answer = evaluate(ctx, parcel, parts.get(j, []), acts[k], on, samples[j])
                 except RtrwError as exc:
                     results[i] = _failed(items[i], exc.code, exc.message, exc.message_id)
                     continue

@@ -25,6 +25,7 @@ from app.services.zoning.context import (
 from app.services.zoning.evaluate import evaluate
 from app.services.zoning.parse import parse_geometry
 from app.services.zoning.parts import find_parts
+from app.services.zoning.rasters import sample_rasters
 from app.settings import loader_settings
 
 
@@ -51,7 +52,9 @@ def check(
             found = point_context(conn, books, parcel, region.code)
         ctx, hits = found
         act = activity_of(ctx, kbli, activity)
-        return _with_code(ctx, evaluate(ctx, parcel, hits, act, as_of or date.today()), kbli)
+        samples = sample_rasters(conn, ctx.region, ctx.book, [parcel])[0]
+        answer = evaluate(ctx, parcel, hits, act, as_of or date.today(), samples)
+        return _with_code(ctx, answer, kbli)
     # The region is found from the geometry; its metric CRS then gives the parcel's area.
     srid = epsg_of(loader_settings().default_metric_crs) or 0
     parcel = parse_geometry(geometry, crs, srid)
@@ -63,7 +66,8 @@ def check(
     if region.warning:
         parcel.warnings.append(region.warning)
     parts = find_parts(conn, ctx, [parcel])
-    answer = evaluate(ctx, parcel, parts.get(0, []), act, as_of or date.today())
+    samples = sample_rasters(conn, ctx.region, ctx.book, [parcel])[0]
+    answer = evaluate(ctx, parcel, parts.get(0, []), act, as_of or date.today(), samples)
     return _with_code(ctx, answer, kbli)
 
 

@@ -29,6 +29,7 @@ from app.services.zoning.precedence import (
     outside_warning,
     permit_route,
 )
+from app.services.zoning.rasters import Sample, raster_findings
 from app.services.zoning.summary import answer_summary as _summary
 from app.settings import zoning_settings
 
@@ -46,9 +47,14 @@ def _citation(book: RuleBook | None, source_id: str | None, article: str | None)
 
 
 def evaluate(
-    ctx: Context, parcel: Parcel, parts: list[dict[str, Any]], activity: str | None, on: date
+    ctx: Context,
+    parcel: Parcel,
+    parts: list[dict[str, Any]],
+    activity: str | None,
+    on: date,
+    samples: dict[str, Sample] | None = None,
 ) -> dict[str, Any]:
-    """Apply the rules to a parcel's parts; return the full check answer."""
+    """Apply the rules to a parcel's parts (and its raster samples); return the full answer."""
     settings = zoning_settings()
     book = ctx.book
     sliver = settings.sliver_m2
@@ -157,6 +163,13 @@ def evaluate(
             if letter and activity is not None:
                 stricter[letter].append(o["_geom"] if not parcel.is_point else None)
 
+    # Raster rules (slope, hazard classes): findings, and the parts they make stricter.
+    rasters, raster_stricter = raster_findings(
+        book, parcel, samples or {}, activity, on, ctx.metric_srid, cite
+    )
+    for letter, piece in raster_stricter:
+        stricter[letter].append(piece)
+
     letter_area: dict[str, float] = defaultdict(float)
     order = sorted(stricter, key=lambda k: -STRICTNESS[k])
     unions = (
@@ -261,9 +274,14 @@ def evaluate(
         ],
         "envelope": envelope,
         "overlays": [_public(o) for o in sorted(overlays, key=lambda o: -o["share"])],
+        "rasters": rasters,
         "admin": admin_out,
         "sources": {
             "layers": layers_used,
+            "rasters": [
+                {"raster": r["raster"], "version": r["version"], "title": r["title"]}
+                for r in rasters
+            ],
             "rules": {"version": book.version} if book else None,
             "legal": sorted(citations.values(), key=lambda c: (c["source"], c["article"] or "")),
         },

@@ -67,6 +67,15 @@ def summary(a: dict[str, Any]) -> dict[str, str]:
             text_id += f". Overlay {what}{share_id}: {rule['restriction']}"
             words_en = rule["restriction_en"] or rule["restriction"]
             text_en += f". Overlay {what}{share_en}: {words_en}"
+    for r in a.get("rasters", []):
+        for rule in r.get("rules", []):
+            title = r.get("title") or r["raster"]
+            share_id = "" if point else f" ({percent(rule['share'], 'id')})"
+            share_en = "" if point else f" ({percent(rule['share'], 'en')})"
+            text_id += f". {title} {rule['condition']}{share_id}: {rule['finding']}"
+            text_en += f". {title} {rule['condition']}{share_en}: " + (
+                rule["finding_en"] or rule["finding"]
+            )
     if act and a["verdict"] == "mixed":
         shares = a["verdict_shares"].items()
         text_id += ". Putusan campuran: " + ", ".join(f"{k} {percent(v, 'id')}" for k, v in shares)

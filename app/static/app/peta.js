@@ -31,6 +31,7 @@
       green: "Ruang hijau min.",
       height: "Tinggi maks.",
       overlays: "Kawasan tumpang susun",
+      rasters: "Kondisi fisik",
       none: "tidak ada",
       location: "Lokasi",
       desa: "Desa/Kel.",
@@ -74,6 +75,7 @@
       green: "Min. green area",
       height: "Max. height",
       overlays: "Overlays",
+      rasters: "Physical conditions",
       none: "none",
       location: "Location",
       desa: "Village",
@@ -235,9 +237,24 @@
       var name = S.lang === "en" && z.name_en ? z.name_en : z.name;
       return '<li><span class="sw" style="background:' + esc(z.colour || "#bbb") + '"></span><b>' + esc(z.code) + "</b> " + esc(name || "") + "</li>";
     });
+    (S.config.rasters || []).forEach(function (r) {
+      var lay = S.handles.layers[r.name];
+      if (!lay || !S.map.hasLayer(lay) || !r.legend) return;
+      rows.push('<li class="rtrw-raster-legend" data-raster="' + esc(r.name) + '"><b>' + esc(r.title) + (r.unit ? " (" + esc(r.unit) + ")" : "") + "</b></li>");
+      if (r.legend.type === "classes") {
+        r.legend.classes.forEach(function (c) {
+          rows.push('<li><span class="sw" style="background:' + esc(c.color) + '"></span>' + esc(c.value) + " " + esc(S.lang === "en" ? (c.name_en || c.name_id) : c.name_id) + "</li>");
+        });
+      } else {
+        var stops = r.legend.stops || [];
+        rows.push('<li><span class="rtrw-ramp-bar" style="background:linear-gradient(to right,' + stops.map(function (x) { return esc(x.color); }).join(",") + ')"></span> ' +
+          (stops.length ? esc(fmt(stops[0].value)) + " – " + esc(fmt(stops[stops.length - 1].value)) : "") + "</li>");
+      }
+    });
     box.innerHTML = '<details' + (window.innerWidth > 700 || S.config.embed ? " open" : "") + '><summary>' + esc(t("legend")) + "</summary><ul>" + rows.join("") + "</ul></details>";
     box.hidden = rows.length === 0;
   }
+  function fmt(v) { return (Math.round(v * 10) / 10).toLocaleString(S.lang === "en" ? "en" : "id-ID"); }
 
   /* ---------- place labels and search ---------- */
   function loadLabels() {
@@ -405,6 +422,18 @@
       var r = (o.rules || []).map(function (x) { return en ? (x.restriction_en || x.restriction) : x.restriction; }).join("; ");
       return "<li><b>" + esc(o.name || o.code || o.layer) + "</b> <small>(" + esc(o.attribute || o.layer) + (a.geometry_type === "Point" ? "" : ", " + pct(o.share)) + ")</small>" + (r ? "<br><small>" + esc(r) + "</small>" : "") + "</li>";
     }).join("") + "</ul>" : '<p class="muted">' + esc(t("none")) + "</p>"));
+    if (a.rasters && a.rasters.length) {
+      h.push("<h3>" + esc(t("rasters")) + '</h3><ul id="rtrw-rasters">' + a.rasters.map(function (r) {
+        var unit = r.unit ? " " + r.unit : "", seen;
+        if (r.value !== null && r.value !== undefined) seen = num(r.value) + unit + (r["class"] ? " (" + (en ? (r["class"].name_en || r["class"].name) : r["class"].name) + ")" : "");
+        else if (r.stats) seen = "min " + num(r.stats.min) + " · max " + num(r.stats.max) + " · " + (en ? "mean " : "rata-rata ") + num(r.stats.mean) + unit;
+        else seen = r.note || "–";
+        var rules = (r.rules || []).map(function (x) {
+          return "<br><small><b>" + esc(x.itbx || x.effect) + "</b> (" + esc(x.condition) + (a.geometry_type === "Point" ? "" : ", " + pct(x.share)) + ") " + esc(en ? (x.finding_en || x.finding) : x.finding) + (x.legal ? " — " + esc(x.legal.citation) : "") + "</small>";
+        }).join("");
+        return "<li><b>" + esc(r.title || r.raster) + "</b>: " + esc(seen) + rules + "</li>";
+      }).join("") + "</ul>");
+    }
     var desa = a.admin.filter(function (x) { return x.level === "desa"; })[0];
     var kec = a.admin.filter(function (x) { return x.level === "kecamatan"; })[0];
     if (desa || kec) {
@@ -504,6 +533,7 @@
     });
 
     renderLegend();
+    map.on("overlayadd overlayremove", function () { renderLegend(); });
     S.writeURL = writeURL;
     if (window.RTRW_THEMES) RTRW_THEMES.init(S, function () { return S.lang; });
     applyLang();

@@ -122,17 +122,19 @@
     };
     return L.vectorGrid.protobuf(layer.tiles, { vectorTileLayerStyles: styles, interactive: false, rendererFactory: L.canvas.tile, maxNativeZoom: 18 });
   }
+  // Quantile breaks of the positive totals: RAMP[0] is "no project", RAMP[1..4] four classes
+  // (upper bounds br[0..2]; the last class is open). app/services/maps/themes.py does the same.
   function breaks(values) {
     var v = values.filter(function (x) { return x > 0; }).sort(function (a, b) { return a - b; });
     if (!v.length) return [];
-    var out = [];
-    for (var i = 1; i < RAMP.length; i++) out.push(v[Math.min(v.length - 1, Math.floor((i * v.length) / RAMP.length))]);
+    var out = [], n = RAMP.length - 1;
+    for (var i = 1; i < n; i++) out.push(v[Math.min(v.length - 1, Math.floor((i * v.length) / n))]);
     return out;
   }
   function classOf(x, br) {
-    if (!x) return 0;
+    if (!x || x <= 0) return 0;
     var i = 0; while (i < br.length && x > br[i]) i++;
-    return Math.min(i + (x > 0 ? 0 : 0), RAMP.length - 1);
+    return 1 + i;
   }
   function loadBudget(by) {
     return getJSON("/budget/summary?by=" + by + "&" + filters()).then(function (s) {
@@ -182,8 +184,9 @@
       if (!T.on[key] || !T.data[by]) return;
       var br = T.data[by].breaks, total = T.data[by].total;
       var items = RAMP.map(function (c, i) {
-        var lo = i === 0 ? 0 : br[i - 1], hi = br[i];
-        return '<li><span class="sw" style="background:' + c + '"></span>' + (i === 0 ? "0" : rupiah(lo)) + (hi != null ? " – " + rupiah(hi) : "+") + "</li>";
+        if (i === 0) return '<li><span class="sw" style="background:' + c + '"></span>0</li>';
+        var lo = i === 1 ? 0 : br[i - 2], hi = br[i - 1];
+        return '<li><span class="sw" style="background:' + c + '"></span>' + (i === 1 ? "&gt; 0" : rupiah(lo)) + (hi != null ? " – " + rupiah(hi) : "+") + "</li>";
       });
       h.push("<p class='rtrw-small'><b>" + esc(tx(key)) + "</b>: " + esc(tx("pagu")) + " " + rupiah(total.pagu) + ", " + esc(tx("realisation")) + " " + rupiah(total.realisation) + '</p><ul class="rtrw-ramp">' + items.join("") + "</ul>");
     });

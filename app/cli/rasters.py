@@ -1,0 +1,176 @@
+"""`rtrw rasters`: load thematic rasters as Cloud-Optimized GeoTIFFs, list them, their history."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from app.cli.common import out, transaction
+from app.cli.layers import who
+from app.services.catalog.regions import resolve_region
+from app.services.rasters import catalog
+from app.services.rasters.ingest import RasterReport, load_raster
+from app.settings import raster_settings
+
+app = typer.Typer(help="Load and inspect thematic rasters (GeoTIFF -> COG).", no_args_is_help=True)
+RegionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--region",
+        help="the region's Kemendagri code, needed when several regions have this raster name",
+    ),
+]
+
+
+def print_raster_report(report: RasterReport) -> None:
+    """Print what a raster load wrote (or that nothing changed)."""
+    if report.status == "unchanged":
+        out.print(
+            f"[bold]{report.name}[/] v{report.version} unchanged: same file and options "
+            f"as the current version",
+            highlight=False,
+        )
+        return
+    s = report.stats
+    summary = (
+        f"min {s['min']:g}, max {s['max']:g}, mean {s['mean']:g}" if s.get("count") else "no data"
+    )
+    out.print(
+        f"[bold]{report.name}[/] v{report.version} ({report.kind}) from {report.source_file} "
+        f"[{report.crs}]: {report.width} x {report.height} px of {report.res[0]:g} x "
+        f"{report.res[1]:g}, {report.bands} band(s) {report.dtype}, nodata {report.nodata}; "
+        f"{summary}; valid {s.get('count', 0)}, nodata {s.get('nodata_count', 0)} "
+        f"in {report.seconds:.2f} s",
+        highlight=False,
+    )
+    out.print(f"  stored as {report.path} (sha256 {report.checksum[:12]})", highlight=False)
+    if report.classes:
+        out.print(f"  classes: {report.classes}", highlight=False)
+    for note in report.notes:
+        out.print(f"  note: {note}", highlight=False)
+    for warning in report.warnings:
+        out.print(f"  [yellow]warning[/]: {warning}", highlight=False)
+
+
+@app.command("load")
+def rasters_load(
+    path: Annotated[Path, typer.Argument(help="a GeoTIFF (or any raster GDAL reads)")],
+    name: Annotated[str, typer.Option("--name", "-n", help="raster name, e.g. dem, slope")],
+    region: Annotated[
+        str | None,
+        typer.Option(
+            "--region", help="the region's Kemendagri code, e.g. 33.25 (default: the only one)"
+        ),
+    ] = None,
+    source_crs: Annotated[
+        str | None,
+        typer.Option("--source-crs", help="e.g. EPSG:32749, when the file has no or a wrong CRS"),
+    ] = None,
+    classes: Annotated[
+        Path | None,
+        typer.Option("--classes", help="classes.csv (value,name_id,name_en,color): categorical"),
+    ] = None,
+    kind: Annotated[
+        str | None, typer.Option("--kind", help="continuous or categorical (with --classes)")
+    ] = None,
+    title: Annotated[str | None, typer.Option(help="human title (Bahasa Indonesia)")] = None,
+    unit: Annotated[str | None, typer.Option(help="unit of the values, e.g. m or %")] = None,
+    colormap: Annotated[
+        str | None, typer.Option(help="rio-tiler colour map of a continuous raster, e.g. terrain")
+    ] = None,
+    source: Annotated[str | None, typer.Option(help="data source (legal or provider)")] = None,
+    licence: Annotated[str | None, typer.Option(help="licence / provenance text")] = None,
+    force: Annotated[bool, typer.Option(help="load even when file and options are unchanged")] = (
+        False
+    ),
+) -> None:
+    """Load a raster as a new version (a COG in the raster store; all or nothing)."""
+    with transaction() as conn:
+        code = resolve_region(conn, region)
+        report = load_raster(
+            conn,
+            path,
+            name,
+            settings=raster_settings(),
+            region=code,
+            source_crs=source_crs,
+            classes_csv=classes,
+            kind=kind,
+            title=title,
+            unit=unit,
+            colormap=colormap,
+            source=source,
+            licence=licence,
+            actor=who(),
+            force=force,
+        )
+    print_raster_report(report)
+
+
+@app.command("list")
+def rasters_list(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    region: Annotated[str | None, typer.Option("--region", help="only this region's")] = None,
+) -> None:
+    """List the rasters and their current versions."""
+    with transaction() as conn:
+        rows = catalog.list_rasters(conn, region)
+    if as_json:
+        out.print_json(json.dumps(rows, default=str))
+        return
+    table = Table("name", "region", "kind", "version", "crs", "size", "pixel", "source", "loaded")
+    for r in rows:
+        table.add_row(
+            r["name"],
+            r["region"] or "",
+            r["kind"],
+            str(r["version"]),
+            r["crs"] if len(r["crs"]) < 30 else r["crs"][:27] + "...",
+            f"{r['width']} x {r['height']}",
+            f"{r['res'][0]:g}",
+            r["source_file"],
+            r["loaded_at"].strftime("%Y-%m-%d %H:%M"),
+        )
+    out.print(table)
+
+
+@app.command("history")
+def rasters_history(
+    name: str,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    region: RegionOption = None,
+) -> None:
+    """List every version of a raster, newest first, then its loads."""
+    with transaction() as conn:
+        rows = catalog.raster_versions(conn, name, region)
+        events = catalog.raster_events(conn, name, region)
+    if as_json:
+        out.print_json(json.dumps(rows, default=str))
+        return
+    table = Table("version", "current", "source", "checksum", "crs", "size", "loaded")
+    for r in rows:
+        table.add_row(
+            str(r["version"]),
+            "*" if r["current"] else "",
+            r["source_file"],
+            r["checksum"][:12],
+            r["crs"] if len(r["crs"]) < 30 else r["crs"][:27] + "...",
+            f"{r['width']} x {r['height']}",
+            r["loaded_at"].strftime("%Y-%m-%d %H:%M:%S"),
+        )
+    out.print(table)
+    trail = Table("when", "action", "from", "to", "by", "note", title="current version changes")
+    for e in events:
+        trail.add_row(
+            e["happened_at"].strftime("%Y-%m-%d %H:%M:%S"),
+            e["action"],
+            f"v{e['from_version']}" if e["from_version"] is not None else "-",
+            f"v{e['to_version']}",
+            e["actor"] or "",
+            e["note"] or "",
+        )
+    out.print(trail)

@@ -1,0 +1,1 @@
+"""Thematic rasters: COG ingest (ingest, classes), the catalog, point/zonal queries, PNG tiles."""
