@@ -380,3 +380,14 @@ def test_raster_layer_legend_and_finding_in_the_panel(
         assert page.outside == [] and page.errors == []
     finally:
         page.close()
+
+
+def test_a_report_qr_link_opens_on_its_point(desktop: Page) -> None:
+    """The PDF's QR link names only the point and zoom (`pt=lat,lon&z=17`): it opens there."""
+    lon, lat = _lonlat(50, 50)
+    desktop.page.goto(f"{desktop.base}/peta?pt={lat:.7f},{lon:.7f}&z=17&kbli=68111")
+    desktop.page.wait_for_function("RTRW.state.answer !== null", timeout=15_000)
+    centre = desktop.page.evaluate("(() => { const c = RTRW.state.map.getCenter(); "
+                                   "return [c.lat, c.lng, RTRW.state.map.getZoom()]; })()")
+    assert centre[0] == pytest.approx(lat, abs=1e-5) and centre[1] == pytest.approx(lon, abs=1e-5)
+    assert centre[2] == 17

@@ -493,6 +493,12 @@ def _page_story(page: Page, lang: str, today: date, st: _Styles) -> list[Flowabl
         for x in src.get("layers") or []
     )
     story.append(_p(f"{w['layers']}: {layers or '–'}", st.small))
+    raster_list = ", ".join(
+        f"{x.get('title') or x.get('raster')} ({x.get('raster')} v{x.get('version')})"
+        for x in src.get("rasters") or []
+    )
+    if raster_list:
+        story.append(_p(f"Raster: {raster_list}", st.small))
     if src.get("rules"):
         story.append(_p(f"{w['rules']} {src['rules'].get('version')}", st.small))
     legal = "; ".join(

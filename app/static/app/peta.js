@@ -522,6 +522,7 @@
     if (!zoning.length) document.body.setAttribute("data-tiles", "none");
 
     if (url.c && url.z != null) map.setView(url.c, url.z);
+    else if (url.pt) map.setView(url.pt, url.z != null ? url.z : 17);  // a QR or shared point
     else if (config.bbox) map.fitBounds([[config.bbox[1], config.bbox[0]], [config.bbox[3], config.bbox[2]]]);
     else if (config.region.bounds) { var rb = config.region.bounds; map.fitBounds([[rb[1], rb[0]], [rb[3], rb[2]]]); }
 
