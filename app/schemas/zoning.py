@@ -185,7 +185,9 @@ class RasterRuleOut(BaseModel):
     """A raster rule (raster_rules.csv) the geometry meets: the finding and its source."""
 
     condition: str = Field(description="the threshold met, e.g. `> 40`")
-    share: float = Field(description="share of the parcel's valid pixels meeting it (1 at a point)")
+    share: float = Field(
+        description="share of the parcel's area lying in pixels that meet it (1 at a point)"
+    )
     effect: Literal["prohibit", "restrict", "note"]
     itbx: str | None = None
     finding: str

@@ -126,3 +126,79 @@ def test_a_rule_for_a_raster_not_loaded_is_a_warning(planning_area: Engine, tmp_
     assert a["rasters"] == []
     assert any("lereng" in w and "not loaded" in w for w in a["warnings"])
     assert a["verdict"] == "I"
+
+
+def test_batch_rows_carry_the_findings(sloped: Engine) -> None:
+    from app.services.zoning.batch import BatchItem, check_batch, flat_row
+
+    items = [
+        BatchItem(ref="half", geometry=ring(100, 200, 0, 100), kbli="47111"),
+        BatchItem(ref="flat", geometry=ring(10, 90, 10, 90), kbli="68111"),
+        BatchItem(ref="pt", geometry={"type": "Point", "coordinates": lonlat(275, 50)},
+                  kbli="10631"),  # fmt: skip
+    ]
+    with sloped.connect() as conn:
+        rows = {r["id"]: flat_row(r) for r in check_batch(conn, items)}
+    assert rows["half"]["rasters"] == "lereng>40:X:0.5;lereng>25:B:0.5"
+    assert rows["half"]["verdict"] == "mixed"
+    assert "Perda Uji No. 2 Tahun 2024 Pasal 40" in rows["half"]["legal"]
+    assert rows["flat"]["rasters"] is None and rows["flat"]["verdict"] == "I"
+    assert rows["pt"]["rasters"] == "lereng>40:X:1.0;lereng>25:B:1.0"
+    assert rows["pt"]["verdict"] == "X"
+
+
+def test_window_reads_answer_as_the_band_in_memory(
+    sloped: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A raster too large to keep in memory is read by windows: the same answers."""
+    from app.services.zoning import rasters
+    from app.services.zoning.batch import BatchItem, check_batch, flat_row
+
+    items = [
+        BatchItem(ref=f"{k}", geometry=ring(100, 200, 0, 100) if k % 2 else
+                  {"type": "Point", "coordinates": lonlat(50, 50)}, kbli="47111")
+        for k in range(20)
+    ]  # fmt: skip
+    with sloped.connect() as conn:
+        in_memory = [flat_row(r) for r in check_batch(conn, items)]
+        monkeypatch.setattr(rasters, "BAND_CACHE_BYTES", 0)
+        by_windows = [flat_row(r) for r in check_batch(conn, items)]
+    assert by_windows == in_memory
+    assert {r["rasters"] for r in in_memory[1::2]} == {"lereng>40:X:0.5;lereng>25:B:0.5"}
+    assert {r["rasters"] for r in in_memory[0::2]} == {None}
+    assert {r["verdict"] for r in in_memory[0::2]} == {"T"}  # minimarket in R-2, on 10 %
+
+
+def test_rule_share_is_the_area_in_pixels_meeting_it(sloped: Engine) -> None:
+    """A parcel x 143..171 (y 0..100) over 10 m pixels: the steep pixels (x >= 150) hold
+    150..171 = 21 of its 28 m width, so the share over 40 % is 21/28 = 0.75 of its area; the
+    statistics take the pixels whose centre is inside (x 145, 155, 165: 10, 50, 50 %)."""
+    with sloped.connect() as conn:
+        a = check(conn, ring(143, 171, 0, 100), kbli="47111")
+    (finding,) = a["rasters"]
+    met = {r["condition"]: r["share"] for r in finding["rules"]}
+    assert met["> 40"] == pytest.approx(0.75, abs=1e-4)
+    assert finding["stats"]["count"] == 30
+    assert finding["stats"]["mean"] == pytest.approx((10 * 10 + 20 * 50) / 30, abs=1e-4)
+    assert a["verdict_shares"] == {"X": pytest.approx(0.75, abs=1e-4),
+                                   "I": pytest.approx(0.25, abs=1e-4)}  # fmt: skip
+
+
+def test_the_pdf_report_carries_the_finding_and_its_source(sloped: Engine) -> None:
+    import io
+
+    from pypdf import PdfReader
+    from shapely.geometry import mapping
+
+    from app.services.reports.zoning import ReportItem, zoning_report
+    from app.settings import MapSettings
+    from tests.zoning_fixture import utm_box
+
+    item = ReportItem(geometry=mapping(utm_box(100, 200)), crs="EPSG:32749", kbli="47111")
+    with sloped.connect() as conn:
+        data = zoning_report(conn, MapSettings(), [item], "id")
+    text = " ".join(PdfReader(io.BytesIO(data)).pages[0].extract_text().split())
+    assert "Kondisi fisik (raster)" in text
+    assert "Kemiringan lereng" in text and "Lereng curam" in text
+    assert "X (> 40, 50 %)" in text and "Perda Uji No. 2 Tahun 2024 Pasal 40" in text
+    assert "Raster: Kemiringan lereng (lereng v1)" in text

@@ -334,9 +334,19 @@ def render_map(
     mx0, my0, mx1, my1 = mx0 - dx, my0 - dy, mx1 + dx, my1 + dy
     key = conn.execute(text(REGION_RULE_SET_KEY_SQL), {"region": region}).scalar()
     book = (books or process_rulebooks()).get(conn, key) if key is not None else None
+    raster_records = [get_raster(conn, name, region=region) for name in wanted_rasters]
+    attribution = _attribution(chosen, book, metric, lang)
+    if raster_records:
+        credits = "; ".join(
+            f"{r.title or r.name} v{r.version}"
+            + (f" ({'; '.join(t for t in (r.source, r.licence) if t)})" if r.source or r.licence
+               else "")
+            for r in raster_records
+        )  # fmt: skip
+        attribution = f"Raster: {credits}. {attribution}"
     canvas = draw.Canvas(
         width=width, height=height, dpi=dpi, frame=(mx0, my0, mx1, my1), title=title,
-        attribution=_attribution(chosen, book, metric, lang), lang=lang,
+        attribution=attribution, lang=lang,
     )  # fmt: skip
     canvas.frame = _fit(canvas, min_span_m)
     fx0, fy0, fx1, fy1 = canvas.frame
@@ -345,8 +355,7 @@ def render_map(
     ll = to_ll.transform_bounds(fx0, fy0, fx1, fy1, densify_pts=21)
     tol = 0.5 * (fx1 - fx0) / width
     drawn: list[draw.DrawnLayer] = []
-    for name in wanted_rasters:
-        record = get_raster(conn, name, region=region)
+    for name, record in zip(wanted_rasters, raster_records, strict=True):
         drawn.append(draw.DrawnLayer(
             name, "raster", record.title or name, [],
             legend=raster_legend(record, lang),

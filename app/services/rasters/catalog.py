@@ -128,6 +128,24 @@ def get_raster(
     return record_from_row(row, store or raster_settings().dir)
 
 
+def records_by_version(
+    conn: Connection, version_ids: list[int], store: Path | None = None
+) -> dict[int, RasterRecord]:
+    """Return the records of raster versions by id, in one query (the zoning check's lookup:
+    a version never changes, so its record may be kept)."""
+    rows = conn.execute(
+        text(
+            f"""
+            SELECT {_COLS} FROM raster r JOIN raster_version v ON v.raster_id = r.id
+            WHERE v.id = ANY(CAST(:ids AS integer[]))
+            """
+        ),
+        {"ids": version_ids},
+    ).all()
+    folder = store or raster_settings().dir
+    return {r.version_id: record_from_row(r, folder) for r in rows}
+
+
 def _summary(row: Any) -> dict[str, Any]:
     m = dict(row._mapping)
     bounds = [m.pop(k) for k in ("west", "south", "east", "north")]

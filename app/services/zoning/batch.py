@@ -127,7 +127,7 @@ def _check_group(
     size = settings.batch_chunk
     with _connections(conn, settings.batch_connections, len(group) > size) as conns:
         chunks = parts_in_chunks(conns, ctx, group, size)
-        samples = sample_rasters(conn, ctx.region, ctx.book, group)
+        samples = sample_rasters(conn, ctx, group)
         for start, parts in zip(range(0, len(group), size), chunks, strict=True):
             for j in range(start, min(start + size, len(group))):
                 parcel, k = group[j], order[j]
@@ -202,6 +202,7 @@ COLUMNS = [
     "conditions",
     "conditions_en",
     "overlays",
+    "rasters",
     "no_plan_share",
     "outside_share",
     "max_footprint_m2",
@@ -265,6 +266,14 @@ def flat_row(answer: dict[str, Any]) -> dict[str, Any]:
             "conditions": conditions("conditions"),
             "conditions_en": conditions("conditions_en"),
             "overlays": shares([(_overlay_label(o), o["share"]) for o in answer["overlays"]]),
+            # each raster rule met: `raster op value:letter-or-effect:share`
+            "rasters": ";".join(
+                f"{r['raster']}{x['condition'].replace(' ', '')}:{x['itbx'] or x['effect']}:"
+                f"{x['share']}"
+                for r in answer.get("rasters", [])
+                for x in r["rules"]
+            )
+            or None,
             "no_plan_share": answer["no_plan_share"],
             "outside_share": answer.get("outside_share", 0.0),
             **{k: env.get(k) for k in ENVELOPE_COLUMNS},

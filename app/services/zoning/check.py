@@ -52,7 +52,7 @@ def check(
             found = point_context(conn, books, parcel, region.code)
         ctx, hits = found
         act = activity_of(ctx, kbli, activity)
-        samples = sample_rasters(conn, ctx.region, ctx.book, [parcel])[0]
+        samples = sample_rasters(conn, ctx, [parcel])[0]
         answer = evaluate(ctx, parcel, hits, act, as_of or date.today(), samples)
         return _with_code(ctx, answer, kbli)
     # The region is found from the geometry; its metric CRS then gives the parcel's area.
@@ -66,7 +66,7 @@ def check(
     if region.warning:
         parcel.warnings.append(region.warning)
     parts = find_parts(conn, ctx, [parcel])
-    samples = sample_rasters(conn, ctx.region, ctx.book, [parcel])[0]
+    samples = sample_rasters(conn, ctx, [parcel])[0]
     answer = evaluate(ctx, parcel, parts.get(0, []), act, as_of or date.today(), samples)
     return _with_code(ctx, answer, kbli)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -52,6 +52,7 @@ class Context:
     metric_srid: int
     book: RuleBook | None
     region: str | None = None  # the Kemendagri code of the region that answers
+    rasters: dict[str, int] = field(default_factory=dict)  # name -> current raster_version id
 
     def admin_version(self, level: int) -> int | None:
         """Return the id of the admin version current for `level` (3 kecamatan, 4 desa)."""
@@ -67,7 +68,11 @@ SELECT
                                                oss_integrated, admin_levels)), '[]')
      FROM cur) AS layers,
     ({REGION_METRIC_CRS_SQL}) AS metric_crs,
-    ({REGION_RULE_SET_KEY_SQL}) AS rule_set
+    ({REGION_RULE_SET_KEY_SQL}) AS rule_set,
+    (SELECT coalesce(json_object_agg(r.name, r.current_version_id), '{{}}')
+     FROM raster r
+     WHERE r.region_code IS NOT DISTINCT FROM CAST(:region AS text)
+       AND r.current_version_id IS NOT NULL) AS rasters
 """
 
 
@@ -139,6 +144,7 @@ def _context_from(conn: Connection, books: RuleBooks, row: Any, region: str | No
         metric_srid=epsg,
         book=books.get(conn, row.rule_set) if row.rule_set is not None else None,
         region=region,
+        rasters=dict(row.rasters or {}),
     )
 
 
