@@ -32,7 +32,7 @@ from rasterio.windows import Window
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection
 
-from app.services.geo.crs import STORAGE_SRID, reproject, reproject_many
+from app.services.geo.crs import STORAGE_SRID, epsg_of, reproject, reproject_many
 from app.services.rasters.catalog import records_by_version
 from app.services.rasters.records import RasterRecord
 from app.services.rules.book import RuleBook
@@ -253,10 +253,6 @@ def _dataset(record: RasterRecord) -> Any:
     return ds
 
 
-def _epsg(crs: str) -> int:
-    return int(crs.split(":")[1]) if crs.upper().startswith("EPSG:") else 0
-
-
 def _to_crs(geom: BaseGeometry, crs: Any) -> BaseGeometry:
     from pyproj import Transformer
 
@@ -369,5 +365,5 @@ def _hit_part(
     total = sample.geom.area
     share = min(1.0, float(inside.area) / total) if total > 0 else 0.0
     crs = sample.record.crs
-    metric = reproject(squares, crs, metric_srid) if _epsg(crs) != metric_srid else squares
+    metric = reproject(squares, crs, metric_srid) if epsg_of(crs) != metric_srid else squares
     return share, shapely.intersection(parcel.metric, metric)
