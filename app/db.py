@@ -41,6 +41,8 @@ def make_engine(settings: DatabaseSettings | None = None, url: str | None = None
     opts = [f"-c statement_timeout={s.statement_timeout_ms}"] if s.statement_timeout_ms else []
     if not s.jit:
         opts.append("-c jit=off")
+    if s.work_mem_mb:
+        opts.append(f"-c work_mem={s.work_mem_mb}MB")
     connect_args: dict[str, object] = {"connect_timeout": s.connect_timeout_s}
     if opts:
         connect_args["options"] = " ".join(opts)

@@ -92,6 +92,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     if engine is not None:  # a pool the caller owns: usable even without the lifespan running
         app.state.db = open_database()
+    # A tile in the memory cache is answered before routing (inside CORS: added first)
+    app.add_middleware(tiles.WarmTiles)
     # Reads cross-origin from anywhere, writes only from RTRW_API_WRITE_ORIGINS (app.api.cors)
     app.add_middleware(
         SplitCORS,

@@ -36,6 +36,10 @@ class DatabaseSettings(BaseSettings):
     statement_timeout_ms: int = Field(default=30_000, ge=0)
     pool_pre_ping: bool = False  # dropped connections are retried once instead (app.db)
     jit: bool = False  # PostgreSQL JIT costs more than it saves on short GIS queries
+    # Memory a sort may use before it spills to disk (PostgreSQL's work_mem; 0: the server's).
+    # A full tile sorts 10,000 rows with their geometry, ~3 MB: over the server default 4 MB
+    # once the sort's own bookkeeping is counted.
+    work_mem_mb: int = Field(default=16, ge=0, le=1024)
 
     @field_validator("url")
     @classmethod
@@ -125,6 +129,9 @@ class TileSettings(BaseSettings):
     # A feature less than this many tile units both wide and high is left out (0: none);
     # 16 of 4096 is one pixel of the tile drawn 256 px wide, the XYZ zoom's pixel.
     min_feature_px: float = Field(default=16, ge=0)
+    # Small polygons whose minimum clearance proves that snapping keeps them valid skip
+    # ST_AsMVTGeom's validation (same geometry, less than half the cost); false: never.
+    snap_proven: bool = True
     # The cache every worker process shares (one file a tile) and its bound; eviction is
     # oldest-used first. A memory LRU per process sits in front of it.
     cache_dir: Path = Path(tempfile.gettempdir()) / "rtrw-tiles"

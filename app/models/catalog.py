@@ -8,6 +8,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Computed,
     DateTime,
     Double,
     ForeignKey,
@@ -32,6 +33,13 @@ LAYER_EVENTS = ("load", "rollback")
 # Zoning plans, least detailed first: a later one governs over an earlier one where both lie.
 ZONING_PLANS = ("rtrw", "rdtr")
 _EMPTY_JSON = text("'{}'::jsonb")
+# feature.geom_web (migration 0011): the geometry in Web Mercator for tiles, computed by
+# PostgreSQL when a row is written; latitudes beyond +-85.0511 deg are cut off first.
+GEOM_WEB_SQL = (
+    "ST_Transform(CASE WHEN ST_YMax(geom) > 85.0511 OR ST_YMin(geom) < -85.0511 "
+    "THEN ST_ClipByBox2D(geom, ST_MakeEnvelope(-180, -85.0511, 180, 85.0511, 4326)) "
+    "ELSE geom END, 3857)"
+)
 
 
 class Region(Base):
@@ -160,3 +168,10 @@ class Feature(Base):
     area_m2: Mapped[float | None] = mapped_column(Double)
     # The polygon in its version's metric CRS (migration 0004); no SRID constraint.
     geom_m: Mapped[Any | None] = mapped_column(Geometry(srid=-1, spatial_index=False))
+    # The geometry in EPSG:3857, what the vector tiles cut (migration 0011); never written.
+    geom_web: Mapped[Any | None] = mapped_column(
+        Geometry(srid=3857, spatial_index=False), Computed(GEOM_WEB_SQL, persisted=True)
+    )
+    # Minimum clearance of a small polygon, EPSG:3857 metres (migration 0011; NULL otherwise): the
+    # tiles skip ST_AsMVTGeom's validation where snapping cannot make it invalid.
+    clearance: Mapped[float | None] = mapped_column(Double)

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import Engine, event
 
+from app.api.tiles import get_tile_server
 from app.main import create_app
 from app.services.catalog.layers import drop_layer, rollback_layer
 from app.settings import TileSettings, load_settings
@@ -130,6 +131,41 @@ def test_a_warm_tile_runs_no_query(tiles_client: TestClient, zona, engine: Engin
         nm = tiles_client.get(TILE, headers={"If-None-Match": first.headers["etag"]})
     assert warm.content == first.content and nm.status_code == 304
     assert seen == []
+
+
+def test_a_warm_tile_is_answered_before_routing_as_the_route_would(
+    tiles_client: TestClient, zona
+) -> None:
+    """WarmTiles answers a memory-cached tile itself, with exactly the route's answer."""
+    listening(tiles_client)
+    origin = {"Origin": "https://example.org"}
+    first = tiles_client.get(TILE, headers=origin)  # the route renders it
+    first_nm = tiles_client.get(TILE, headers={**origin, "If-None-Match": first.headers["etag"]})
+    empty = tiles_client.get("/tiles/zona/12/0/0.pbf")
+
+    def no_route() -> None:
+        raise AssertionError("the route ran")
+
+    app = tiles_client.app
+    app.dependency_overrides[get_tile_server] = no_route  # type: ignore[attr-defined]
+    try:
+        warm = tiles_client.get(TILE, headers=origin)
+        warm_nm = tiles_client.get(TILE, headers={**origin, "If-None-Match": first.headers["etag"]})
+        warm_empty = tiles_client.get("/tiles/zona/12/0/0.pbf")
+        # a query string, or a tile never asked for, goes to the route (here: made to fail)
+        with pytest.raises(AssertionError, match="the route ran"):
+            tiles_client.get(TILE + "?version=2")
+        with pytest.raises(AssertionError, match="the route ran"):
+            tiles_client.get("/tiles/zona/13/0/0.pbf")
+    finally:
+        app.dependency_overrides.clear()  # type: ignore[attr-defined]
+    for route, fast in ((first, warm), (first_nm, warm_nm), (empty, warm_empty)):
+        assert (fast.status_code, fast.content) == (route.status_code, route.content)
+        assert dict(fast.headers) == dict(route.headers)
+    assert warm.status_code == 200 and warm_nm.status_code == 304 and warm_empty.status_code == 204
+    assert warm.headers["access-control-allow-origin"] == "*"  # CORS still wraps it
+    # outside the grid: never answered from the cache, the route's 422
+    assert tiles_client.get("/tiles/zona/12/9999/0.pbf").status_code == 422
 
 
 @pytest.mark.parametrize("change", ["reload", "rollback", "drop"])

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pytest
 import shapely
+from pyproj import Transformer
 from shapely.geometry import box
 from sqlalchemy import Engine, text
 
@@ -65,6 +67,40 @@ def test_reprojection_from_utm_49s_matches_pyproj(load, clean, tmp_path: Path) -
         )
     bounds = current(clean, "zona")["bounds"]
     assert bounds == pytest.approx(list(expected.total_bounds), abs=1e-9)
+
+
+def test_web_mercator_copy_matches_pyproj_and_stops_short_of_the_pole(
+    load, clean, tmp_path: Path
+) -> None:
+    """geom_web (what tiles draw) is pyproj's EPSG:3857 of geom; beyond 85.0511 deg it is cut."""
+    frame = gpd.GeoDataFrame(
+        {"KODSZN": ["R-2", "K-1"], "NAMSZN": ["batang", "kutub"]},
+        geometry=[box(109.70, -7.00, 109.72, -6.98), box(10.0, 80.0, 11.0, 89.0)],
+        crs=4326,
+    )
+    load(write(frame, tmp_path / "w.gpkg"), "zona", "zoning")
+    with clean.connect() as conn:
+        vid = catalog.resolve_version(conn, "zona")
+        rows = conn.execute(
+            text(
+                "SELECT code, ST_AsBinary(geom) AS g, ST_AsBinary(geom_web) AS w, "
+                "ST_SRID(geom_web) AS srid FROM feature WHERE version_id = :v ORDER BY code"
+            ),
+            {"v": vid},
+        ).all()
+    to_web = Transformer.from_crs(4326, 3857, always_xy=True)
+    got = {r.code: (shapely.from_wkb(r.g), shapely.from_wkb(r.w), r.srid) for r in rows}
+    g, w, srid = got["R-2"]
+    assert srid == 3857
+    assert shapely.equals_exact(
+        shapely.normalize(w),
+        shapely.normalize(shapely.transform(g, lambda c: np.column_stack(to_web.transform(*c.T)))),
+        1e-6,
+    )
+    _, w, _ = got["K-1"]  # 80..89 deg N: kept up to 85.0511 deg only
+    top = to_web.transform(10.5, 85.0511)[1]
+    assert w.bounds[3] == pytest.approx(top, abs=1e-3)
+    assert w.bounds[1] == pytest.approx(to_web.transform(10.5, 80.0)[1], abs=1e-3)
 
 
 def test_source_crs_override_and_missing_crs(load, clean, tmp_path: Path) -> None:

@@ -99,7 +99,9 @@ def test_disk_cache_is_shared_atomic_and_bounded(tmp_path: Path) -> None:
     assert two.get("ab" + "0" * 62) == b"tile" and two.get("cd" + "0" * 62) == b""
     assert two.get("ef" + "0" * 62) is None
     assert not list(tmp_path.glob("*/.tmp-*"))  # nothing half-written left behind
-    # 100 tiles of 10 kB: the sweep keeps the newest under 90 % of the bound
+    # 100 tiles of 10 kB: a sweep over the bound keeps the newest under 90 % of it (a background
+    # sweep may have trimmed to 90 % before the last puts, leaving the last sweep under the bound
+    # with nothing to do: so the bound, not 90 %, is what holds in every interleaving)
     keys = [f"{i:02x}" + f"{i:062x}" for i in range(100)]
     for i, key in enumerate(keys):
         one.put(key, bytes(10_000))
@@ -108,7 +110,7 @@ def test_disk_cache_is_shared_atomic_and_bounded(tmp_path: Path) -> None:
         time.sleep(0.01)
     total = one.sweep()
     on_disk = sum(p.stat().st_size + 512 for p in tmp_path.glob("*/*.mvt"))
-    assert total == on_disk <= 180_000
+    assert total == on_disk <= 200_000
     assert one.path(keys[-1]).exists() and not one.path(keys[0]).exists()
 
 

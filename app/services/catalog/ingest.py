@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
-from pyproj import CRS
+from pyproj import CRS, Transformer
 from sqlalchemy import Connection, text
 
 from app.errors import InvalidCRS, LoadError, RtrwError, SourceFileError
@@ -690,7 +690,8 @@ def write(conn: Connection, prep: Prepared, progress: Progress | None = None) ->
         },
     ).scalar_one()
     part = f"feature_v{int(version_id)}"
-    conn.execute(text(f"CREATE TABLE {part} (LIKE feature INCLUDING DEFAULTS)"))
+    # INCLUDING GENERATED: geom_web is computed by PostgreSQL as the COPY writes each row
+    conn.execute(text(f"CREATE TABLE {part} (LIKE feature INCLUDING DEFAULTS INCLUDING GENERATED)"))
     conn.execute(text(f"ALTER TABLE {part} ADD CHECK (version_id = {int(version_id)})"))
 
     frame = prep.frame
@@ -711,6 +712,7 @@ def write(conn: Connection, prep: Prepared, progress: Progress | None = None) ->
     codes, names = frame["code"].to_numpy(), frame["name"].to_numpy()
     parents, levels = frame["parent_code"].to_numpy(), frame["level"].to_numpy()
     areas = [None if math.isnan(a) else float(a) for a in prep.area_m2]
+    clear = clearances(frame.geometry.to_numpy())
     total = len(frame)
     raw = conn.connection.driver_connection
     assert raw is not None
@@ -718,11 +720,23 @@ def write(conn: Connection, prep: Prepared, progress: Progress | None = None) ->
         raw.cursor() as cur,
         cur.copy(
             f"COPY {part} (version_id, fid, code, name, parent_code, level, props, geom, area_m2, "
-            "geom_m) FROM STDIN (FORMAT BINARY)"
+            "geom_m, clearance) FROM STDIN (FORMAT BINARY)"
         ) as copy,
     ):
         copy.set_types(
-            ["int4", "int8", "text", "text", "text", "int2", "bytea", "bytea", "float8", "bytea"]
+            [
+                "int4",
+                "int8",
+                "text",
+                "text",
+                "text",
+                "int2",
+                "bytea",
+                "bytea",
+                "float8",
+                "bytea",
+                "float8",
+            ]
         )
         for i in range(total):
             level = levels[i]
@@ -738,6 +752,7 @@ def write(conn: Connection, prep: Prepared, progress: Progress | None = None) ->
                     wkb[i],
                     areas[i],
                     wkb_m[i],
+                    clear[i],
                 )
             )
             if progress and (i + 1) % settings.copy_batch == 0:
@@ -782,6 +797,38 @@ def write(conn: Connection, prep: Prepared, progress: Progress | None = None) ->
         {"id": version_id, "r": json.dumps(report.as_dict())},
     )
     return report
+
+
+# Polygons of at most this many coordinates get a clearance (feature.clearance, migration
+# 0011): the small ones that tiles hold by the thousand and that have nothing to simplify.
+CLEARANCE_MAX_COORDS = 16
+_TO_WEB = Transformer.from_crs(STORAGE_SRID, 3857, always_xy=True)
+WEB_MAX_LAT = 85.0511  # Web Mercator's edge (feature.geom_web cuts there)
+
+
+def clearances(geoms: np.ndarray) -> list[float | None]:
+    """Return each small polygon's minimum clearance in EPSG:3857 metres (None otherwise).
+
+    The minimum clearance (GEOS) is the least distance between a vertex and an edge not
+    incident to it, or between two vertices: moving every vertex by less than half of it
+    cannot make the polygon invalid. It is measured on the polygon as geom_web holds it (the
+    same PROJ transform), and the tile query uses it to skip ST_AsMVTGeom's validation where
+    snapping to the tile grid provably keeps the polygon valid.
+    """
+    types = shapely.get_type_id(geoms)
+    small = ((types == 3) | (types == 6)) & (
+        shapely.get_num_coordinates(geoms) <= CLEARANCE_MAX_COORDS
+    )
+    out: list[float | None] = [None] * len(geoms)
+    if not small.any():
+        return out
+    bounds = shapely.bounds(geoms)
+    small &= (bounds[:, 1] >= -WEB_MAX_LAT) & (bounds[:, 3] <= WEB_MAX_LAT)
+    idx = np.flatnonzero(small)
+    web = shapely.transform(geoms[idx], lambda c: np.column_stack(_TO_WEB.transform(*c.T)))
+    for i, c in zip(idx, shapely.minimum_clearance(web), strict=True):
+        out[int(i)] = float(c) if math.isfinite(c) and c > 0 else None
+    return out
 
 
 _MISMATCH_EXAMPLES = 20

@@ -40,6 +40,11 @@ def tile_bounds(z: int, x: int, y: int) -> tuple[float, float, float, float]:
     return (x / n * 360 - 180, tile_lat(z, y + 1), (x + 1) / n * 360 - 180, tile_lat(z, y))
 
 
+def tile_unit_m(z: int, extent: int) -> float:
+    """Return the size of one tile unit at zoom z in EPSG:3857 metres (the same everywhere)."""
+    return 2 * ORIGIN_SHIFT / (1 << z) / extent
+
+
 def simplify_tolerance(z: int, y: int, extent: int, pixels: float) -> float:
     """Return `pixels` tile units of zoom z as a tolerance in degrees (0 for none).
 
@@ -49,6 +54,6 @@ def simplify_tolerance(z: int, y: int, extent: int, pixels: float) -> float:
     """
     if pixels <= 0:
         return 0.0
-    unit_m = 2 * ORIGIN_SHIFT / (1 << z) / extent
+    unit_m = tile_unit_m(z, extent)
     lat = max(abs(tile_lat(z, y)), abs(tile_lat(z, y + 1)))
     return pixels * unit_m / M_PER_DEG * math.cos(math.radians(lat))

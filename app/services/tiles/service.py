@@ -14,12 +14,16 @@ from app.db import Database
 from app.errors import InvalidParameter, LayerNotFound
 from app.services.tiles.cache import TileCache
 from app.services.tiles.catalog import SourceCache
-from app.services.tiles.grid import check_tile, simplify_tolerance
+from app.services.tiles.grid import ORIGIN_SHIFT, check_tile, simplify_tolerance, tile_unit_m
 from app.services.tiles.sql import LARGEST_SQL, SOURCE_SQL, TILE_SQL
 from app.settings import TileSettings
 
 # Bump when TILE_SQL or the attributes change: every cache key and ETag changes with it.
-TILE_FORMAT = 2
+TILE_FORMAT = 3
+# A polygon whose clearance is at least this many tile units stays valid when each vertex is
+# snapped to the nearest unit: a snap moves a vertex by at most sqrt(0.5) = 0.7071 unit, so
+# a vertex-to-edge distance shrinks by at most twice that, 1.4142 (TILE_SQL, migration 0011).
+SNAP_CLEARANCE = 1.5
 
 # The attributes a layer kind's tiles carry (data for the SQL's switches and for TileJSON).
 FIELDS: dict[str, dict[str, str]] = {
@@ -141,6 +145,7 @@ def tile_key(source: TileSource, z: int, x: int, y: int, settings: TileSettings)
         settings.max_features,
         settings.simplify_px,
         settings.min_feature_px,
+        settings.snap_proven,
         z,
         x,
         y,
@@ -195,14 +200,29 @@ def render_tile(
     if px > 0 and largest_feature(conn, source) < px:
         return b""
     fields = fields_of(source.kind)
+    unit = tile_unit_m(z, settings.extent)
+    size = unit * settings.extent  # the tile's side in EPSG:3857 metres
+    x0, y1 = -ORIGIN_SHIFT + x * size, ORIGIN_SHIFT - y * size
+    # the cut box less 2 m: PostGIS tests bboxes in float32, ~1 m at these coordinates
+    edge = settings.buffer * unit - 2.0
     data = conn.execute(
         text(TILE_SQL),
         {
+            "clear": SNAP_CLEARANCE * unit if settings.snap_proven else None,
+            "ix0": x0 - edge,
+            "iy0": y1 - size - edge,
+            "ix1": x0 + size + edge,
+            "iy1": y1 + edge,
+            # ST_AsMVTGeom's affine map: x' = (x - x0) extent/size, y' = (y1 - y) extent/size
+            "fx": settings.extent / size,
+            "fy": -settings.extent / size,
+            "xoff": -x0 * settings.extent / size,
+            "yoff": y1 * settings.extent / size,
             "z": z,
             "x": x,
             "y": y,
             "margin": settings.buffer / settings.extent,
-            "tol": simplify_tolerance(z, y, settings.extent, settings.simplify_px),
+            "tol": settings.simplify_px * tile_unit_m(z, settings.extent),
             "px": px,
             # no box under px x px degrees holds more than this many m2 (a degree is at most
             # 111.7 km; 1.1 for the metric CRS's scale error, which area_m2 was computed in)

@@ -41,23 +41,33 @@ LARGEST_SQL = """
 # - At most :cap features, largest first (then fid), so a capped tile is deterministic and
 #   shows what matters at that zoom. `kept` sorts the bare rows; the geometry work below
 #   runs on the rows kept only.
-# - Each geometry is cut to that rectangle *before* it is simplified and transformed, so a
-#   large polygon seen at z16 costs the few vertices inside the tile, not all of its own.
-#   A geometry of at most 256 bytes (about a dozen vertices: ST_MemSize reads the header)
-#   has nothing to gain from either and goes straight on, which saves a fifth of a tile of
-#   10,000 small polygons; ST_AsMVTGeom clips and snaps it all the same.
-# - ST_Simplify with :tol (about :simplify_px tile units, in degrees, from Python) drops
-#   vertices a screen cannot show; small polygons may collapse and are left out.
+# - The geometry drawn is geom_web, the feature already in EPSG:3857 (migration 0011): no
+#   tile re-projects anything.
+# - Each geometry is cut to the buffered tile *before* it is simplified, so a large polygon
+#   seen at z16 costs the few vertices inside the tile, not all of its own. A geometry of
+#   at most 256 bytes (about a dozen vertices: ST_MemSize reads the header) has nothing to
+#   gain from either and goes straight on, which saves a fifth of a tile of 10,000 small
+#   polygons; ST_AsMVTGeom clips and snaps it all the same.
+# - ST_Simplify with :tol (:simplify_px tile units, in metres of EPSG:3857, from Python)
+#   drops vertices a screen cannot show; small polygons may collapse and are left out.
 # - ST_AsMVTGeom clips to the buffered tile, snaps to the :extent grid and fixes validity.
+#   A small polygon inside the buffered tile (its bbox within :inner, the cut box shrunk by
+#   more than the float error of PostGIS's bbox test) whose clearance (migration 0011) is at
+#   least :clear metres, over two snaps' worth at this zoom, needs no clipping and cannot turn
+#   invalid when snapped: it takes the same affine map and snap as ST_AsMVTGeom, and the MVT
+#   winding (counter-clockwise in y-down tile units, as ST_AsMVTGeom gives), without the
+#   validation, which costs more than the rest of the tile per feature. :clear NULL turns this
+#   off (RTRW_TILES_SNAP_PROVEN).
 # Attributes are the ones styling and popups need; NULLs are left out of the tile by ST_AsMVT,
 # which also skips rows whose geometry collapsed to NULL. (A `WHERE geom IS NOT NULL` here
 # would be pushed into `rows` and run ST_AsMVTGeom twice a feature.)
 TILE_SQL = """
     WITH b AS (
         SELECT ST_TileEnvelope(:z, :x, :y) AS tile,
+               ST_TileEnvelope(:z, :x, :y, margin => :margin) AS cut,
                ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => :margin), 4326) AS box
     ), kept AS (
-        SELECT f.geom, f.code, f.name, f.level
+        SELECT f.geom_web AS geom, f.clearance, f.code, f.name, f.level
         FROM feature f, b
         WHERE f.version_id = :vid AND f.geom && b.box
           AND (CAST(:px AS float8) = 0 OR f.area_m2 >= :px_area
@@ -66,12 +76,16 @@ TILE_SQL = """
         ORDER BY f.area_m2 DESC NULLS LAST, f.fid
         LIMIT :cap
     ), rows AS (
-        SELECT ST_AsMVTGeom(
-                   ST_Transform(
-                       CASE WHEN ST_MemSize(k.geom) <= 256 THEN k.geom
-                            ELSE ST_Simplify(ST_ClipByBox2D(k.geom, b.box), :tol, false) END,
-                       3857),
-                   b.tile, :extent, :buffer, true) AS geom,
+        SELECT CASE
+                 WHEN k.clearance >= CAST(:clear AS float8)
+                  AND k.geom @ ST_MakeEnvelope(:ix0, :iy0, :ix1, :iy1, 3857)
+                 THEN ST_ForcePolygonCCW(
+                          ST_SnapToGrid(ST_Affine(k.geom, :fx, 0, 0, :fy, :xoff, :yoff), 1))
+                 ELSE ST_AsMVTGeom(
+                          CASE WHEN ST_MemSize(k.geom) <= 256 THEN k.geom
+                               ELSE ST_Simplify(ST_ClipByBox2D(k.geom, b.cut), :tol, false) END,
+                          b.tile, :extent, :buffer, true)
+               END AS geom,
                CASE WHEN :with_code THEN k.code END AS code,
                CASE WHEN :with_name THEN k.name END AS name,
                CASE WHEN :with_level THEN k.level END AS level,
