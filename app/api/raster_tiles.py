@@ -6,7 +6,7 @@ from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import Response
 
 from app.api.deps import Db, RegionCode
-from app.api.tiles import ZOOM_LIMIT, Tiles
+from app.api.tiles import ZOOM_LIMIT, Tiles, cached_response
 from app.schemas.errors import error_responses, json_error_responses
 from app.schemas.fields import INT4_MAX
 from app.schemas.raster_tiles import RasterTileJSON
@@ -95,12 +95,7 @@ def get_raster_tile(
         store=settings.rasters.dir, records=server.sources,
     )  # fmt: skip
     age = server.settings.pinned_max_age_s if version is not None else server.settings.max_age_s
-    headers = {"ETag": tile.etag, "Cache-Control": f"public, max-age={age}"}
-    if tile.data is None:
-        return Response(status_code=304, headers=headers)
-    if not tile.data:
-        return Response(status_code=204, headers=headers)
-    return PNGResponse(tile.data, headers=headers)
+    return cached_response(tile.etag, tile.data, age, PNGResponse)
 
 
 @router.get(

@@ -127,15 +127,23 @@ async def get_tile(
     return tile_response(tile, settings, pinned=version is not None)
 
 
-def tile_response(tile: tiles.Tile, settings: TileSettings, *, pinned: bool) -> Response:
-    """Return the HTTP answer of a tile: 200 MVT, 204 empty or 304, with ETag and max-age."""
-    age = settings.pinned_max_age_s if pinned else settings.max_age_s
-    headers = {"ETag": tile.etag, "Cache-Control": f"public, max-age={age}"}
-    if tile.data is None:
+def cached_response(
+    etag: str, data: bytes | None, max_age: int, response_class: type[Response]
+) -> Response:
+    """Return a cached tile's answer (vector or raster): 200 with the bytes, 204 for an empty
+    tile, 304 when If-None-Match named the ETag (`data` None); ETag and max-age on each."""
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}"}
+    if data is None:
         return Response(status_code=304, headers=headers)
-    if not tile.data:
+    if not data:
         return Response(status_code=204, headers=headers)
-    return MVTResponse(tile.data, headers=headers)
+    return response_class(data, headers=headers)
+
+
+def tile_response(tile: tiles.Tile, settings: TileSettings, *, pinned: bool) -> Response:
+    """Return the HTTP answer of a vector tile (a day's max-age for a pinned `version=`)."""
+    age = settings.pinned_max_age_s if pinned else settings.max_age_s
+    return cached_response(tile.etag, tile.data, age, MVTResponse)
 
 
 # A plain tile request (no query string): what WarmTiles may answer by itself

@@ -33,10 +33,10 @@ from app.db import Database
 from app.errors import InvalidParameter
 from app.services.rasters.catalog import get_raster
 from app.services.rasters.records import RasterRecord
+from app.services.tiles.answer import cached_bytes, resolved
 from app.services.tiles.cache import TileCache
 from app.services.tiles.catalog import SourceCache
 from app.services.tiles.grid import check_tile
-from app.services.tiles.service import etag_matches
 from app.settings import TileSettings
 
 # Bump when the rendering changes: every raster tile's cache key and ETag change with it.
@@ -284,14 +284,12 @@ def tile_of(
     if_none_match: str | None = None,
 ) -> RasterTile:
     """Return a tile of a resolved record: 304 from its key, else the cache, else rendered."""
-    key = tile_key(record, z, x, y, style)
-    etag = f'"{key[:32]}"'
-    if etag_matches(if_none_match, etag):
-        return RasterTile(etag, None, record)
-    data = cache.get(key)
-    if data is None:
-        data = render_tile(record, z, x, y, style)
-        cache.put(key, data)
+    etag, data = cached_bytes(
+        cache,
+        tile_key(record, z, x, y, style),
+        if_none_match,
+        lambda: render_tile(record, z, x, y, style),
+    )
     return RasterTile(etag, data, record)
 
 
@@ -316,12 +314,11 @@ def load_tile(
     catalog change is reused and a warm tile takes no query."""
     if records is not None:
         check_tile(z, x, y, settings.min_zoom, settings.max_zoom)
-        key = ("raster", name, region, version, store)
-        record: Any = records.get(key)  # the cache holds vector TileSources and records
-        if record is None:
-            epoch = records.epoch()  # read before the query: a change during it misses
-            record = db.run(get_raster, name, region=region, version=version, store=store)
-            records.put(key, record, epoch)
+        record: RasterRecord = resolved(  # the cache holds vector TileSources and records
+            records,
+            ("raster", name, region, version, store),
+            lambda: db.run(get_raster, name, region=region, version=version, store=store),
+        )
         return tile_of(cache, record, z, x, y, style, if_none_match)
     return db.run(
         get_tile, cache, settings, name, z, x, y, style,

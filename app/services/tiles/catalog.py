@@ -18,16 +18,13 @@ import select
 import socket
 import threading
 from collections.abc import Hashable
-from typing import TYPE_CHECKING
+from typing import Any
 
 import psycopg
 from sqlalchemy import Engine
 
 from app.db import libpq_url
 from app.settings import Settings
-
-if TYPE_CHECKING:  # service.py imports this module
-    from app.services.tiles.service import TileSource
 
 log = logging.getLogger("rtrw")
 CHANNEL = "rtrw_catalog"
@@ -114,18 +111,19 @@ class CatalogListener:
 
 
 class SourceCache:
-    """Resolved TileSources with their epochs; another epoch (or a listener down) misses."""
+    """Resolved sources (vector TileSources, raster records) with their epochs; another epoch
+    (or a listener down) misses."""
 
     def __init__(self, listener: CatalogListener | None, max_items: int = 4096) -> None:
         self.listener = listener
         self.max_items = max_items
-        self._items: dict[Hashable, tuple[int, TileSource]] = {}
+        self._items: dict[Hashable, tuple[int, Any]] = {}
 
     def epoch(self) -> int | None:
         """Return the epoch to file a lookup under, read before the query; None: don't."""
         return self.listener.current if self.listener is not None else None
 
-    def get(self, key: Hashable) -> TileSource | None:
+    def get(self, key: Hashable) -> Any:
         """Return the source under `key` if it was read in the current epoch, else None."""
         epoch = self.epoch()
         item = self._items.get(key)
@@ -133,7 +131,7 @@ class SourceCache:
             return None
         return item[1]
 
-    def put(self, key: Hashable, source: TileSource, epoch: int | None) -> None:
+    def put(self, key: Hashable, source: object, epoch: int | None) -> None:
         """Keep `source`, resolved by a query that started in `epoch` (None: not kept)."""
         if epoch is None:
             return

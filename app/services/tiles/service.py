@@ -12,6 +12,7 @@ from sqlalchemy import Connection, text
 
 from app.db import Database
 from app.errors import InvalidParameter, LayerNotFound
+from app.services.tiles.answer import cached_bytes, etag_matches, etag_of, resolved
 from app.services.tiles.cache import TileCache
 from app.services.tiles.catalog import SourceCache
 from app.services.tiles.grid import ORIGIN_SHIFT, check_tile, simplify_tolerance, tile_unit_m
@@ -153,17 +154,6 @@ def tile_key(source: TileSource, z: int, x: int, y: int, settings: TileSettings)
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-def etag_matches(if_none_match: str | None, etag: str) -> bool:
-    """Return True when an If-None-Match header names `etag` (weak or strong) or is `*`."""
-    if not if_none_match:
-        return False
-    for tag in if_none_match.split(","):
-        tag = tag.strip()
-        if tag == "*" or tag.removeprefix("W/") == etag:
-            return True
-    return False
-
-
 # The largest feature of each version seen (versions never change): (id, checksum, loaded_at)
 _largest: dict[tuple[int, str, str], float] = {}
 _scans: dict[tuple[int, str, str], threading.Lock] = {}
@@ -252,7 +242,7 @@ def _tile_of(
 ) -> tuple[str, str, Tile | None]:
     """Return the cache key, the ETag, and the 304 answer when If-None-Match names it."""
     key = tile_key(source, z, x, y, settings)
-    etag = f'"{key[:32]}"'
+    etag = etag_of(key)
     return key, etag, Tile(etag, None, source) if etag_matches(if_none_match, etag) else None
 
 
@@ -308,20 +298,15 @@ def get_tile(
     answered from an old one's cache; a matching If-None-Match answers from the key alone.
     """
     check_tile(z, x, y, settings.min_zoom, settings.max_zoom)
-    lookup = (name, region, version)
-    source = sources.get(lookup) if sources is not None else None
-    if source is None:
-        epoch = sources.epoch() if sources is not None else None
-        source = resolve_source(conn, name, region, version)
-        if sources is not None:
-            sources.put(lookup, source, epoch)
-    key, etag, not_modified = _tile_of(source, settings, z, x, y, if_none_match)
-    if not_modified is not None:
-        return not_modified
-    data = cache.get(key)
-    if data is None:
-        data = render_tile(conn, source, z, x, y, settings)
-        cache.put(key, data)
+    source = resolved(
+        sources, (name, region, version), lambda: resolve_source(conn, name, region, version)
+    )
+    etag, data = cached_bytes(
+        cache,
+        tile_key(source, z, x, y, settings),
+        if_none_match,
+        lambda: render_tile(conn, source, z, x, y, settings),
+    )
     return Tile(etag, data, source)
 
 
