@@ -34,10 +34,11 @@ LAYER_EVENTS = ("load", "rollback")
 ZONING_PLANS = ("rtrw", "rdtr")
 _EMPTY_JSON = text("'{}'::jsonb")
 # feature.geom_web (migration 0011): the geometry in Web Mercator for tiles, computed by
-# PostgreSQL when a row is written; latitudes beyond +-85.0511 deg are cut off first.
+# PostgreSQL when a row is written; latitudes beyond Web Mercator's edge are cut off first.
+WEB_MAX_LAT = 85.0511
 GEOM_WEB_SQL = (
-    "ST_Transform(CASE WHEN ST_YMax(geom) > 85.0511 OR ST_YMin(geom) < -85.0511 "
-    "THEN ST_ClipByBox2D(geom, ST_MakeEnvelope(-180, -85.0511, 180, 85.0511, 4326)) "
+    f"ST_Transform(CASE WHEN ST_YMax(geom) > {WEB_MAX_LAT} OR ST_YMin(geom) < -{WEB_MAX_LAT} "
+    f"THEN ST_ClipByBox2D(geom, ST_MakeEnvelope(-180, -{WEB_MAX_LAT}, 180, {WEB_MAX_LAT}, 4326)) "
     "ELSE geom END, 3857)"
 )
 

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import shapely
 from pyproj import Transformer
-from shapely.geometry import MultiPolygon, Polygon, box, shape
+from shapely.geometry import MultiPolygon, Point, Polygon, box, shape
 from sqlalchemy import Engine, text
 
 from app.services.catalog import layers as catalog
@@ -30,8 +30,9 @@ UTM = 32749
 
 
 def small_polygons(seed: int = 3) -> gpd.GeoDataFrame:
-    """Return ~400 small polygons in EPSG:32749: jittered quads, stars, holes, two-part ones,
-    and slivers whose clearance is far too small to be snapped safely."""
+    """Return ~450 small polygons in EPSG:32749: jittered quads, stars, holes, two-part ones,
+    slivers whose clearance is far too small to be snapped safely, and round plots of more
+    coordinates than a clearance is kept for."""
     rng = np.random.default_rng(seed)
     geoms: list[Polygon | MultiPolygon] = []
     for i in range(12):  # a 12 x 12 lattice of ~40 m quads, vertices jittered by 20 %
@@ -66,6 +67,8 @@ def small_polygons(seed: int = 3) -> gpd.GeoDataFrame:
         geoms.append(
             Polygon([(cx, cy), (cx + 30, cy + w), (cx + 30, cy + 2 * w), (cx, cy + w * 0.5)])
         )
+    for k in range(10):  # round plots of 33 coordinates: too many for a clearance
+        geoms.append(Point(X0 + 1200 + k * 60, Y0 + 300).buffer(20, quad_segs=8))
     assert all(g.is_valid for g in geoms)
     n = len(geoms)
     return gpd.GeoDataFrame(
@@ -133,11 +136,14 @@ def test_clearance_is_the_web_mercator_one_and_only_for_small_polygons(
         plots.geometry.to_numpy(), lambda c: np.column_stack(to_web.transform(*c.T))
     )
     expected = shapely.minimum_clearance(web)
+    kept = 0
     for name, geom, want in zip(plots["NAMA"], plots.geometry, expected, strict=True):
         if shapely.get_num_coordinates(geom) <= 16:
             assert got[name] == pytest.approx(want, rel=1e-6, abs=1e-6), name
+            kept += 1
         else:
             assert got[name] is None, name
+    assert kept == len(plots) - 10  # all but the ten round plots
     # A 40 m lattice quad in EPSG:3857 near 7 deg S: its clearance is at least the distance
     # between its closest vertices less the jitter, about 24 m x 1.0075 (the scale there)
     quads = [got[f"P{k:04d}"] for k in range(144)]

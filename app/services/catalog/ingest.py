@@ -25,17 +25,17 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 from sqlalchemy import Connection, text
 
 from app.errors import InvalidCRS, LoadError, RtrwError, SourceFileError
-from app.models.catalog import LAYER_KINDS, POLYGON_KINDS, ZONING_PLANS
+from app.models.catalog import LAYER_KINDS, POLYGON_KINDS, WEB_MAX_LAT, ZONING_PLANS
 from app.services.catalog.current import CURRENT_ADMIN_SQL, IN_REGION
 from app.services.catalog.fields import REQUIRED, resolve_fields
 from app.services.catalog.layers import record_event
 from app.services.catalog.regions import resolve_region
 from app.services.geo import kemendagri
-from app.services.geo.crs import STORAGE_SRID, crs_label, parse_crs
+from app.services.geo.crs import STORAGE_SRID, crs_label, parse_crs, reproject_many
 from app.settings import loader_settings
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -802,8 +802,6 @@ def write(conn: Connection, prep: Prepared, progress: Progress | None = None) ->
 # Polygons of at most this many coordinates get a clearance (feature.clearance, migration
 # 0011): the small ones that tiles hold by the thousand and that have nothing to simplify.
 CLEARANCE_MAX_COORDS = 16
-_TO_WEB = Transformer.from_crs(STORAGE_SRID, 3857, always_xy=True)
-WEB_MAX_LAT = 85.0511  # Web Mercator's edge (feature.geom_web cuts there)
 
 
 def clearances(geoms: np.ndarray) -> list[float | None]:
@@ -825,7 +823,7 @@ def clearances(geoms: np.ndarray) -> list[float | None]:
     bounds = shapely.bounds(geoms)
     small &= (bounds[:, 1] >= -WEB_MAX_LAT) & (bounds[:, 3] <= WEB_MAX_LAT)
     idx = np.flatnonzero(small)
-    web = shapely.transform(geoms[idx], lambda c: np.column_stack(_TO_WEB.transform(*c.T)))
+    web = reproject_many(geoms[idx], f"EPSG:{STORAGE_SRID}", 3857)
     for i, c in zip(idx, shapely.minimum_clearance(web), strict=True):
         out[int(i)] = float(c) if math.isfinite(c) and c > 0 else None
     return out

@@ -212,7 +212,7 @@ def render_tile(
             "x": x,
             "y": y,
             "margin": settings.buffer / settings.extent,
-            "tol": settings.simplify_px * tile_unit_m(z, settings.extent),
+            "tol": settings.simplify_px * unit,
             "px": px,
             # no box under px x px degrees holds more than this many m2 (a degree is at most
             # 111.7 km; 1.1 for the metric CRS's scale error, which area_m2 was computed in)
