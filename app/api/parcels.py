@@ -1,8 +1,8 @@
 """Stored parcels (layers of kind `parcel`) and their zoning."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 
 from app.api.deps import Db, RegionCode
 from app.api.zoning import ActivityId, AsOf, Kbli
@@ -19,13 +19,38 @@ router = APIRouter(prefix="/parcels", tags=["zoning"])
 )
 def get_parcel_zoning(
     db: Db,
-    parcel_id: Annotated[ParcelId, Path(description="the parcel's id (its code field)")],
+    parcel_id: Annotated[
+        ParcelId,
+        Path(
+            description="the parcel's feature id (the `id` /layers/{name}/features lists) or "
+            "its code field"
+        ),
+    ],
+    by: Annotated[
+        Literal["id", "code"] | None,
+        Query(
+            description="id: parcel_id is the feature id; code: it is the code; default "
+            "either (422 listing both when they name different parcels)"
+        ),
+    ] = None,
+    layer: Annotated[
+        str | None,
+        Query(
+            description="the parcel layer, when several hold this id or code",
+            pattern=r"^[A-Za-z0-9_]{1,63}$",
+        ),
+    ] = None,
     kbli: Kbli = None,
     activity: ActivityId = None,
     as_of: AsOf = None,
     region: RegionCode = None,
 ) -> dict:
-    """Check a stored parcel by id (an id several regions' parcel layers hold needs region)."""
+    """Check a stored parcel by feature id or code (`parcel` in the answer says which it is).
+
+    An id that names different parcels (one's feature id, another's code; or the same id in
+    several parcel layers or regions) is a 422 listing them: `by`, `layer` or `region` picks.
+    """
     return db.run(
-        zoning.check_parcel, parcel_id, kbli, activity, as_of, books=db.books, region=region
-    )
+        zoning.check_parcel, parcel_id, kbli, activity, as_of,
+        books=db.books, region=region, by=by, layer=layer,
+    )  # fmt: skip

@@ -316,7 +316,7 @@ def _page_story(page: Page, lang: str, today: date, st: _Styles) -> list[Flowabl
         where = f"{w['parcel']}, {w['area']} {_num(a.get('area_m2'), 2, lang)} m²"
     parcel = a.get("parcel")
     if parcel:
-        where += f" — {parcel.get('layer')} {parcel.get('id')}"
+        where += f" — {parcel.get('layer')} {parcel.get('code') or parcel.get('id')}"
     act = a.get("activity")
     activity = w["none_asked"]
     if act:

@@ -30,13 +30,12 @@ REPORT_LAYERS = ["zoning", "overlay", "base", "admin"]
 MAP_MIN_SPAN_M = 300.0  # a point or a small parcel is shown with this much around it
 MAX_QR_CHARS = 1800  # a longer permalink (a parcel of many vertices) is simplified
 
-# A stored parcel's geometry, by the layer and region the check named.
+# A stored parcel's geometry, by the layer, region and feature id the check named.
 PARCEL_GEOM_SQL = """
     SELECT ST_AsBinary(f.geom) FROM feature f
     JOIN layer l ON l.current_version_id = f.version_id
     WHERE l.name = :layer AND l.region_code IS NOT DISTINCT FROM CAST(:region AS text)
-      AND f.code = :id
-    ORDER BY f.fid LIMIT 1
+      AND f.fid = :fid
 """
 
 
@@ -92,7 +91,7 @@ def _page(
             {
                 "layer": answer["parcel"]["layer"],
                 "region": answer["parcel"]["region"],
-                "id": item.parcel_id,
+                "fid": answer["parcel"]["id"],
             },
         ).scalar_one()
         geom = shapely.from_wkb(wkb)

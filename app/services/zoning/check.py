@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 
@@ -11,7 +10,6 @@ from sqlalchemy import Connection, text
 from app.errors import (
     InvalidParameter,
     NoRules,
-    NotFound,
 )
 from app.services.geo.crs import epsg_of
 from app.services.rules.book import RuleBooks, process_rulebooks
@@ -23,6 +21,7 @@ from app.services.zoning.context import (
     regions_of,
 )
 from app.services.zoning.evaluate import evaluate
+from app.services.zoning.parcels import ParcelBy, find_parcel
 from app.services.zoning.parse import parse_geometry
 from app.services.zoning.parts import find_parts
 from app.services.zoning.rasters import sample_rasters
@@ -121,47 +120,17 @@ def check_parcel(
     *,
     books: RuleBooks | None = None,
     region: str | None = None,
+    by: ParcelBy | None = None,
+    layer: str | None = None,
 ) -> dict[str, Any]:
-    """Return the zoning answer for a stored parcel (kind `parcel`) by its id (code).
+    """Return the zoning answer for a stored parcel (kind `parcel`) by feature id or code.
 
-    An id that parcel layers of several regions hold needs `region`.
+    `by` says which (default both; a number naming two parcels is an error listing them, see
+    zoning/parcels.py); `layer` and `region` narrow the search.
     """
-    rows = conn.execute(
-        text(
-            """
-            SELECT ST_AsGeoJSON(f.geom) AS g, l.name, l.region_code, v.version
-            FROM feature f JOIN layer l ON l.current_version_id = f.version_id
-            JOIN layer_version v ON v.id = f.version_id
-            WHERE l.kind = 'parcel' AND f.code = :id
-              AND (CAST(:region AS text) IS NULL OR l.region_code = :region)
-            ORDER BY l.region_code, l.name
-            """
-        ),
-        {"id": parcel_id, "region": region},
-    ).all()
-    regions = sorted({str(r.region_code) for r in rows})
-    if len(regions) > 1:
-        raise InvalidParameter(
-            f"parcel {parcel_id!r} is in the parcel layers of several regions "
-            f"({', '.join(regions)}); name one with ?region=CODE",
-            message_id=f"Persil {parcel_id!r} ada di lapisan persil beberapa wilayah "
-            f"({', '.join(regions)}); sebutkan salah satunya dengan ?region=KODE",
-            regions=regions,
-        )
-    row = rows[0] if rows else None
-    if row is None:
-        raise NotFound(
-            f"no parcel with id {parcel_id!r} in the current parcel layers",
-            message_id=f"Persil dengan id {parcel_id!r} tidak ditemukan "
-            "di lapisan persil yang berlaku",
-        )
-    answer = check(conn, json.loads(row.g), "EPSG:4326", kbli, activity, as_of, books=books)
-    answer["parcel"] = {
-        "id": parcel_id,
-        "layer": row.name,
-        "region": row.region_code,
-        "version": row.version,
-    }
+    parcel = find_parcel(conn, parcel_id, by=by, layer=layer, region=region)
+    answer = check(conn, parcel.geometry, "EPSG:4326", kbli, activity, as_of, books=books)
+    answer["parcel"] = parcel.as_dict()
     return answer
 
 
