@@ -168,12 +168,28 @@ class MapSettings(BaseSettings):
     max_features: int = Field(default=20_000, ge=1)  # per layer and map, largest first
     report_dpi: int = Field(default=200, ge=200, le=600)  # the map inside a PDF report
     max_report_parcels: int = Field(default=50, ge=1)  # pages of one batch report (413 above)
-    # Where the public map (/peta) lives, for the permalinks and QR codes of the reports.
-    public_base_url: str = "http://localhost:8000"
+    # The address the public reaches this service at (e.g. https://tataruang.batangkab.go.id,
+    # or with a path behind a proxy): every absolute URL the API writes starts with it
+    # (TileJSON tile URLs, paging links, report permalinks and QR codes). Unset: the
+    # request's own scheme and host, so a client reaching 127.0.0.1 gets 127.0.0.1 links.
+    public_base_url: str | None = None
     # An internet basemap under our layers on /peta and embeds (an XYZ URL template); none by
     # default: the map then needs nothing but this service.
     basemap_url: str | None = None
     basemap_attribution: str | None = None
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        value = (value or "").strip()
+        if not value:  # RTRW_MAPS_PUBLIC_BASE_URL= (empty) is unset too
+            return None
+        if not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", value):
+            raise ValueError(
+                f"{value!r} is not a base URL like https://tataruang.example.go.id "
+                "(http or https, a host, optionally a path; no query)"
+            )
+        return value.rstrip("/")
 
     @model_validator(mode="after")
     def _limits(self) -> Self:

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from app.api.deps import BBox, Db, Pagination, RegionCode
+from app.api.urls import page_links
 from app.schemas.catalog import (
     FeatureCollection,
     LayerDetail,
@@ -76,10 +77,7 @@ def get_features(
 ) -> JSONResponse:
     """Return a GeoJSON FeatureCollection (EPSG:4326), one page, with a link to the next."""
     result = db.run(catalog.features_page, name, bbox, page.limit, page.offset, version, region)
-    links = [{"rel": "self", "href": str(request.url), "type": "application/geo+json"}]
-    if result.has_next:
-        nxt = request.url.include_query_params(offset=page.offset + page.limit, limit=page.limit)
-        links.append({"rel": "next", "href": str(nxt), "type": "application/geo+json"})
+    links = page_links(request, page.offset, page.limit, result.has_next, "application/geo+json")
     body = {
         "type": "FeatureCollection",
         "layer": name,

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from app.api.deps import BBox, Db, Pagination
+from app.api.urls import page_links
 from app.schemas.errors import error_responses, json_error_responses
 from app.schemas.fields import INT8_MAX, KemendagriCode, SearchText
 from app.schemas.projects import (
@@ -57,11 +58,7 @@ LIST_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 def _links(request: Request, page: Any, has_next: bool, media_type: str) -> list[dict[str, str]]:
     """Return the `self` link and, when another page follows, the `next` one."""
-    links = [{"rel": "self", "href": str(request.url), "type": media_type}]
-    if has_next:
-        nxt = request.url.include_query_params(offset=page.offset + page.limit, limit=page.limit)
-        links.append({"rel": "next", "href": str(nxt), "type": media_type})
-    return links
+    return page_links(request, page.offset, page.limit, has_next, media_type)
 
 
 def _link_header(links: list[dict[str, str]]) -> str:

@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from app.api.deps import Db, RegionCode
 from app.api.tiles import ZOOM_LIMIT, Tiles, cached_response
+from app.api.urls import public_base
 from app.schemas.errors import error_responses, json_error_responses
 from app.schemas.fields import INT4_MAX
 from app.schemas.raster_tiles import RasterTileJSON
@@ -114,10 +115,14 @@ def get_raster_tilejson(
     version: Version = None,
     region: RegionCode = None,
 ) -> dict:
-    """Return the TileJSON 3.0.0 of the raster: tile URL (with the style), zooms, bounds, legend."""
+    """Return the TileJSON 3.0.0 of the raster: tile URL (with the style), zooms, bounds, legend.
+
+    The tile URL starts with RTRW_MAPS_PUBLIC_BASE_URL when it is set, else with the scheme
+    and host this request came to.
+    """
     style = raster_tiles.parse_style(colormap, rescale)
     settings: Settings = request.app.state.settings
     return db.run(
-        raster_tiles.tilejson, settings.tiles, name, str(request.base_url), style,
+        raster_tiles.tilejson, settings.tiles, name, public_base(request), style,
         region=region, version=version, store=settings.rasters.dir,
     )  # fmt: skip

@@ -7,6 +7,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import Db, RegionCode
+from app.api.urls import public_base
 from app.schemas.errors import json_error_responses
 from app.schemas.fields import ActivityText, IsoDate, KbliCode, KbliInput
 from app.schemas.zoning import CheckRequest
@@ -102,7 +103,9 @@ def get_zoning_report(
         geometry={"type": "Point", "coordinates": [lon, lat]}, crs="EPSG:4326", kbli=kbli,
         activity=activity, as_of=as_of,
     )  # fmt: skip
-    return _pdf(db.run(zoning_report, settings, [item], lang, books=db.books))
+    return _pdf(
+        db.run(zoning_report, settings, [item], lang, books=db.books, base_url=public_base(request))
+    )
 
 
 @router.post(
@@ -124,4 +127,6 @@ def post_zoning_report(
     if region is not None:
         for item in items:
             item.region = item.region or region
-    return _pdf(db.run(zoning_report, settings, items, lang, books=db.books))
+    return _pdf(
+        db.run(zoning_report, settings, items, lang, books=db.books, base_url=public_base(request))
+    )

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.deps import Db, RegionCode
+from app.api.urls import public_base
 from app.db import Database
 from app.errors import RtrwError
 from app.schemas.errors import error_responses, json_error_responses
@@ -203,8 +204,12 @@ class WarmTiles:
 def get_tilejson(
     request: Request, db: Db, layer: LayerName, version: Version = None, region: RegionCode = None
 ) -> dict:
-    """Return the TileJSON 3.0.0 of the layer: tile URL template, zooms, bounds, attributes."""
+    """Return the TileJSON 3.0.0 of the layer: tile URL template, zooms, bounds, attributes.
+
+    The tile URLs start with RTRW_MAPS_PUBLIC_BASE_URL when it is set, else with the scheme
+    and host this request came to.
+    """
     settings: TileSettings = request.app.state.settings.tiles
     return db.run(
-        tiles.tilejson, settings, layer, str(request.base_url), region=region, version=version
+        tiles.tilejson, settings, layer, public_base(request), region=region, version=version
     )

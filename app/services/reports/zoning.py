@@ -60,8 +60,13 @@ def zoning_report(
     *,
     books: RuleBooks | None = None,
     today: date | None = None,
+    base_url: str | None = None,
 ) -> bytes:
-    """Return the PDF: one A4 page per item (TooManyParcels above RTRW_MAPS_MAX_REPORT_PARCELS)."""
+    """Return the PDF: one A4 page per item (TooManyParcels above RTRW_MAPS_MAX_REPORT_PARCELS).
+
+    Permalinks and QR codes start with RTRW_MAPS_PUBLIC_BASE_URL, else with `base_url` (the
+    address the request came to), else they are relative.
+    """
     if len(items) > settings.max_report_parcels:
         raise TooManyParcels(
             f"a report takes at most {settings.max_report_parcels} parcels; got {len(items)}",
@@ -69,7 +74,8 @@ def zoning_report(
             f"diterima {len(items)}",
             limit=settings.max_report_parcels,
         )
-    pages = [_page(conn, settings, item, lang, books) for item in items]
+    base = settings.public_base_url or base_url or ""
+    pages = [_page(conn, settings, item, lang, books, base) for item in items]
     return pdf.build(pages, lang, today or date.today())
 
 
@@ -79,6 +85,7 @@ def _page(
     item: ReportItem,
     lang: str,
     books: RuleBooks | None,
+    base: str = "",
 ) -> pdf.Page:
     """Check one item and draw its map."""
     if item.parcel_id is not None:
@@ -115,7 +122,7 @@ def _page(
         map_png=rendered.png,
         map_px=(rendered.width, rendered.height),
         map_crs=rendered.crs,
-        permalink=permalink(settings.public_base_url, geom, kbli, lang),
+        permalink=permalink(base, geom, kbli, lang),
         point=geom.coords[0] if geom.geom_type == "Point" else None,
     )
 
