@@ -88,6 +88,13 @@ class FieldMappingError(LoadError):
     code = "field_mapping_error"
 
 
+class InvalidRequest(InvalidParameter):
+    """A request refused like a schema refuses it (`invalid_request`), by a check that needs
+    more than the schema, e.g. a lon/lat pair that looks swapped (with a suggestion)."""
+
+    code = "invalid_request"
+
+
 class InvalidCRS(RtrwError):
     """An EPSG/CRS string that pyproj does not know, or a file without a CRS."""
 

@@ -2,13 +2,15 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
+from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import Db, RegionCode
 from app.schemas.errors import error_responses
 from app.schemas.fields import ActivityText, IsoDate, KbliCode, SearchText
 from app.schemas.zoning import Activity, CheckRequest, CheckResponse
 from app.services import zoning
+from app.services.zoning import swapped
 
 router = APIRouter(prefix="/zoning", tags=["zoning"])
 Kbli = Annotated[KbliCode | None, Query(description="KBLI 2020 five-digit code, e.g. 10631")]
@@ -27,7 +29,7 @@ AsOf = Annotated[IsoDate | None, Query(description="rules in force on this date"
 def post_check(db: Db, body: CheckRequest) -> dict:
     """Check a point or parcel: zones and shares, ITBX verdict, envelope, overlays, sources."""
     return db.run(
-        zoning.check,
+        swapped.check_geometry,
         body.geometry,
         body.crs,
         body.kbli,
@@ -37,16 +39,49 @@ def post_check(db: Db, body: CheckRequest) -> dict:
     )
 
 
+# The ranges are documented (minimum/maximum) but checked by lon_lat, whose 422 can then say
+# "did you mean lon=109.7, lat=-6.9?" when the two look swapped.
+Lon = Annotated[
+    float,
+    Query(
+        allow_inf_nan=False,
+        description="longitude, EPSG:4326",
+        json_schema_extra={"minimum": -180, "maximum": 180},
+        examples=[109.74],
+    ),
+]
+Lat = Annotated[
+    float,
+    Query(
+        allow_inf_nan=False,
+        description="latitude, EPSG:4326",
+        json_schema_extra={"minimum": -90, "maximum": 90},
+        examples=[-6.93],
+    ),
+]
+
+
+async def lon_lat(db: Db, lon: Lon, lat: Lat) -> tuple[float, float]:
+    """Return (lon, lat); 422 (invalid_request) outside their ranges, asking "did you mean
+    ...?" with a `suggestion` when swapped they lie in a loaded region (one query, then)."""
+    if not swapped.in_range(lon, lat):
+        await run_in_threadpool(db.run, swapped.refuse_lonlat, lon, lat)
+    return lon, lat
+
+
+LonLat = Annotated[tuple[float, float], Depends(lon_lat)]
+
+
 @router.get("/at", response_model=CheckResponse, responses=error_responses(409))
 def get_at(
     db: Db,
-    lon: Annotated[float, Query(ge=-180, le=180, examples=[109.74])],
-    lat: Annotated[float, Query(ge=-90, le=90, examples=[-6.93])],
+    point: LonLat,
     kbli: Kbli = None,
     activity: ActivityId = None,
     as_of: AsOf = None,
 ) -> dict:
-    """Check a lon/lat point (EPSG:4326)."""
+    """Check a lon/lat point (EPSG:4326); swapped coordinates get a "did you mean" 422."""
+    lon, lat = point
     return db.run(zoning.check_point, lon, lat, kbli, activity, as_of, books=db.books)
 
 
