@@ -96,6 +96,10 @@ class LoaderSettings(BaseSettings):
     default_metric_crs: str = "EPSG:32749"
     progress_min_features: int = Field(default=20_000, ge=0)
     copy_batch: int = Field(default=20_000, ge=1)
+    # The share of a zoning, overlay or parcel layer's area that may lie outside its region's
+    # boundary before the load warns (and --strict fails): real boundaries are simplified, so
+    # a coastal polygon may stick out a little. Any feature wholly outside always counts.
+    max_outside_share: float = Field(default=0.01, ge=0, le=1)
 
 
 class ZoningSettings(BaseSettings):

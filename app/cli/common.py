@@ -9,6 +9,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -102,18 +103,27 @@ def print_report(report: LoadReport) -> None:
         out.print(f"  plan: {report.plan}{oss}", highlight=False)
     for note in report.notes:
         out.print(f"  note: {note}", highlight=False)
+    warned = {w["message"] for w in report.warnings}
+    if report.edge and report.edge["message"] not in warned:  # within the allowed share
+        out.print(f"  edge: {escape(report.edge['message'])}", highlight=False)
     for warning in report.warnings:
-        out.print(f"  [yellow]warning[/]: {warning['message']}", highlight=False)
+        print_warning(warning)
+    for rej in report.rejected[:20]:
+        out.print(f"  rejected feature {rej['fid']}: {rej['reason']}", highlight=False)
+    if len(report.rejected) > 20:
+        out.print(f"  ... and {len(report.rejected) - 20} more rejections", highlight=False)
+
+
+def print_warning(warning: dict[str, Any]) -> None:
+    """Print one load or pack warning (English) with its examples."""
+    out.print(f"  [yellow]warning[/]: {escape(warning['message'])}", highlight=False)
+    if warning["code"] == "desa_kecamatan_mismatch":
         for ex in warning.get("examples", []):
             out.print(
                 f"    desa {ex['desa']}: kecamatan {ex['kecamatan_by_code']} by its code, "
                 f"{ex['kecamatan_polygon']} by the polygon under it",
                 highlight=False,
             )
-    for rej in report.rejected[:20]:
-        out.print(f"  rejected feature {rej['fid']}: {rej['reason']}", highlight=False)
-    if len(report.rejected) > 20:
-        out.print(f"  ... and {len(report.rejected) - 20} more rejections", highlight=False)
 
 
 def print_rules(result: dict[str, Any]) -> None:

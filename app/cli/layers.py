@@ -71,8 +71,21 @@ def layers_load(
             "--region", help="the region's Kemendagri code, e.g. 33.25 (default: the only one)"
         ),
     ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="fail (write nothing) when features lie outside the region's boundary or "
+            "zone codes are not in its rule tables, instead of warning",
+        ),
+    ] = False,
 ) -> None:
-    """Load a file as a new version of a layer (all or nothing) and print the report."""
+    """Load a file as a new version of a layer (all or nothing) and print the report.
+
+    A zoning, overlay or parcel layer of a region is measured against the region's boundary
+    (its top admin level): features wholly outside, or more than RTRW_LOADER_MAX_OUTSIDE_SHARE
+    of the area, are a warning; zone codes its rule tables do not know are too.
+    """
     try:
         mapping = parse_map_options(field_map or [])
     except RtrwError as exc:
@@ -94,6 +107,7 @@ def layers_load(
             plan=plan,
             oss_integrated=oss_integrated,
             region=code,
+            strict=strict,
         )
         report = load_layer(conn, req, progress_factory(progress)(req))
     print_report(report)

@@ -91,3 +91,21 @@ REGIONS_OF_SQL = """
     JOIN layer l ON l.current_version_id = f.version_id
     GROUP BY g.i, l.region_code, l.kind, f.version_id
 """
+
+# The top admin level loaded per region (the smallest level number: kabupaten 2, else
+# kecamatan 3, else desa 4) and its current version: the region's boundary is the union of
+# that version's features of that level. Columns: region_code, level, version_id.
+TOP_ADMIN_SQL = f"""
+    SELECT DISTINCT ON (region_code) region_code, level, version_id
+    FROM ({CURRENT_ADMIN_SQL}) a ORDER BY region_code, level
+"""
+
+# The features that make up region :region's boundary (its top admin level's current areas):
+# version_id, fid, geom (EPSG:4326), geom_m (metric, may be NULL). No rows: the region has no
+# admin areas loaded, so its edge is unknown.
+REGION_BOUNDARY_SQL = f"""
+    SELECT f.version_id, f.fid, f.geom, f.geom_m
+    FROM ({TOP_ADMIN_SQL}) top
+    JOIN feature f ON f.version_id = top.version_id AND f.level = top.level
+    WHERE top.region_code IS NOT DISTINCT FROM CAST(:region AS text)
+"""

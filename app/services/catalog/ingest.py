@@ -30,6 +30,7 @@ from sqlalchemy import Connection, text
 
 from app.errors import InvalidCRS, LoadError, RtrwError, SourceFileError
 from app.models.catalog import LAYER_KINDS, POLYGON_KINDS, WEB_MAX_LAT, ZONING_PLANS
+from app.services.catalog import edges
 from app.services.catalog.current import CURRENT_ADMIN_SQL, IN_REGION
 from app.services.catalog.fields import REQUIRED, resolve_fields
 from app.services.catalog.layers import record_event
@@ -79,6 +80,9 @@ class LoadRequest:
     plan: str | None = None  # zoning only: rtrw or rdtr (None: taken as rtrw, and said so)
     oss_integrated: bool = False  # an RDTR integrated in OSS (the KKKPR route)
     region: str | None = None  # the region's Kemendagri code (load_layer: default the only one)
+    # Fail (write nothing) when features lie outside the region's boundary or zone codes are
+    # unknown to its rules, instead of warning (not part of the fingerprint).
+    strict: bool = False
 
 
 def zoning_plan(req: LoadRequest) -> tuple[str | None, bool]:
@@ -127,9 +131,13 @@ class LoadReport:
     plan: str | None = None
     oss_integrated: bool = False
     notes: list[str] = field(default_factory=list)
-    # Problems that do not fail the load (e.g. desa whose code names another kecamatan than
-    # the polygon under them): {"code", "message", "count", "examples"}.
+    # Problems that do not fail the load (desa whose code names another kecamatan than the
+    # polygon under them, features outside the region, zone codes the rules do not know):
+    # {"code", "message" (en), "message_id" (id), ...}; --strict fails on some (edges.py).
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    # How the layer lies against its region's boundary (edges.Edge.as_dict), or why it was
+    # not measured; None for kinds and layers that are not measured.
+    edge: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Return the report as JSON-ready data (rejections capped at 1,000)."""
@@ -150,6 +158,7 @@ class LoadReport:
             "oss_integrated": self.oss_integrated,
             "notes": self.notes,
             "warnings": self.warnings,
+            "edge": self.edge,
         }
 
 
@@ -325,6 +334,31 @@ def read_source(req: LoadRequest) -> tuple[gpd.GeoDataFrame, str | None]:
             message_id=f"{req.path.name} tidak memiliki kolom geometri",
         )
     return gdf, layer
+
+
+def source_codes(req: LoadRequest) -> dict[str, int]:
+    """Return the distinct codes of a file's features as a load would map them, with counts.
+
+    Reads the attributes only (no geometry); features without a code are left out, as a
+    load rejects them. SourceFileError / FieldMappingError as a load would raise.
+    """
+    validate_request(req)
+    if req.path.suffix.lower() == ".zip":
+        _check_zip(req.path)
+    layer = _choose_layer(req.path, req.layer)
+    try:
+        attrs = pyogrio.read_dataframe(req.path, layer=layer, read_geometry=False, use_arrow=True)
+    except Exception as exc:
+        raise SourceFileError(
+            f"cannot read {req.path.name}: {exc}",
+            message_id=f"Berkas {req.path.name} tidak dapat dibaca: {exc}",
+        ) from exc
+    non_empty = [c for c in attrs.columns if attrs[c].notna().any()]
+    mapping = resolve_fields(req.kind, attrs.columns, req.field_map, non_empty)
+    if "code" not in mapping:
+        return {}
+    codes = pd.Series(_texts(attrs[mapping["code"]])).dropna()
+    return {str(k): int(n) for k, n in codes.value_counts().items()}
 
 
 def _family(types: pd.Series) -> str:
@@ -622,11 +656,15 @@ def prepare(req: LoadRequest) -> Prepared:
     )
 
 
-def write(conn: Connection, prep: Prepared, progress: Progress | None = None) -> LoadReport:
+def write(
+    conn: Connection, prep: Prepared, progress: Progress | None = None, guard: bool = True
+) -> LoadReport:
     """Write a prepared layer as a new version inside `conn`'s transaction; return the report.
 
     The features go into a fresh partition (COPY, then GiST index and primary key, then
     ATTACH); the layer's current version moves to it last. The caller commits or rolls back.
+    Then the guards run (`check_edges`) unless `guard` is False: a region pack runs them after
+    all its layers and its rule set are written.
     """
     t0 = time.perf_counter()
     req, report = prep.request, prep.report
@@ -792,11 +830,44 @@ def write(conn: Connection, prep: Prepared, progress: Progress | None = None) ->
     if req.kind == "admin":
         report.warnings.extend(admin_mismatches(conn, int(version_id)))
     report.seconds += time.perf_counter() - t0
+    if guard:
+        check_edges(conn, req, report)
+    else:
+        store_report(conn, report)
+    return report
+
+
+def store_report(conn: Connection, report: LoadReport) -> None:
+    """Store the report with its version (shown by GET /layers/{name})."""
     conn.execute(
         text("UPDATE layer_version SET report = CAST(:r AS jsonb) WHERE id = :id"),
-        {"id": version_id, "r": json.dumps(report.as_dict())},
+        {"id": report.version_id, "r": json.dumps(report.as_dict())},
     )
-    return report
+
+
+def check_edges(conn: Connection, req: LoadRequest, report: LoadReport) -> None:
+    """Add the edge and zone-code findings to a written version's report and store it.
+
+    Under `req.strict` a feature wholly outside the region, more than the allowed share of
+    the area outside (RTRW_LOADER_MAX_OUTSIDE_SHARE) or an unknown zone code raises LoadError,
+    in the transaction, so nothing is written.
+    """
+    assert report.version_id is not None
+    t0 = time.perf_counter()
+    found = edges.guard(
+        conn, report.version_id, req.kind, req.region, loader_settings().max_outside_share
+    )
+    report.edge = found.edge
+    report.warnings.extend(found.warnings)
+    failures = found.strict_failures
+    if req.strict and failures:
+        raise LoadError(
+            f"{req.path.name} (--strict): " + "; ".join(w["message"] for w in failures),
+            message_id=f"{req.path.name} (--strict): "
+            + "; ".join(w["message_id"] for w in failures),
+        )
+    report.seconds += time.perf_counter() - t0
+    store_report(conn, report)
 
 
 # Polygons of at most this many coordinates get a clearance (feature.clearance, migration
@@ -907,6 +978,11 @@ def admin_mismatches(conn: Connection, version_id: int) -> list[dict[str, Any]]:
                     f"{row.n} desa of {names[desa_vid]} lie (by a point on their surface) in a "
                     f"kecamatan polygon of {names[kec_vid]} other than the kecamatan their "
                     "Kemendagri code names; checks report the kecamatan of the code"
+                ),
+                "message_id": (
+                    f"{row.n} desa dari {names[desa_vid]} terletak (menurut satu titik di "
+                    f"permukaannya) di poligon kecamatan {names[kec_vid]} yang bukan kecamatan "
+                    "menurut kode Kemendagri-nya; pemeriksaan melaporkan kecamatan menurut kode"
                 ),
                 "count": int(row.n),
                 "examples": row.examples,

@@ -22,13 +22,16 @@ from sqlalchemy import Connection, text
 from app.errors import RegionPackError, RtrwError
 from app.models.catalog import LAYER_KINDS
 from app.services.catalog.current import ADMIN_LEVEL_KEYS, IN_REGION, METRIC_CRS_SQL
+from app.services.catalog.edges import unknown_codes_warning
 from app.services.catalog.ingest import (
     LoadReport,
     LoadRequest,
     Prepared,
+    check_edges,
     check_kind,
     prepare,
     request_fingerprint,
+    source_codes,
     write,
 )
 from app.services.geo.crs import parse_crs
@@ -384,6 +387,7 @@ def load_region_if_empty(
     pack: Path,
     on_layer: Callable[[LoadRequest], Callable[[int, int], None] | None] | None = None,
     actor: str | None = None,
+    strict: bool = False,
 ) -> RegionResult | None:
     """Load the whole pack only into an empty catalog; return None (nothing done) otherwise.
 
@@ -392,7 +396,7 @@ def load_region_if_empty(
     conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('rtrw.region.if_empty'))"))
     if not catalog_is_empty(conn):
         return None
-    return load_region(conn, pack, on_layer=on_layer, actor=actor)
+    return load_region(conn, pack, on_layer=on_layer, actor=actor, strict=strict)
 
 
 def load_region(
@@ -402,6 +406,7 @@ def load_region(
     on_layer: Callable[[LoadRequest], Callable[[int, int], None] | None] | None = None,
     force: bool = False,
     actor: str | None = None,
+    strict: bool = False,
 ) -> RegionResult:
     """Load every layer of a pack in `conn`'s transaction (all or nothing); return the reports.
 
@@ -411,6 +416,10 @@ def load_region(
     All files are read and checked before anything is written, so a bad file fails fast.
     A layer whose current version has the fingerprint this load would store (same file
     bytes and options, see `unchanged`) is skipped unless `force`. `actor` is audited.
+
+    The guards at the region's edge (`ingest.check_edges`) run once every layer and the rule
+    set are written, so a pack's zoning is measured against the pack's own boundary and its
+    codes against the pack's own rules; `strict` makes their findings fail the load.
     """
     manifest = read_manifest(pack)
     requests = requests_for(pack, manifest, only)
@@ -421,7 +430,7 @@ def load_region(
             + (" (for the demo pack run `rtrw demo generate` first)" if "demo" in str(pack) else "")
         )
     for req in requests:
-        req.actor = actor
+        req.actor, req.strict = actor, strict
         check_kind(conn, req)
     if not force:
         requests = [r for r in requests if not unchanged(conn, r)]
@@ -445,12 +454,21 @@ def load_region(
     reports = []
     for prep in prepared:
         progress = on_layer(prep.request) if on_layer else None
-        reports.append(write(conn, prep, progress))
+        reports.append(write(conn, prep, progress, guard=False))
     rule_set = (
         load_rules(conn, rules_dir, manifest.region.code)
         if load_rule_set and rules_dir is not None
         else None
     )
+    for prep, report in zip(prepared, reports, strict=True):
+        try:
+            check_edges(conn, prep.request, report)
+        except RtrwError as exc:
+            raise type(exc)(
+                f"layer {prep.request.name!r}: {exc.message}",
+                message_id=f"lapisan {prep.request.name!r}: {exc.message_id}",
+                **exc.extra,
+            ) from exc
     result = RegionResult(reports=reports, rules=rule_set)
     if not only:
         _load_rasters(conn, pack, manifest, result, force, actor)
@@ -499,3 +517,53 @@ def _load_rasters(
                 message_id=f"raster {r.name!r}: {exc.message_id}",
                 **exc.extra,
             ) from exc
+
+
+NO_RULES = {
+    "code": "no_rule_set",
+    "message": "the pack has no [rules]: zone codes were not checked",
+    "message_id": "Paket tidak memiliki [rules]: kode zona tidak diperiksa",
+}
+
+
+def check_pack(pack: Path) -> tuple[Manifest, list[dict[str, Any]]]:
+    """Return a pack's manifest and the warnings on it, without loading anything.
+
+    Reads the codes of the pack's zoning files and its rule tables, and warns (per layer) on
+    codes that are neither a zone class nor a local alias of them. A bad manifest, a missing
+    or unreadable zoning file and invalid rule tables raise (RegionPackError, SourceFileError,
+    FieldMappingError, RulesError).
+    """
+    manifest = read_manifest(pack)
+    names = [e.name for e in manifest.layers if e.kind == "zoning"]
+    zoning = requests_for(pack, manifest, names) if names else []
+    known: set[str] | None = None
+    tables_named = ""
+    if manifest.rules is not None:
+        tables = rule_tables.read_rules(pack_dir(pack) / manifest.rules.dir)
+        known = {r["code"] for r in tables.rows.get("zone_class", [])}
+        known |= {r["local_code"] for r in tables.rows.get("zone_alias", [])}
+        files = rule_tables.FILES
+        tables_named = f"{files['zone_classes']}, {files['zone_aliases']} in {manifest.rules.dir}/"
+    warnings: list[dict[str, Any]] = []
+    for req in zoning:
+        try:
+            codes = source_codes(req)
+        except RtrwError as exc:
+            raise type(exc)(
+                f"layer {req.name!r}: {exc.message}",
+                message_id=f"lapisan {req.name!r}: {exc.message_id}",
+                **exc.extra,
+            ) from exc
+        if known is None:
+            continue
+        unknown = {c: n for c, n in codes.items() if c not in known}
+        found = unknown_codes_warning(unknown, tables_named)
+        if found is not None:
+            found["layer"] = req.name
+            found["message"] = f"layer {req.name!r}: {found['message']}"
+            found["message_id"] = f"lapisan {req.name!r}: {found['message_id']}"
+            warnings.append(found)
+    if zoning and known is None:
+        warnings.append(dict(NO_RULES))
+    return manifest, warnings
