@@ -101,7 +101,8 @@ _FEATURE_COLLECTION = {
         "features": {
             "type": "array",
             "description": "GeoJSON Features: geometry Point, Polygon or MultiPolygon; "
-            "properties id, kbli (KBLI 2020, five digits) or activity",
+            "properties id, kbli (KBLI 2020, five digits) or activity (an id from "
+            "/zoning/activities)",
             "items": {},
         },
     },
@@ -144,7 +145,15 @@ REQUEST_BODY = {
         "multipart/form-data": {"schema": _UPLOAD},
     },
 }
-_ROW = {"type": "object", "description": "one row per parcel: " + ", ".join(batch_io.COLUMNS)}
+_ROW = {
+    "type": "object",
+    "description": "one row per parcel: "
+    + ", ".join(batch_io.COLUMNS)
+    + ". A row that cannot be checked has error, detail (English) and detail_id (Bahasa "
+    "Indonesia), both starting with the row as a spreadsheet counts it and its id, e.g. "
+    "`row 3 (id P-2): ...`; a row with an unknown activity also has `suggestions` (JSON and "
+    "GeoJSON: activity, name, name_en, kbli)",
+}
 RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "One row per parcel, in input order (a row that cannot be checked "

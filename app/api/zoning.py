@@ -101,5 +101,7 @@ def get_activities(
     """Search all of KBLI 2020; each code says whether the region's rules list it.
 
     `listed: false` means the ITBX matrix does not list it: a check answers `not_listed`.
+    The listed codes come first, then whole words, prefixes and typos (`match`); when nothing
+    matches, up to 5 nearest codes marked `match: suggestion`.
     """
     return db.run(zoning.search_activities, q, limit, books=db.books, region=region)

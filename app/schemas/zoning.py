@@ -243,8 +243,22 @@ class Activity(BaseModel):
     )
     code: str | None = Field(default=None, description="the KBLI 2020 code this entry is about")
     title: str | None = Field(default=None, description="the KBLI 2020 title of `code`")
+    title_en: str | None = Field(
+        default=None,
+        description="`code` in English where a name is known (the rules' name_en of its "
+        "activity), else the KBLI title in sentence case (Indonesian)",
+    )
     category: str | None = Field(default=None, description="KBLI 2020 category (A-U) of `code`")
     category_title: str | None = None
+    category_title_en: str | None = Field(
+        default=None, description="the category's English name (the ISIC Rev. 4 section)"
+    )
+    match: Literal["code", "word", "prefix", "fuzzy", "suggestion"] | None = Field(
+        default=None,
+        description="/zoning/activities: how the query found it (code prefix, whole word, word "
+        "prefix, typo); `suggestion` when nothing matched and this is one of the nearest "
+        "codes; null without a query and in check answers",
+    )
 
 
 class PermitRoute(BaseModel):

@@ -19,6 +19,8 @@ from shapely.geometry import mapping
 from sqlalchemy import Engine
 
 from app.api import batch as batch_api
+from app.services import rules
+from tests.conftest import DEMO_PACK
 from tests.fixtures import X0, Y0
 from tests.zoning_fixture import utm_box
 
@@ -64,7 +66,8 @@ def test_semicolon_csv_with_decimal_commas(client: TestClient, area) -> None:
     assert p1["conditions"] == "R-2: hanya di jalan kolektor"
     assert (p3["verdict"], p3["kbli"]) == ("I", "68111")
     assert p2["error"] == "invalid_geometry"
-    assert p2["detail"] == "row 2 (line 3): no geometry: Bujur and Lintang are empty"
+    assert p2["detail"] == "row 3 (id P-2): no geometry: Bujur and Lintang are empty"
+    assert p2["detail_id"] == "baris 3 (id P-2): tidak ada geometri: Bujur dan Lintang kosong"
 
 
 def test_utm_x_y_columns(client: TestClient, area) -> None:
@@ -233,3 +236,69 @@ def test_answers_carry_no_long_decimals(client: TestClient, area) -> None:
         )
         text = r.text if fmt != "geojson" else json.dumps(r.json()["features"][0]["properties"])
         assert r.status_code == 200 and LONG_DECIMALS.findall(text) == [], fmt
+
+
+@pytest.fixture
+def demo_rules_area(planning_area: Engine) -> Engine:
+    """The planning area with the demo pack's rule tables loaded over its own (newest wins)."""
+    with planning_area.begin() as conn:
+        rules.load_rules(conn, DEMO_PACK / "rules")
+    return planning_area
+
+
+def test_activity_in_words_is_refused_with_suggestions(client: TestClient, demo_rules_area) -> None:
+    with (DEMO_PACK / "rules" / "activities.csv").open(encoding="utf-8", newline="") as f:
+        acts = {a["id"]: a for a in csv.DictReader(f)}
+    # Expected from the data: the activities whose name has the word `hotel`, by KBLI code.
+    named = sorted(
+        (a for a in acts.values() if "hotel" in re.findall(r"[a-z]+", a["name"].lower())),
+        key=lambda a: a["kbli"],
+    )
+    assert [a["id"] for a in named] == ["hotel_bintang", "hotel_melati"]
+    point = {"type": "Point", "coordinates": list(TO_WGS.transform(X0 + 20, Y0 + 50))}
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"id": "H-1", "activity": "hotel"},
+                "geometry": point,
+            },
+            {"type": "Feature", "properties": {"activity": "hotel_bintang"}, "geometry": point},
+        ],
+    }
+    refused, taken = rows_of(client.post("/zoning/check/batch", json=fc, params=AS_OF))
+    assert (refused["error"], taken["error"], taken["activity"]) == (
+        "unknown_activity",
+        None,
+        "hotel_bintang",
+    )
+    en = ", ".join(f"{a['id']} ({a['name_en']})" for a in named)
+    id_ = ", ".join(f"{a['id']} ({a['name']})" for a in named)
+    assert refused["detail"].startswith(
+        f"feature 1 (features[0], id H-1): unknown activity id 'hotel'; did you mean {en}, "
+    )
+    assert refused["detail_id"].startswith(
+        f"fitur 1 (features[0], id H-1): Kode kegiatan 'hotel' tidak dikenal; maksud Anda {id_}, "
+    )
+    suggestions = refused["suggestions"]
+    assert [s["activity"] for s in suggestions[:2]] == [a["id"] for a in named]
+    assert suggestions[0]["kbli"] == acts["hotel_bintang"]["kbli"].split(";")
+    assert suggestions[0]["name_en"] == acts["hotel_bintang"]["name_en"]
+    # The rest come from the synonyms table: `hotel` stands for golongan 551 (accommodation).
+    assert all(c.startswith("551") for s in suggestions for c in s["kbli"])
+    assert len(suggestions) <= 5 and "suggestions" not in taken
+    # A CSV says the same in its detail cells; the CSV columns stay the same.
+    body = f"id,lon,lat,activity\nH-1,{point['coordinates'][0]},{point['coordinates'][1]},hotel\n"
+    r = client.post(
+        "/zoning/check/batch",
+        content=body,
+        headers={"content-type": "text/csv", "accept": "text/csv"},
+        params=AS_OF,
+    )
+    (row,) = csv.DictReader(io.StringIO(r.text))
+    assert row["detail"].startswith(
+        f"row 2 (id H-1): unknown activity id 'hotel'; did you mean {en}"
+    )
+    assert row["detail_id"].startswith("baris 2 (id H-1): Kode kegiatan 'hotel' tidak dikenal")
+    assert "suggestions" not in row

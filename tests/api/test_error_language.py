@@ -102,7 +102,7 @@ def test_bad_polygon_in_a_batch_row(client: TestClient, planning_area: Engine) -
     rows = list(csv.DictReader(io.StringIO(r.text)))
     a, b = rows
     assert a["error"] == "invalid_geometry" and "abc" in a["detail_id"], a
-    assert "baris data 1" in a["detail_id"] and a["detail_id"] != a["detail"]
+    assert a["detail_id"].startswith("baris 2 (id A): ") and a["detail_id"] != a["detail"]
     assert "lintang" in b["detail_id"] and "kosong" in b["detail_id"], b
 
 

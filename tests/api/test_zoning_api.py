@@ -248,5 +248,7 @@ def test_odd_paths_and_batch_rows(client: TestClient, area) -> None:
     )
     row = r.json()["rows"][0]
     assert (
-        row["error"] == "invalid_geometry" and "row 1" in row["detail"] and "abc" in row["detail"]
+        row["error"] == "invalid_geometry"
+        and row["detail"].startswith("row 2 (id 1): ")  # the header is row 1
+        and "abc" in row["detail"]
     )

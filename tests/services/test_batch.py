@@ -95,15 +95,24 @@ def test_empty_and_unreadable_rows_say_which_row_and_why() -> None:
     items = batch_io.items_from_csv(body, None)
     assert [i.ref for i in items] == ["a", "b", "c", "d", "e"]
     assert items[0].error is None
-    assert items[1].error == (
-        "row 2 (line 3): no geometry: the wkt cell is empty and lon and lat are empty"
-    )
-    assert items[2].error == "row 3 (line 5): no geometry: the wkt cell is empty and lat is empty"
-    assert items[3].error == "row 4 (line 6): lon 'abc' is not a number"
-    assert items[4].error is not None and items[4].error.startswith(
-        "row 5 (line 7): cannot read the WKT"
-    )
+    # Rows as a spreadsheet numbers them (the header is row 1, the empty row counts).
+    assert [i.where for i in items] == [
+        "row 2 (id a)",
+        "row 3 (id b)",
+        "row 5 (id c)",
+        "row 6 (id d)",
+        "row 7 (id e)",
+    ]
+    assert [i.where_id for i in items][1] == "baris 3 (id b)"
+    assert items[1].error == "no geometry: the wkt cell is empty and lon and lat are empty"
+    assert items[1].error_id == "tidak ada geometri: sel wkt kosong dan lon dan lat kosong"
+    assert items[2].error == "no geometry: the wkt cell is empty and lat is empty"
+    assert items[3].error == "lon 'abc' is not a number"
+    assert items[4].error is not None and items[4].error.startswith("cannot read the WKT")
     assert "NoneType" not in "".join(i.error or "" for i in items)
+    # No id column: the row number alone; a quoted cell's line break is still one row.
+    quoted = batch_io.items_from_csv('lon;lat;note\n1;;"two\nlines"\n;;\n2;;x\n', None)
+    assert [i.where for i in quoted] == ["row 2", "row 4"] and quoted[1].ref == 2
 
 
 def test_rows_without_geometry_columns_or_header_are_refused() -> None:
@@ -146,14 +155,15 @@ def test_geojson_properties_that_are_not_an_object_are_row_errors() -> None:
     items = batch_io.items_from_geojson(fc, None)
     assert [i.ref for i in items] == ["ok", 2, "f-3", 4, 5]
     assert items[0].kbli == "47111" and items[0].error is None
-    assert items[1].error == (
-        "feature 2 (features[1]): properties must be an object or null, not an array"
-    )
+    assert items[0].where == "feature 1 (features[0], id ok)"
+    assert items[1].where == "feature 2 (features[1])"
+    assert items[1].error == "properties must be an object or null, not an array"
     assert items[1].error_code == "invalid_feature"
-    assert items[2].error == (
-        "feature 3 (features[2]): properties must be an object or null, not a string"
-    )
-    assert items[3].error == "feature 4 (features[3]) is a string, not a GeoJSON Feature object"
+    assert items[2].where == "feature 3 (features[2], id f-3)"
+    assert items[2].where_id == "fitur 3 (features[2], id f-3)"
+    assert items[2].error == "properties must be an object or null, not a string"
+    assert items[3].where == "feature 4 (features[3])"
+    assert items[3].error == "it is a string, not a GeoJSON Feature object"
     assert items[4].error is None
 
 
@@ -229,6 +239,67 @@ def test_csv_json_and_geojson_carry_the_same_rows(area: Engine) -> None:
     assert as_json[1]["detail"] == "row 2 (line 3): no geometry" and as_json[1]["kbli"] == "1"
 
 
+def test_every_row_error_names_its_row_in_both_languages(area: Engine) -> None:
+    square = utm_box(0, 50).wkt
+    body = (
+        "id;wkt;kbli;activity\n"
+        f"a;{square};;rice mill\n"  # row 2: words, not an activity id
+        f";{square};47300;\n"  # row 3: no id; not a KBLI 2020 code
+        f"c;{utm_box(0, 3200, 0, 3200).wkt};10631;\n"  # row 4: 1,024 ha, over 1,000 ha
+        f"d;{square};10631;rumah\n"  # row 5: a code and an id that disagree
+        "e;;10631;\n"  # row 6: no geometry
+        f"f;{square};10631;\n"  # row 7: checked
+    )
+    results = run_batch(area, batch_io.items_from_csv(body, "EPSG:32749"))
+    rows = json.loads(batch_io.render(results, "json")[0])["rows"]
+    where = ["row 2 (id a)", "row 3", "row 4 (id c)", "row 5 (id d)", "row 6 (id e)"]
+    errors = ["unknown_activity", "unknown_activity", "too_large", "unknown_activity"]
+    assert [r["error"] for r in rows] == [*errors, "invalid_geometry", None]
+    for row, en in zip(rows, where, strict=False):
+        assert row["detail"].startswith(en + ": "), row["detail"]
+        assert row["detail_id"].startswith(en.replace("row", "baris") + ": "), row["detail_id"]
+        assert "baris" not in row["detail"] and "maksud" not in row["detail"]
+        assert "row " not in row["detail_id"] and "did you mean" not in row["detail_id"]
+    # `rice mill` is the English name of penggilingan_padi (tests/zoning_fixture.py): suggested,
+    # not taken, each language with its own name.
+    assert rows[0]["detail"] == (
+        "row 2 (id a): unknown activity id 'rice mill'; did you mean penggilingan_padi (Rice mill)?"
+    )
+    assert rows[0]["detail_id"] == (
+        "baris 2 (id a): Kode kegiatan 'rice mill' tidak dikenal; "
+        "maksud Anda penggilingan_padi (Penggilingan padi)?"
+    )
+    assert rows[0]["suggestions"] == [
+        {
+            "activity": "penggilingan_padi",
+            "name": "Penggilingan padi",
+            "name_en": "Rice mill",
+            "kbli": ["10631"],
+        }
+    ]
+    assert [s["kbli"] for s in rows[1]["suggestions"]][:3] == ["47301", "47302", "47303"]
+    assert "suggestions" not in rows[2]
+    as_csv = batch_io.render(results, "csv")[0]
+    assert as_csv.splitlines()[0].split(",") == batch_io.COLUMNS  # no suggestions column
+    assert "did you mean penggilingan_padi (Rice mill)?" in as_csv
+
+
+def test_vector_file_rows_are_named_by_feature(tmp_path: Path) -> None:
+    import geopandas as gpd
+
+    gdf = gpd.GeoDataFrame(
+        {"id": ["v-1", "v-2", None]},
+        geometry=[shapely.Point(X0, Y0), None, None],
+        crs="EPSG:32749",
+    )
+    gdf.to_file(tmp_path / "persil.gpkg", engine="pyogrio")
+    items = batch_io.items_from_file(tmp_path / "persil.gpkg", None)
+    assert [i.where for i in items] == ["feature 1 (id v-1)", "feature 2 (id v-2)", "feature 3"]
+    assert [i.error for i in items] == [None, *["the feature has no geometry"] * 2]
+    assert items[1].where_id == "fitur 2 (id v-2)"
+    assert items[1].error_id == "fitur tidak memiliki geometri"
+
+
 # --- the CLI reads the same way -------------------------------------------------------------
 
 
@@ -249,7 +320,7 @@ def test_check_file_reads_semicolon_csv(cli_env, area: Engine, tmp_path: Path) -
     rows = list(csv.DictReader(dst.open(encoding="utf-8")))
     assert (rows[0]["id"], rows[0]["verdict"], rows[0]["kbli"]) == ("P-1", "T", "47111")
     assert rows[0]["conditions"] == "R-2: hanya di jalan kolektor"
-    assert rows[1]["detail"] == "row 2 (line 3): no geometry: bujur and lintang are empty"
+    assert rows[1]["detail"] == "row 3 (id P-2): no geometry: bujur and lintang are empty"
 
 
 def test_a_detailed_parcel_fits_in_one_cell() -> None:

@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from app.services.rules.kbli import kbli_2020, read_entries, read_synonyms
+from app.services.rules.kbli import (
+    kbli_2020,
+    read_english,
+    read_entries,
+    read_synonyms,
+    sentence_case,
+)
 from tests.conftest import shared_file
 
 DATA = Path(__file__).resolve().parents[2] / "app" / "data"
@@ -80,7 +86,7 @@ def test_every_synonym_code_is_in_kbli_2020() -> None:
 
 
 def codes(q: str, limit: int | None = None) -> list[str]:
-    return [c for c, _ in kbli_2020().search(q, limit=limit)]
+    return [h.code for h in kbli_2020().search(q, limit=limit)]
 
 
 def test_search_by_code_prefix() -> None:
@@ -139,3 +145,55 @@ def test_closest_codes() -> None:
     assert kbli.closest("47300", 3) == ["47301", "47302", "47303"]
     assert kbli.closest("1061", 1) == ["10611"]
     assert "10631" in kbli.closest("penggilingan padi")
+
+
+def test_each_hit_says_how_it_matched() -> None:
+    kbli = kbli_2020()
+    assert {h.match for h in kbli.search("1063")} == {"code"}
+    assert kbli.search("penggilingan padi")[0].match == "word"
+    assert kbli.search("penggil")[0].match == "prefix"  # a word of the title starts with it
+    assert kbli.search("pengilingan pdi")[0].match == "fuzzy"  # the weakest word decides
+    mixed = kbli.search("padi")  # PADI in titles, then words starting with padi, then typos
+    order = [("code", "word", "prefix", "fuzzy").index(h.match) for h in mixed]
+    assert order == sorted(order) and order[0] == 1
+
+
+def test_nothing_found_gives_marked_suggestions() -> None:
+    kbli = kbli_2020()
+    with (DATA / "kbli_2020.csv").open(encoding="utf-8", newline="") as f:
+        five = sorted(r["code"] for r in csv.DictReader(f) if r["level"] == "kelompok")
+    # No five-digit code starts with 99 (subgolongan 9900 has none): the codes nearest to 99999
+    # by value are the largest ones, all of category T.
+    assert not [c for c in five if c.startswith("99")]
+    assert kbli.search("99999") == []
+    near = kbli.suggest("99999", limit=3)
+    assert [h.code for h in near] == five[-1:-4:-1] and {h.match for h in near} == {"suggestion"}
+    assert kbli.search("asdfgh") == []
+    words_near = kbli.suggest("asdfgh")
+    assert 1 <= len(words_near) <= 5 and {h.match for h in words_near} == {"suggestion"}
+    assert kbli.suggest("") == [] and kbli.suggest("!!!") == []
+    # A typo with a wrong first letter is no match, but the word it misspells is suggested.
+    assert kbli.search("xpbu") == [] and kbli.suggest("xpbu")[0].code == "47301"
+
+
+def test_sentence_case_and_english_titles() -> None:
+    kbli = kbli_2020()
+    assert sentence_case("HOTEL BINTANG") == "Hotel bintang"
+    assert sentence_case("PERDAGANGAN ECERAN BAHAN BAKAR GAS (BBG) DAN LPG") == (
+        "Perdagangan eceran bahan bakar gas (BBG) dan LPG"
+    )
+    assert sentence_case("AKTIVITAS PEMAKAMAN DAN KEGIATAN YBDI") == (
+        "Aktivitas pemakaman dan kegiatan YBDI"
+    )
+    assert sentence_case("PENGELOLAAN LIMBAH B3") == "Pengelolaan limbah B3"
+    assert kbli.title_en("55110") == "Hotel bintang" and kbli.title_en("47300") is None
+    # The 21 categories follow the ISIC Rev. 4 sections (UN, Statistical Papers M/4/Rev.4).
+    with (DATA / "kbli_categories_en.csv").open(encoding="utf-8", newline="") as f:
+        english = {r["code"]: r["title_en"] for r in csv.DictReader(f)}
+    assert sorted(english) == sorted(c for c, e in kbli.entries.items() if e.level == "kategori")
+    assert english["C"] == "Manufacturing" and english["I"] == (
+        "Accommodation and food service activities"
+    )
+    assert all(kbli.title_en(c) == t for c, t in english.items())
+    with pytest.raises(ValueError, match="'Z'"):
+        read_english("code,title_en\nZ,Nothing\n", kbli.entries)

@@ -18,13 +18,14 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from app.errors import UnknownActivity
-from app.services.rules.kbli import kbli_2020
+from app.services.rules.kbli import MATCHES, SUGGESTION, Hit, kbli_2020, words
 from app.services.rules.load import CURRENT_RULE_SET_ID_SQL, REGION_RULE_SET_ID_SQL
 
 STRICTNESS = {"I": 0, "T": 1, "B": 2, "TB": 3, "X": 4}
 # The activity a valid KBLI 2020 code stands for when the rules do not list it. No rule table
 # has such an id, so no ITBX row matches and every zone answers `not_listed`.
 _UNLISTED = "kbli:"
+MAX_SUGGESTIONS = 5  # nearest codes a search answers when nothing matches
 
 
 def unlisted_activity(code: str) -> str:
@@ -238,16 +239,44 @@ class RuleBook:
             return unlisted_activity(code)
         if activity is not None:
             if activity not in self.activities:
-                close = difflib.get_close_matches(activity, list(self.activities), n=5)
-                raise UnknownActivity(
-                    f"unknown activity {activity!r}"
-                    + (f"; did you mean {', '.join(close)}?" if close else ""),
-                    message_id=f"Kegiatan {activity!r} tidak dikenal"
-                    + (f"; maksud Anda {', '.join(close)}?" if close else ""),
-                    suggestions=[{"activity": c} for c in close],
-                )
+                raise self._unknown_activity(activity)
             return activity
         return None
+
+    def _unknown_activity(self, activity: str) -> UnknownActivity:
+        """Return the error for an activity id the rules do not have, with the nearest ones."""
+        near = self.suggest_activities(activity)
+        en = ", ".join(f"{s['activity']} ({s['name_en'] or s['name']})" for s in near)
+        id_ = ", ".join(f"{s['activity']} ({s['name']})" for s in near)
+        return UnknownActivity(
+            f"unknown activity id {activity!r}" + (f"; did you mean {en}?" if near else ""),
+            message_id=f"Kode kegiatan {activity!r} tidak dikenal"
+            + (f"; maksud Anda {id_}?" if near else ""),
+            suggestions=near,
+        )
+
+    def suggest_activities(self, text: str, n: int = 5) -> list[dict[str, Any]]:
+        """Return up to `n` listed activities nearest to `text` (id, names, KBLI codes).
+
+        The activity search decides (so `hotel` suggests hotel_bintang and hotel_melati); an
+        id that only looks like another id (`minimarkt`) falls back on difflib.
+        """
+        ids: list[str] = []
+        for hit in self._ranked(text):
+            aid = self.kbli.get(hit.code)
+            if aid is not None and aid not in ids:
+                ids.append(aid)
+        if not ids:
+            ids = difflib.get_close_matches(text, list(self.activities), n=n)
+        return [
+            {
+                "activity": aid,
+                "name": self.activities[aid]["name"],
+                "name_en": self.activities[aid].get("name_en"),
+                "kbli": self.kbli_codes(aid),
+            }
+            for aid in ids[:n]
+        ]
 
     def closest_kbli(self, code: str, n: int = 5) -> list[dict[str, Any]]:
         """Return the KBLI 2020 codes nearest to `code` (by prefix and value, or by title)."""
@@ -258,6 +287,7 @@ class RuleBook:
                 {
                     "kbli": k,
                     "title": kbli_2020().title(k),
+                    "title_en": self._title_en(k),
                     "listed": aid is not None,
                     "activity": aid,
                     "name": self.activities[aid]["name"] if aid else kbli_2020().title(k),
@@ -269,6 +299,8 @@ class RuleBook:
         """Return the `activity` block of an answer: a listed activity or an unlisted KBLI code.
 
         `code` is the KBLI code asked about (default: the unlisted one, or none for an id).
+        `title_en` and `category_title_en` are English where a name is known (the rules'
+        name_en, the ISIC names of the categories), else the title in sentence case.
         """
         kbli = kbli_2020()
         unlisted = unlisted_code(activity)
@@ -287,43 +319,83 @@ class RuleBook:
             "listed": act is not None,
             "code": code,
             "title": kbli.title(code) if code else None,
+            "title_en": self._title_en(code) if code else None,
             "category": category.code if category else None,
             "category_title": category.title if category else None,
+            "category_title_en": kbli.title_en(category.code) if category else None,
+            "match": None,
         }
+
+    def _title_en(self, code: str) -> str | None:
+        """Return a KBLI code's English title: its listed activity's name_en, else KBLI's."""
+        act = self.activities.get(self.kbli.get(code, ""))
+        return (act.get("name_en") if act else None) or kbli_2020().title_en(code)
 
     def search(self, q: str | None, limit: int = 20) -> list[dict[str, Any]]:
         """Return KBLI 2020 codes matching `q` (a code prefix or words), best first.
 
-        Each says whether this rule set lists it (`listed`, and then its activity `id`). Words
-        match the KBLI title, the listed activity's names (id/en) and the synonyms table, on
-        whole words or prefixes with typo tolerance. No `q`: the codes the rules list.
+        Each says whether this rule set lists it (`listed`, and then its activity `id`) and how
+        it matched (`match`): the listed codes first, then whole words, prefixes, typos. Words
+        match the KBLI title, the listed activity's names (id/en) and the synonyms table. When
+        nothing matches: up to 5 nearest codes, each `match: suggestion`. No `q`: the codes the
+        rules list (`match` null).
         """
         if not (q or "").strip():
-            codes = sorted(self.kbli)[:limit]
+            codes: list[tuple[str, str | None]] = [(c, None) for c in sorted(self.kbli)[:limit]]
         else:
-            extra = {
-                code: " ".join(
-                    [
-                        aid.replace("_", " "),
-                        act["name"],
-                        act.get("name_en") or "",
-                        act.get("sector") or "",
-                    ]
-                )
-                for code, aid in self.kbli.items()
-                if (act := self.activities.get(aid)) is not None
-            }
-            ranked = kbli_2020().search(q or "", extra)
-            # Equal scores: the codes this region lists first.
-            ranked.sort(key=lambda cs: (-cs[1], cs[0] not in self.kbli, cs[0]))
-            codes = [c for c, _ in ranked[:limit]]
+            hits = self._ranked(q or "")
+            if hits and hits[0].match == SUGGESTION:
+                hits = hits[: min(limit, MAX_SUGGESTIONS)]
+            codes = [(h.code, h.match) for h in hits[:limit]]
         out = []
-        for code in codes:
+        for code, match in codes:
             aid = self.kbli.get(code)
             block = self.describe(aid if aid else unlisted_activity(code), code)
             if block is not None:
+                block["match"] = match
                 out.append(block)
         return out
+
+    def _ranked(self, q: str) -> list[Hit]:
+        """Return every search hit for `q`, the listed codes first; else the suggestions.
+
+        Suggestions for words also put the listed codes first, one code per activity; for a
+        number they stay in order of nearness.
+        """
+        kbli = kbli_2020()
+        hits = kbli.search(q, self._extra())
+        if hits:
+            return sorted(
+                hits,
+                key=lambda h: (h.code not in self.kbli, MATCHES.index(h.match), -h.score, h.code),
+            )
+        near = kbli.suggest(q, self._extra(), limit=None)
+        if not any(not w.isdigit() for w in words(q)):
+            return near
+        near.sort(key=lambda h: h.code not in self.kbli)  # stable: nearest first within each
+        out, seen = [], set()
+        for h in near:
+            aid = self.kbli.get(h.code)
+            if aid is None or aid not in seen:
+                out.append(h)
+                seen.add(aid)
+        return out
+
+    def _extra(self) -> dict[str, dict[str, str]]:
+        """Return the text the rules add to each listed code: id and name, name_en, sector."""
+        extra: dict[str, dict[str, str]] | None = getattr(self, "_extra_text", None)
+        if extra is None:
+            extra = {
+                code: {
+                    "id": f"{aid.replace('_', ' ')} {act['name']}",
+                    "en": act.get("name_en") or "",
+                    "sector": act.get("sector") or "",
+                }
+                for code, aid in self.kbli.items()
+                if (act := self.activities.get(aid)) is not None
+            }
+            object.__setattr__(self, "_extra_text", extra)
+        return extra
 
 
 def _rows(conn: Connection, table: str, rid: int) -> list[dict[str, Any]]:

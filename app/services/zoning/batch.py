@@ -41,6 +41,10 @@ class BatchItem:
     error: str | None = None  # a row that could not be read: says which row and why
     error_code: str = "invalid_geometry"
     error_id: str | None = None  # `error` in Bahasa Indonesia (the code's fallback if None)
+    # The row as its file counts it (`row 3 (id P-2)`, `feature 2 (features[1])`): every error
+    # of the row starts with it; `where_id` in Bahasa Indonesia.
+    where: str | None = None
+    where_id: str | None = None
 
 
 def check_batch(
@@ -101,7 +105,7 @@ def check_batch(
                     again[0].ref, again[0].warnings = parcel.ref, parcel.warnings
                     parcel = again[0]
             except RtrwError as exc:
-                results[i] = _failed(items[i], exc.code, exc.message, exc.message_id)
+                results[i] = _failed(items[i], exc.code, exc.message, exc.message_id, exc.extra)
                 continue
             group.append(parcel)
             at.append(i)
@@ -178,15 +182,27 @@ def _spatial_order(parsed: list[Parcel], where: list[int]) -> tuple[list[Parcel]
     return [parsed[k] for k in order], [where[k] for k in order]
 
 
-def _failed(item: BatchItem, code: str, detail: str, detail_id: str | None) -> dict[str, Any]:
+def _failed(
+    item: BatchItem,
+    code: str,
+    detail: str,
+    detail_id: str | None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Return the result of a row that could not be checked: its error, naming the row."""
     detail_id = detail_id or with_fallback(code, detail)
-    return {
+    if item.where:
+        detail, detail_id = f"{item.where}: {detail}", f"{item.where_id or item.where}: {detail_id}"
+    out: dict[str, Any] = {
         "id": item.ref,
         "_kbli": item.kbli,
         "error": code,
         "detail": detail,
         "detail_id": detail_id,
     }
+    if extra and extra.get("suggestions"):
+        out["suggestions"] = extra["suggestions"]  # unknown_activity: the nearest activities
+    return out
 
 
 COLUMNS = [

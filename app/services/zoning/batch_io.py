@@ -3,8 +3,9 @@
 CSV input: comma, semicolon or tab separated (the delimiter is sniffed from the header line;
 Excel in the Indonesian locale writes `;` and decimal commas), with a `wkt` column or a pair of
 coordinate columns (lon/lat, longitude/latitude, x/y, bujur/lintang), and optionally `id`,
-`kbli`, `activity`. A row that cannot be read gets an error naming its row and line; the rest
-of the batch is still checked.
+`kbli`, `activity`. Every row error names its row as a spreadsheet counts it (the header is
+row 1) and its id when it has one (`row 3 (id P-2): ...`); a GeoJSON feature is named by its
+number from 1 and its place in `features`. The rest of the batch is still checked.
 """
 
 from __future__ import annotations
@@ -77,45 +78,41 @@ def items_from_geojson(data: Any, crs: str | None) -> list[BatchItem]:
         )
     items = []
     for n, feat in enumerate(features, start=1):
-        where = f"feature {n} (features[{n - 1}])"
-        where_id = f"fitur {n} (features[{n - 1}])"
+        place = f"{n} (features[{n - 1}]"
         if not isinstance(feat, dict):
             items.append(
                 BatchItem(
                     ref=n,
                     geometry=None,
-                    error=f"{where} is {_json_type(feat)}, not a GeoJSON Feature object",
+                    error=f"it is {_json_type(feat)}, not a GeoJSON Feature object",
                     error_code="invalid_feature",
-                    error_id=f"{where_id} berupa {_json_type_id(feat)}, "
-                    "bukan objek GeoJSON Feature",
+                    error_id=f"isinya {_json_type_id(feat)}, bukan objek GeoJSON Feature",
+                    where=f"feature {place})",
+                    where_id=f"fitur {place})",
                 )
             )
             continue
         props = feat.get("properties")
         props = {} if props is None else props
         own_id = props.get("id") if isinstance(props, dict) else None
-        ref = next((r for r in (own_id, feat.get("id")) if r is not None), n)
-        if not isinstance(props, dict):
-            items.append(
-                BatchItem(
-                    ref=ref,
-                    geometry=None,
-                    error=f"{where}: properties must be an object or null, not {_json_type(props)}",
-                    error_code="invalid_feature",
-                    error_id=f"{where_id}: properties harus berupa objek atau null, "
-                    f"bukan {_json_type_id(props)}",
-                )
-            )
-            continue
-        items.append(
-            BatchItem(
-                ref=ref,
-                geometry=feat.get("geometry"),
-                crs=crs,
-                kbli=_text(props.get("kbli")),
-                activity=_text(props.get("activity")),
-            )
+        ref = next((r for r in (own_id, feat.get("id")) if r is not None), None)
+        named = place + (f", id {ref})" if ref is not None and ref != "" else ")")
+        item = BatchItem(
+            ref=n if ref is None else ref,
+            geometry=None,
+            crs=crs,
+            where=f"feature {named}",
+            where_id=f"fitur {named}",
         )
+        if not isinstance(props, dict):
+            item.error = f"properties must be an object or null, not {_json_type(props)}"
+            item.error_code = "invalid_feature"
+            item.error_id = f"properties harus berupa objek atau null, bukan {_json_type_id(props)}"
+        else:
+            item.geometry = feat.get("geometry")
+            item.kbli = _text(props.get("kbli"))
+            item.activity = _text(props.get("activity"))
+        items.append(item)
     return items
 
 
@@ -199,27 +196,31 @@ def _csv_items(reader: Any, crs: str | None, delimiter: str) -> list[BatchItem]:
     decimal_comma = delimiter != ","
     items = []
     n = 0
+    row = 1  # the header; a spreadsheet counts empty rows (and a quoted cell's line breaks not)
     for cells in reader:
+        row += 1
         if not any(c.strip() for c in cells):
             continue
         n += 1
-        where = f"row {n} (line {reader.line_num})"
-        where_id = f"baris data {n} (baris ke-{reader.line_num})"
 
         def get(key: str, cells: list[str] = cells) -> str | None:
             i = cols.get(key)
             return _text(cells[i]) if i is not None and i < len(cells) else None
 
         geometry, error = _csv_geometry(get, "wkt" in cols, pair, names, decimal_comma)
+        own_id = get("id")
+        named = f"{row} (id {own_id})" if own_id else f"{row}"
         items.append(
             BatchItem(
-                ref=get("id") or n,
+                ref=own_id or n,
                 geometry=geometry,
                 crs=crs,
                 kbli=get("kbli"),
                 activity=get("activity"),
-                error=f"{where}: {error[0]}" if error else None,
-                error_id=f"{where_id}: {error[1]}" if error else None,
+                error=error[0] if error else None,
+                error_id=error[1] if error else None,
+                where=f"row {named}",
+                where_id=f"baris {named}",
             )
         )
     return items
@@ -337,28 +338,38 @@ def items_from_file(path: Path, crs: str | None) -> list[BatchItem]:
     file_crs = crs or gdf.crs.to_string()
     cols = {c.lower(): c for c in gdf.columns}
     items = []
+    # The geometries from the GeoSeries: iterrows() turns a missing one into NaN, not None.
+    geoms = gdf.geometry.to_list()
     for n, (_, row) in enumerate(gdf.iterrows(), start=1):
 
         def val(key: str, row: Any = row) -> str | None:
             return _text(row[cols[key]]) if key in cols else None
 
-        geom = row.geometry
+        geom = geoms[n - 1]
+        own_id = val("id")
+        named = f"{n} (id {own_id})" if own_id else f"{n}"
         items.append(
             BatchItem(
-                ref=val("id") or n,
+                ref=own_id or n,
                 geometry=shapely.geometry.mapping(geom) if geom is not None else None,
                 crs=file_crs,
                 kbli=val("kbli"),
                 activity=val("activity"),
-                error=None if geom is not None else f"row {n}: the feature has no geometry",
-                error_id=None if geom is not None else f"baris {n}: fitur tidak memiliki geometri",
+                error=None if geom is not None else "the feature has no geometry",
+                error_id=None if geom is not None else "fitur tidak memiliki geometri",
+                where=f"feature {named}",
+                where_id=f"fitur {named}",
             )
         )
     return items
 
 
 def render(results: list[dict[str, Any]], fmt: str) -> tuple[str, str]:
-    """Return (body, media type) of batch results as JSON rows, CSV or GeoJSON (same columns)."""
+    """Return (body, media type) of batch results as JSON rows, CSV or GeoJSON (same columns).
+
+    A row refused for an unknown activity also carries `suggestions` in JSON and GeoJSON (the
+    nearest activities: id, names, KBLI codes); CSV has them in `detail`/`detail_id` only.
+    """
     rows = [flat_row(r) for r in results]
     if fmt == "csv":
         buf = io.StringIO()
@@ -366,6 +377,9 @@ def render(results: list[dict[str, Any]], fmt: str) -> tuple[str, str]:
         writer.writeheader()
         writer.writerows(rows)
         return buf.getvalue(), "text/csv"
+    for r, row in zip(results, rows, strict=True):
+        if r.get("suggestions"):
+            row["suggestions"] = r["suggestions"]
     if fmt == "geojson":
         feats = []
         for r, row in zip(results, rows, strict=True):
