@@ -73,7 +73,7 @@ def embed_map(
     """A map for an iframe: no page chrome, framed on `bbox` or a desa, with a legend."""
     config = db.run(map_config, db.books, region)
     names = [n.strip() for n in layers.split(",") if n.strip()] if layers else None
-    known = {ly["name"] for ly in config["layers"]}
+    known = {ly["name"] for ly in [*config["layers"], *config.get("rasters", [])]}
     unknown = sorted(set(names or ()) - known)
     if unknown:
         raise InvalidParameter(

@@ -8,6 +8,7 @@ K-1 with "maksimum 50% luas persil". Those values are read from the fixture's ta
 from __future__ import annotations
 
 import csv
+import html
 import io
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlparse
@@ -327,6 +328,11 @@ def test_budget_markers_and_ppid_choropleth(
             }"""
         )
         assert "over_budget" in popup and "Gedung Serbaguna" in popup
+        # the flag reads as its reason in the page's language, not as its code
+        flags = page.page.request.get(f"{live_url}/projects/flags?flag=over_budget").json()
+        reason = flags["flags"][0]["reason"]["id"]
+        assert reason in html.unescape(popup)
+        assert "over_budget</b>" not in popup and "over_budget:" not in popup
         page.page.wait_for_function(
             "decodeURIComponent(location.search).includes('th=projects,ppid')"
         )
@@ -377,6 +383,9 @@ def test_raster_layer_legend_and_finding_in_the_panel(
         assert "Kemiringan lereng" in text and "Lereng curam" in text and "> 40" in text
         assert answer["verdict"] == "X"  # a minimarket (I in K-1) on a slope over 40 %
         page.page.screenshot(path=str(artifacts / "map-raster-slope.png"))
+        # the embed snippet names the rasters shown too: /embed/map takes them
+        embed = page.page.request.get(f"{live_url}/embed/map?layers=zona,lereng&legend=1")
+        assert embed.status == 200 and '"lereng"' in embed.text()
         assert page.outside == [] and page.errors == []
     finally:
         page.close()

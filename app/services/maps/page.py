@@ -313,7 +313,10 @@ def build_page(config: dict[str, Any], opts: PageOptions) -> str:
     root.html.add_child(Element(_chrome(opts)))
     _Init(page_config, layer_vars, drawn.get_name()).add_to(m)
     localize(m)
-    return root.render()
+    # The <html> element carries the language and, in an embed, the class that makes the map
+    # fill its frame from the first layout (peta.css), before any script runs.
+    embed = ' class="rtrw-embed"' if opts.embed else ""
+    return root.render().replace("<html>", f'<html lang="{html.escape(opts.lang)}"{embed}>', 1)
 
 
 def _chrome(opts: PageOptions) -> str:

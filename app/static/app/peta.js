@@ -49,6 +49,8 @@
         X: "Tidak diizinkan", mixed: "Campuran", not_listed: "Tidak tercantum", no_plan: "Tanpa rencana" },
       embed_note: "Salin kode ini ke halaman laporan:",
       warnings: "Catatan",
+      kbli_none: "Tidak ditemukan",
+      kbli_suggest: "Tidak ditemukan — mungkin maksud Anda:",
     },
     en: {
       title: "Spatial Plan Map",
@@ -93,6 +95,8 @@
         X: "Not permitted", mixed: "Mixed", not_listed: "Not listed", no_plan: "No plan" },
       embed_note: "Paste this code into a report page:",
       warnings: "Notes",
+      kbli_none: "No match",
+      kbli_suggest: "No match — did you mean:",
     },
   };
   var LETTER_COLOURS = { I: "#1a9641", T: "#f4a300", B: "#2b83ba", TB: "#7b3294", X: "#d7191c",
@@ -251,8 +255,10 @@
           (stops.length ? esc(fmt(stops[0].value)) + " – " + esc(fmt(stops[stops.length - 1].value)) : "") + "</li>");
       }
     });
-    box.innerHTML = '<details' + (window.innerWidth > 700 || S.config.embed ? " open" : "") + '><summary>' + esc(t("legend")) + "</summary><ul>" + rows.join("") + "</ul></details>";
+    var was = box.querySelector("details");  // a re-render keeps the reader's choice
+    box.innerHTML = '<details' + (!was || was.open ? " open" : "") + '><summary>' + esc(t("legend")) + "</summary><ul>" + rows.join("") + "</ul></details>";
     box.hidden = rows.length === 0;
+    if (S.layoutReady) layoutControls();
   }
   function fmt(v) { return (Math.round(v * 10) / 10).toLocaleString(S.lang === "en" ? "en" : "id-ID"); }
 
@@ -286,8 +292,15 @@
     }).catch(function () {});
     if (fit) S.map.fitBounds([[p.bbox[1], p.bbox[0]], [p.bbox[3], p.bbox[2]]], { maxZoom: 16 });
   }
-  function listBox(listEl, items, label, pick) {
+  // `note`, when given, is a first line that cannot be picked ("no match", "did you mean").
+  function listBox(listEl, items, label, pick, note) {
     listEl.innerHTML = "";
+    if (note) {
+      var n = document.createElement("li");
+      n.className = "rtrw-list-note"; n.setAttribute("role", "presentation"); n.setAttribute("aria-disabled", "true");
+      n.textContent = note;
+      listEl.appendChild(n);
+    }
     items.forEach(function (it, i) {
       var li = document.createElement("li");
       li.setAttribute("role", "option"); li.tabIndex = 0; li.innerHTML = label(it);
@@ -295,7 +308,7 @@
       li.addEventListener("keydown", function (e) { if (e.key === "Enter") { pick(it); listEl.hidden = true; } });
       listEl.appendChild(li);
     });
-    listEl.hidden = items.length === 0;
+    listEl.hidden = items.length === 0 && !note;
   }
   function wirePlaceSearch() {
     var input = el("rtrw-place"), list = el("rtrw-place-list"), form = el("rtrw-search");
@@ -317,19 +330,38 @@
   }
 
   /* ---------- KBLI picker ---------- */
+  // An activity's KBLI title and name in the page language (title_en/name_en when given).
+  function kbliTitle(a) {
+    return S.lang === "en" ? (a.title_en || a.name_en || a.title || a.name) : (a.title || a.name);
+  }
+  function kbliLabel(a) {
+    var title = kbliTitle(a) || "", name = S.lang === "en" ? (a.name_en || a.name) : a.name;
+    var sub = name && name.toLowerCase() !== title.toLowerCase() ? name : "";
+    return "<b>" + esc(a.code || (a.kbli || [])[0] || "") + "</b> " + esc(title) +
+      (!a.listed ? ' <small class="muted">(' + esc(t("not_listed_note")) + ")</small>" : "") +
+      (sub ? '<small class="rtrw-sub">' + esc(sub) + "</small>" : "");
+  }
   function wireKbli() {
     var input = el("rtrw-kbli"), list = el("rtrw-kbli-list");
     if (!input) return;
+    var seq = 0;
     var run = debounce(function () {
-      var q = input.value.trim();
+      var q = input.value.trim(), mine = ++seq;
       if (q.length < 2) { list.hidden = true; return; }
       getJSON("/zoning/activities?limit=12&q=" + encodeURIComponent(q) + regionParam("&")).then(function (items) {
-        listBox(list, items, function (a) {
-          return "<b>" + esc(a.code || (a.kbli || [])[0] || "") + "</b> " + esc(a.title || a.name) + (a.listed ? "" : ' <small class="muted">(' + esc(t("not_listed_note")) + ")</small>");
-        }, function (a) { setKbli(a.code || (a.kbli || [])[0], a.title || a.name); });
-      }).catch(function () { list.hidden = true; });
+        if (mine !== seq) return;  // an older answer than the text typed since
+        // nothing really matches: an empty list, or (with match) only suggestions
+        var guesses = items.length > 0 && items.every(function (a) { return a.match === "suggestion"; });
+        var note = !items.length ? t("kbli_none") : guesses ? t("kbli_suggest") : null;
+        listBox(list, items, kbliLabel, function (a) { setKbli(a.code || (a.kbli || [])[0], kbliTitle(a)); }, note);
+      }).catch(function () { if (mine === seq) list.hidden = true; });
     }, 200);
     input.addEventListener("input", run);
+    input.addEventListener("keydown", function (e) { if (e.key === "Escape") list.hidden = true; });
+    document.addEventListener("pointerdown", function (e) {  // a tap elsewhere closes the list
+      if (!list.hidden && !input.parentNode.contains(e.target)) list.hidden = true;
+    });
+    input.addEventListener("focus", function () { if (isPhone() && SHEET.mode !== "open") setSheet("open"); });
   }
   function setKbli(code, title) {
     S.kbli = code || null; S.kbliTitle = title || null;
@@ -467,20 +499,36 @@
   /* ---------- panel, actions ---------- */
   function openPanel(open) {
     var p = el("rtrw-panel"); if (!p) return;
-    var was = p.classList.contains("open");
     p.classList.toggle("open", open);
     document.body.classList.toggle("rtrw-panel-open", open);
-    if (was === open || window.innerWidth >= 760) return;
-    // on a phone the open panel takes the lower part of the screen: keep the selection in view
-    setTimeout(function () {
-      S.map.invalidateSize();
-      var sel = S.pt ? L.latLng(S.pt[0], S.pt[1]) : (S.parcel ? S.handles.drawn.getBounds().getCenter() : null);
-      if (sel) S.map.panTo(sel, { animate: false });
-    }, 220);
+    if (!isPhone()) return;
+    // on a phone the sheet rises to the most the map can spare, from its top (the KBLI box);
+    // the selection stays in view above it
+    setSheet(open ? "open" : "closed");
+    if (open) p.scrollTop = 0;
+    var sel = S.pt ? L.latLng(S.pt[0], S.pt[1]) : (S.parcel ? S.handles.drawn.getBounds().getCenter() : null);
+    if (sel) S.map.panTo(sel, { animate: false });
+  }
+  // The snippet of "Sematkan peta": /embed/map on this view, its layers, the themes that are on
+  // (and their year), the desa of the answer, the page language.
+  function embedSrc() {
+    var b = S.map.getBounds();
+    var q = ["bbox=" + [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) { return v.toFixed(5); }).join(",")];
+    var layers = visibleLayers();
+    if (layers.length) q.push("layers=" + layers.map(encodeURIComponent).join(","));
+    q.push("legend=1");
+    var on = window.RTRW_THEMES ? RTRW_THEMES.state.on : {};
+    var themes = Object.keys(on).filter(function (k) { return on[k]; });
+    if (themes.length) {
+      q.push("themes=" + themes.join(","));
+      var year = el("rtrw-f-year"); if (year && year.value) q.push("year=" + encodeURIComponent(year.value));
+    }
+    var desa = S.answer && (S.answer.admin || []).filter(function (x) { return x.level === "desa"; })[0];
+    if (desa) q.push("highlight=" + encodeURIComponent(desa.code));
+    q.push("lang=" + S.lang);
+    return location.origin + "/embed/map?" + q.join("&");
   }
   function wireActions() {
-    var toggle = el("rtrw-panel-toggle");
-    if (toggle) toggle.addEventListener("click", function () { openPanel(!el("rtrw-panel").classList.contains("open")); });
     var lang = el("rtrw-lang");
     if (lang) lang.addEventListener("click", function () { S.lang = S.lang === "id" ? "en" : "id"; try { localStorage.setItem("rtrw.lang", S.lang); } catch (e) {} applyLang(); writeURL(); });
     var copy = el("rtrw-copy");
@@ -491,13 +539,169 @@
     });
     var embed = el("rtrw-embed"), snippet = el("rtrw-snippet");
     if (embed) embed.addEventListener("click", function () {
-      var b = S.map.getBounds();
-      var src = location.origin + "/embed/map?layers=" + visibleLayers().join(",") + "&bbox=" + [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) { return v.toFixed(5); }).join(",") + "&legend=1";
-      var desa = S.answer && S.answer.admin.filter(function (x) { return x.level === "desa"; })[0];
-      if (desa) src += "&highlight=" + encodeURIComponent(desa.code);
-      snippet.value = '<iframe src="' + src + '" width="100%" height="420" style="border:0" loading="lazy" title="' + t("title") + '"></iframe>';
+      snippet.value = '<iframe src="' + esc(embedSrc()) + '" width="100%" height="420" style="border:0" loading="lazy" title="' + esc(t("title")) + '"></iframe>';
       snippet.hidden = false; snippet.focus(); snippet.select();
     });
+  }
+
+  /* ---------- layout: the bottom sheet, controls that never cover each other, the legend ---------- */
+  var DESKTOP = "(min-width: 760px)";  // where peta.css turns the sheet into a side panel
+  // the most of the map an open legend (or an embed's themes box) may cover when it starts open
+  var COVER = { embed: 0.25, page: 0.2, phone: 0.15 };
+  // mode: "closed" (no answer: the panel's own height), "open" (an answer: all the map can
+  // spare), "collapsed" (the handle and the KBLI box), "user" (dragged to h)
+  var SHEET = { mode: "closed", h: 0, dragEnd: 0, frame: 0 };
+  function isPhone() { return !!S.config && !S.config.embed && !!el("rtrw-panel") && !window.matchMedia(DESKTOP).matches; }
+  function sheetLimits() {
+    var p = el("rtrw-panel"), box = p.querySelector(".rtrw-kbli-box"), bar = el("rtrw-bar");
+    var vh = window.innerHeight, natural = 0;
+    var max = Math.max(0, vh - (bar ? bar.offsetHeight : 0) - Math.ceil(vh / 2) - 4);  // the map keeps half
+    for (var c = p.firstElementChild; c; c = c.nextElementSibling) {
+      if (c.offsetParent !== null) natural = Math.max(natural, c.offsetTop + c.offsetHeight);
+    }
+    var min = Math.min(max, box ? box.offsetTop + box.offsetHeight + 12 : 96);
+    return { min: min, max: max, natural: natural + 12 };
+  }
+  function setSheet(mode, h, live) {
+    var p = el("rtrw-panel"); if (!p) return;
+    SHEET.mode = mode;
+    if (!isPhone()) return;
+    var lim = sheetLimits();
+    var px = mode === "open" ? lim.max : mode === "collapsed" ? lim.min : mode === "user" ? h : lim.natural;
+    px = Math.round(Math.max(lim.min, Math.min(lim.max, px)));
+    if (mode === "user") SHEET.h = px;
+    document.documentElement.style.setProperty("--rtrw-sheet", px + "px");
+    var toggle = el("rtrw-panel-toggle");
+    if (toggle) toggle.setAttribute("aria-expanded", String(px > lim.min));
+    if (!live) { S.map.invalidateSize({ pan: false }); return; }
+    if (!SHEET.frame) SHEET.frame = requestAnimationFrame(function () { SHEET.frame = 0; S.map.invalidateSize({ pan: false }); });
+  }
+  function toggleSheet() {
+    var lim = sheetLimits();
+    if (el("rtrw-panel").offsetHeight > lim.min + 2) { setSheet("collapsed"); return; }
+    setSheet(S.answer || S.pt || S.parcel || lim.natural <= lim.min + 2 ? "open" : "closed");
+  }
+  // The handle: a tap collapses or opens the sheet, a drag sets its height (pointer events).
+  function wireSheet() {
+    var handle = el("rtrw-panel-toggle"); if (!handle) return;
+    var drag = null;
+    handle.addEventListener("pointerdown", function (e) {
+      if (!isPhone() || (e.pointerType === "mouse" && e.button !== 0)) return;
+      drag = { y: e.clientY, h: el("rtrw-panel").offsetHeight, moved: false };
+      try { handle.setPointerCapture(e.pointerId); } catch (err) {}
+    });
+    handle.addEventListener("pointermove", function (e) {
+      if (!drag) return;
+      var dy = e.clientY - drag.y;
+      if (!drag.moved && Math.abs(dy) < 5) return;
+      drag.moved = true;
+      document.documentElement.classList.add("rtrw-dragging");
+      setSheet("user", drag.h - dy, true);
+    });
+    function end() {
+      if (!drag) return;
+      var moved = drag.moved; drag = null;
+      document.documentElement.classList.remove("rtrw-dragging");
+      if (moved) { SHEET.dragEnd = Date.now(); S.map.invalidateSize({ pan: false }); }
+    }
+    handle.addEventListener("pointerup", end);
+    handle.addEventListener("pointercancel", end);
+    handle.addEventListener("click", function () {
+      if (Date.now() - SHEET.dragEnd < 400) return;  // the click that ends a drag
+      toggleSheet();
+    });
+    window.addEventListener("resize", function () { setSheet(SHEET.mode, SHEET.h); });
+  }
+  // Our own box as a Leaflet control, so that Leaflet stacks it with the others in its corner.
+  function control(node, position) {
+    L.DomUtil.addClass(node, "leaflet-control");
+    L.DomEvent.disableClickPropagation(node);
+    L.DomEvent.disableScrollPropagation(node);
+    node.addEventListener("click", function (e) {  // a reader's open/close is kept from now on
+      if (e.target.closest && e.target.closest("summary")) node.setAttribute("data-user", "1");
+    });
+    var Box = L.Control.extend({ onAdd: function () { return node; }, onRemove: function () {} });
+    return new Box({ position: position }).addTo(S.map);
+  }
+  function cornerOf(name) { return S.map.getContainer().querySelector(".leaflet-" + name.replace("-", ".leaflet-")); }
+  // The height (or width) the visible controls of a corner take, margins included.
+  function stack(corner, except, wide) {
+    var out = 0;
+    for (var n = corner ? corner.firstElementChild : null; n; n = n.nextElementSibling) {
+      if (n === except || n.offsetParent === null) continue;
+      var cs = getComputedStyle(n);
+      var size = wide ? n.offsetWidth + parseFloat(cs.marginLeft) + parseFloat(cs.marginRight)
+        : n.offsetHeight + parseFloat(cs.marginTop) + parseFloat(cs.marginBottom);
+      out = wide ? Math.max(out, size) : out + size;
+    }
+    return out;
+  }
+  // On a phone the zoom (with full screen) and locate buttons go to the lower right, above the
+  // sources, and the legend under the layer button: the upper left keeps draw and measure.
+  function placeControls() {
+    var legend = el("rtrw-legend"), phone = isPhone();
+    if (!S.config.embed) {
+      var target = cornerOf(phone ? "bottom-right" : "top-left");
+      (phone ? [".leaflet-control-zoom", ".leaflet-control-locate"] : [".leaflet-control-locate", ".leaflet-control-zoom"]).forEach(function (sel) {
+        var ctl = S.map.getContainer().querySelector(sel);
+        if (!ctl || ctl.parentNode === target) return;
+        if (phone) target.insertBefore(ctl, target.firstChild); else target.appendChild(ctl);
+      });
+    }
+    if (legend && legend.parentNode && legend.parentNode.classList.contains("leaflet-right")) {
+      var home = cornerOf(phone ? "top-right" : "bottom-right");
+      if (legend.parentNode !== home) {
+        if (phone) home.appendChild(legend); else home.insertBefore(legend, home.firstChild);
+      }
+    }
+  }
+  // A box in a corner may use what the other controls leave: the height of its side, the width
+  // beside the other side's widest control.
+  function capBox(f) {
+    var size = S.map.getSize(), m = 10, box = f.box;
+    var room = size.y - stack(cornerOf("top-" + f.side), box) - stack(cornerOf("bottom-" + f.side), box) - 3 * m;
+    var wide = size.x - Math.max(stack(cornerOf("top-" + f.other), null, true), stack(cornerOf("bottom-" + f.other), null, true)) - 3 * m;
+    box.style.maxHeight = Math.max(40, Math.min(room, Math.round(size.y / 2))) + "px";
+    box.style.maxWidth = Math.max(80, Math.min(f.widest, wide)) + "px";
+  }
+  // The boxes that fold (an embed's themes box, then the legend) start open only while together
+  // they cover at most COVER of the map; one the reader has opened or closed stays so.
+  function fitBoxes(list) {
+    var size = S.map.getSize();
+    var limit = S.config.embed ? COVER.embed : isPhone() ? COVER.phone : COVER.page;
+    var budget = limit * size.x * size.y;
+    var boxes = list.filter(function (f) { return f.box && !f.box.hidden && f.box.parentNode; });
+    boxes.forEach(function (f) {
+      f.details = f.box.tagName === "DETAILS" ? f.box : f.box.querySelector("details");
+      f.auto = !!f.details && !f.box.getAttribute("data-user");
+      if (f.auto) f.details.open = false;  // each is measured beside the others folded
+    });
+    boxes.forEach(function (f) {
+      if (f.auto) f.details.open = true;
+      capBox(f);
+      var r = f.box.getBoundingClientRect();
+      if (f.auto && r.width * r.height > budget) { f.details.open = false; r = f.box.getBoundingClientRect(); }
+      budget -= r.width * r.height;  // a folded box covers its summary line
+    });
+    boxes.forEach(capBox);  // again, now that every box is open or folded
+  }
+  function layoutControls() {
+    if (!S.map) return;
+    placeControls();
+    var size = S.map.getSize(), c = S.map.getContainer();
+    var attribution = c.querySelector(".leaflet-control-attribution");
+    if (attribution) attribution.style.maxWidth = Math.max(60, size.x - stack(cornerOf("bottom-left"), null, true) - 10) + "px";
+    fitBoxes([
+      { box: S.config.embed ? el("rtrw-themes") : null, side: "left", other: "right", widest: 260 },
+      { box: el("rtrw-legend"), side: "right", other: "left", widest: 220 },
+    ]);
+  }
+  function startLayout() {
+    var legend = el("rtrw-legend");
+    if (legend) control(legend, isPhone() ? "topright" : "bottomright");
+    if (!S.config.embed) { wireSheet(); setSheet("closed"); }
+    S.layoutReady = true;
+    S.map.on("resize", layoutControls);
   }
 
   /* ---------- start ---------- */
@@ -516,15 +720,25 @@
         if (!on && map.hasLayer(lay)) map.removeLayer(lay);
       });
     }
-    var zoning = config.layers.filter(function (l) { return l.kind === "zoning"; }).map(function (l) { return handles.layers[l.name]; }).filter(Boolean);
+    // the layout first (legend control, the sheet's height), so that the view fits the map's
+    // final size
+    S.writeURL = writeURL;
+    startLayout();
+    if (window.RTRW_THEMES) RTRW_THEMES.init(S, function () { return S.lang; });
+    applyLang();
+    map.on("overlayadd overlayremove", function () { renderLegend(); });
+    if (!config.embed) setSheet("closed");
+
+    var now = { animate: false };  // the first view at once: its tiles are the ones awaited below
+    if (url.c && url.z != null) map.setView(url.c, url.z, now);
+    else if (url.pt) map.setView(url.pt, url.z != null ? url.z : 17, now);  // a QR or shared point
+    else if (config.bbox) map.fitBounds([[config.bbox[1], config.bbox[0]], [config.bbox[3], config.bbox[2]]], now);
+    else if (config.region.bounds) { var rb = config.region.bounds; map.fitBounds([[rb[1], rb[0]], [rb[3], rb[2]]], now); }
+    // data-tiles="loaded" once the zoning tiles of this view (not of folium's first one) are drawn
+    var zoning = config.layers.filter(function (l) { return l.kind === "zoning"; }).map(function (l) { return handles.layers[l.name]; }).filter(function (lay) { return lay && map.hasLayer(lay); });
     var pending = zoning.length;
     zoning.forEach(function (lay) { lay.once("load", function () { if (--pending <= 0) document.body.setAttribute("data-tiles", "loaded"); }); });
     if (!zoning.length) document.body.setAttribute("data-tiles", "none");
-
-    if (url.c && url.z != null) map.setView(url.c, url.z);
-    else if (url.pt) map.setView(url.pt, url.z != null ? url.z : 17);  // a QR or shared point
-    else if (config.bbox) map.fitBounds([[config.bbox[1], config.bbox[0]], [config.bbox[3], config.bbox[2]]]);
-    else if (config.region.bounds) { var rb = config.region.bounds; map.fitBounds([[rb[1], rb[0]], [rb[3], rb[2]]]); }
 
     (config.highlight || []).forEach(function (code) {
       getJSON("/admin/" + encodeURIComponent(code)).then(function (a) {
@@ -533,11 +747,6 @@
       }).catch(function () {});
     });
 
-    renderLegend();
-    map.on("overlayadd overlayremove", function () { renderLegend(); });
-    S.writeURL = writeURL;
-    if (window.RTRW_THEMES) RTRW_THEMES.init(S, function () { return S.lang; });
-    applyLang();
     loadLabels();
     if (config.embed) { document.body.classList.add("rtrw-embed"); return; }
 
@@ -558,5 +767,5 @@
     }
   }
 
-  window.RTRW = { init: init, tileOptions: tileOptions, state: S, i18n: I18N };
+  window.RTRW = { init: init, tileOptions: tileOptions, state: S, i18n: I18N, control: control, layout: function () { if (S.layoutReady) layoutControls(); } };
 })();

@@ -93,10 +93,16 @@
     m.bindPopup(function () { return popup(p); }, { maxWidth: 300 });
     T.layers.projects.addLayer(m);
   }
+  // A flag's reason in the page language: {id, en}, reason_id/reason_en, or one text; the
+  // code itself only when no reason came with it.
+  function reasonOf(x) {
+    var l = T.lang(), r = x.reason;
+    if (r && typeof r === "object") return r[l] || r.id || r.en || "";
+    return x["reason_" + l] || x.reason_id || x.reason_en || r || "";
+  }
   function popup(p) {
-    var en = T.lang() === "en";
     var flags = (p.flags || []).map(function (x) {
-      return "<li><b>" + esc(x.flag) + "</b>: " + esc(x.reason ? (en ? x.reason.en : x.reason.id) : "") + "</li>";
+      return '<li data-flag="' + esc(x.flag) + '">' + esc(reasonOf(x) || x.flag) + "</li>";
     }).join("");
     return '<div class="rtrw-popup"><b>' + esc(p.name) + "</b><br><small>" + esc(p.opd_name || "") + (p.year ? " · " + p.year : "") +
       (p.desa_name ? " · " + esc(p.desa_name) : "") + "</small><table>" +
@@ -204,6 +210,7 @@
     box.querySelectorAll("#rtrw-ppid-gaps a").forEach(function (a) {
       a.addEventListener("click", function (e) { e.preventDefault(); T.S.map.setView([+a.dataset.lat, +a.dataset.lon], 15); });
     });
+    if (T.S.config.embed && window.RTRW && RTRW.layout) RTRW.layout();  // the box grew: fit it again
   }
   function options(sel, values, current) {
     sel.innerHTML = '<option value="">' + esc(tx("all")) + "</option>" + values.map(function (v) {
@@ -212,16 +219,17 @@
     }).join("");
   }
   function renderControls(url) {
-    var panel = document.getElementById("rtrw-panel");
+    var hint = document.getElementById("rtrw-hint");
     var box = document.getElementById("rtrw-themes");
     if (!box) {
       box = document.createElement("details");
       box.id = "rtrw-themes"; box.className = "rtrw-themes";
-      if (panel) panel.insertBefore(box, document.getElementById("rtrw-hint"));
+      box.open = !!(url.th && url.th.length);  // later renders keep the reader's choice
+      if (hint) hint.parentNode.insertBefore(box, hint);
+      else if (window.RTRW && RTRW.control) RTRW.control(box, "topleft");  // an embed: on the map
       else document.body.appendChild(box);
     }
     var cfg = T.S.config.budget || { years: [], opds: [], sources: [] };
-    box.open = !!(url.th && url.th.length) || T.S.config.embed;
     box.innerHTML = "<summary>" + esc(tx("themes")) + '</summary><div class="rtrw-theme-box">' +
       ["projects", "budget", "budget_kec", "ppid"].map(function (k) {
         return '<label class="rtrw-check"><input type="checkbox" id="rtrw-th-' + k + '"' + (T.on[k] ? " checked" : "") + "> " + esc(tx(k)) + "</label>";
@@ -279,6 +287,8 @@
   function init(S, lang) {
     T.S = S; T.lang = lang;
     if (!S.config.budget) return;
+    // an embed shows only the themes its URL names; with none, no box either
+    if (S.config.embed && !(S.config.themes || []).length) return;
     T.layers.projects = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 45, chunkedLoading: true });
     T.layers.projectLines = L.layerGroup();
     T.layers.budget = choropleth("budget", 4, budgetStyle("desa"));
@@ -286,11 +296,12 @@
     T.layers.ppid = choropleth("ppid", 4, ppidStyle);
     var url = readURL();
     renderControls(url);
+    T.ready = true;
     url.th.forEach(function (k) {
       var box = document.getElementById("rtrw-th-" + k);
       if (box) { box.checked = true; toggle(k, true); }
     });
   }
 
-  window.RTRW_THEMES = { init: init, writeParams: writeParams, relabel: function (url) { renderControls(url || readURL()); }, state: T };
+  window.RTRW_THEMES = { init: init, writeParams: writeParams, relabel: function (url) { if (T.ready) renderControls(url || readURL()); }, state: T };
 })();
