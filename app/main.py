@@ -20,6 +20,7 @@ from app.api import reports as reports_api
 from app.api.cors import SplitCORS
 from app.api.docs import STATIC_URL, static_files
 from app.api.docs import router as docs_router
+from app.api.guards import RefuseControlCharacters, document_plain_text
 from app.db import Database, make_engine
 from app.errors import add_exception_handlers
 from app.schemas.errors import ErrorBody
@@ -92,6 +93,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     if engine is not None:  # a pool the caller owns: usable even without the lifespan running
         app.state.db = open_database()
+    # Control characters in a path or query, NUL in a JSON body: 422 before any route
+    # (app.api.guards), behind WarmTiles so a warm tile does not pay for the check
+    app.add_middleware(RefuseControlCharacters)
+    document_plain_text(app)
     # A tile in the memory cache is answered before routing (inside CORS: added first)
     app.add_middleware(tiles.WarmTiles)
     # Reads cross-origin from anywhere, writes only from RTRW_API_WRITE_ORIGINS (app.api.cors)

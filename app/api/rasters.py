@@ -78,7 +78,7 @@ def get_point(
 @router.post(
     "/{name}/zonal",
     response_model=ZonalStats,
-    responses=error_responses(404, 413),
+    responses=error_responses(400, 404, 413),  # 400: an unreadable body (not UTF-8)
 )
 def post_zonal(
     db: Db,

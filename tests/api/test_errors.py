@@ -100,7 +100,9 @@ def test_control_characters_in_text_are_422(
         r = client.post(url, json=filled)
     else:
         r = client.get(url.format(c=quote(char)), params=filled)
-    body = assert_error(r, 422, "invalid_request", field)
+    # NUL anywhere in a JSON body is refused before the schema is read (app.api.guards)
+    code = "invalid_parameter" if method == "POST" and char == "\x00" else "invalid_request"
+    body = assert_error(r, 422, code, field)
     assert any(field in e["loc"] for e in body["errors"]), body
 
 
