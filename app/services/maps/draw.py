@@ -28,6 +28,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch, PathPatch, Polygon, Rectangle  # noqa: E402
 from matplotlib.path import Path  # noqa: E402
+from shapely.geometry import Point  # noqa: E402
 from shapely.geometry.base import BaseGeometry  # noqa: E402
 
 NO_COLOUR = "#CCCCCC"  # a zone code the rule tables give no colour
@@ -37,6 +38,8 @@ RIVER = "#3A86FF"
 ROAD = "#5C5C5C"
 ADMIN_WIDTH_PT = {2: 1.6, 3: 1.0, 4: 0.5}  # kabupaten, kecamatan, desa outlines
 ADMIN_DASH: dict[int, Any] = {2: "solid", 3: (0, (6, 2)), 4: (0, (3, 2))}
+MARKER_PT = 8.0  # the ring around a highlighted point: its diameter (points, times the scale)
+MARKER_EDGE_PT = 2.2  # and its line width
 
 WORDS: dict[str, dict[str, Any]] = {
     "id": {
@@ -113,6 +116,39 @@ class Canvas:
     highlight_label: str | None = None
 
 
+@dataclass(frozen=True)
+class PlacedLabel:
+    """A name written on the map: its text, admin level and box in drawing-CRS metres."""
+
+    text: str
+    level: int
+    box: tuple[float, float, float, float]
+
+
+@dataclass
+class Drawing:
+    """A rendered map: the PNG, the names placed on it and the marker boxes they kept off."""
+
+    png: bytes
+    labels: list[PlacedLabel]
+    markers: list[tuple[float, float, float, float]]
+
+
+@dataclass
+class _Names:
+    """The label boxes placed so far (shared by every admin layer) and the boxes to keep off."""
+
+    keep_out: list[tuple[float, float, float, float]]
+    placed: list[PlacedLabel] = field(default_factory=list)
+
+    def free(self, box: tuple[float, float, float, float]) -> bool:
+        """Return whether `box` overlaps no placed label and no kept-off box."""
+        return not any(
+            b[0] < box[2] and box[0] < b[2] and b[1] < box[3] and box[1] < b[3]
+            for b in [*(p.box for p in self.placed), *self.keep_out]
+        )
+
+
 def text_scale(width: int, height: int, dpi: int) -> float:
     """Return how much to shrink texts and symbols on a physically small map (1 from 7 cm up)."""
     short_pt = min(width, height) / dpi * 72
@@ -142,6 +178,21 @@ def map_axes_px(canvas: Canvas) -> tuple[float, float]:
 
 def render(canvas: Canvas, layers: Sequence[DrawnLayer]) -> bytes:
     """Return the PNG of the map: exactly canvas.width x canvas.height px, dpi in its metadata."""
+    return draw_map(canvas, layers).png
+
+
+def marker_boxes(canvas: Canvas) -> list[tuple[float, float, float, float]]:
+    """Return the box (drawing-CRS metres) each highlighted point's marker covers."""
+    s = text_scale(canvas.width, canvas.height, canvas.dpi)
+    minx, _, maxx, _ = canvas.frame
+    m_per_pt = (maxx - minx) / (canvas.width / canvas.dpi * 72)
+    half = (MARKER_PT / 2 + MARKER_EDGE_PT / 2) * s * m_per_pt
+    points = [p for g in canvas.highlight for p in _points(g)]
+    return [(x - half, y - half, x + half, y + half) for x, y in points]
+
+
+def draw_map(canvas: Canvas, layers: Sequence[DrawnLayer]) -> Drawing:
+    """Return the map drawn: its PNG and the names placed on it (none over a marker)."""
     s = text_scale(canvas.width, canvas.height, canvas.dpi)
     # Agg truncates width/dpi*dpi to int: half a pixel more gives exactly the pixels asked.
     fig = Figure(
@@ -158,11 +209,12 @@ def render(canvas: Canvas, layers: Sequence[DrawnLayer]) -> bytes:
     ax.set_axis_off()
     ax.add_patch(Rectangle((minx, miny), maxx - minx, maxy - miny, facecolor="#F4F1EA", zorder=0))
     m_per_pt = (maxx - minx) / (canvas.width / canvas.dpi * 72)
+    names = _Names(keep_out=marker_boxes(canvas))
     legend: list[Any] = []
     order = {"raster": -1, "zoning": 0, "choropleth": 0.5, "base": 1, "thematic": 2, "overlay": 3,
              "parcel": 4, "markers": 4.5, "admin": 5}  # fmt: skip
     for layer in sorted(layers, key=lambda lyr: order.get(lyr.kind, 2)):
-        legend += _draw_layer(ax, layer, s, m_per_pt, canvas.lang)
+        legend += _draw_layer(ax, layer, s, m_per_pt, canvas.lang, names)
     if canvas.highlight:
         _outline(ax, canvas.highlight, s)
         label = canvas.highlight_label or WORDS[canvas.lang]["highlight"]
@@ -184,7 +236,7 @@ def render(canvas: Canvas, layers: Sequence[DrawnLayer]) -> bytes:
         buf, format="png", dpi=canvas.dpi, facecolor="white",
         metadata={"Title": canvas.title or "", "Software": "rtrw (matplotlib)"},
     )  # fmt: skip
-    return buf.getvalue()
+    return Drawing(buf.getvalue(), names.placed, names.keep_out)
 
 
 def _polygon_path(geom: BaseGeometry) -> Path | None:
@@ -253,13 +305,15 @@ def _fill(ax: Axes, geoms: Iterable[BaseGeometry], zorder: float, **style: Any) 
     return True
 
 
-def _draw_layer(ax: Axes, layer: DrawnLayer, s: float, m_per_pt: float, lang: str) -> list[Any]:
+def _draw_layer(
+    ax: Axes, layer: DrawnLayer, s: float, m_per_pt: float, lang: str, names: _Names
+) -> list[Any]:
     """Draw one layer; return its legend handles."""
     words = WORDS[lang]
     if layer.kind == "zoning":
         return _draw_zoning(ax, layer, s)
     if layer.kind == "admin":
-        return _draw_admin(ax, layer, s, m_per_pt, words)
+        return _draw_admin(ax, layer, s, m_per_pt, words, names)
     if layer.kind == "choropleth":
         return _draw_choropleth(ax, layer, s)
     if layer.kind == "raster":
@@ -411,7 +465,7 @@ def _draw_markers(ax: Axes, layer: DrawnLayer, s: float) -> list[Any]:
 
 
 def _draw_admin(
-    ax: Axes, layer: DrawnLayer, s: float, m_per_pt: float, words: dict[str, Any]
+    ax: Axes, layer: DrawnLayer, s: float, m_per_pt: float, words: dict[str, Any], names: _Names
 ) -> list[Any]:
     handles = []
     levels = sorted({f.level or 4 for f in layer.features}, reverse=True)
@@ -432,21 +486,26 @@ def _draw_admin(
             Line2D([], [], color="#222222", linewidth=width, linestyle=dash,
                    label=words["level"].get(level, layer.title))
         )  # fmt: skip
-    _labels(ax, layer.features, s, m_per_pt)
+    _labels(ax, layer.features, s, m_per_pt, names)
     return handles
 
 
-def _labels(ax: Axes, feats: list[Feature], s: float, m_per_pt: float) -> None:
-    """Name the areas big enough on the map at a point inside each, kecamatan first; a name
-    that would overlap one already placed is left out."""
+def _labels(ax: Axes, feats: list[Feature], s: float, m_per_pt: float, names: _Names) -> None:
+    """Name the kecamatan and desa big enough on the map at a point inside each, kecamatan
+    first; a name that would overlap one already placed or a highlighted point's marker moves
+    just below or above the marker (still inside its area), else is left out.
+
+    The kabupaten is not named inside the frame: at its centre the name reads as the
+    kecamatan of the same name (Batang) and lands on whatever is shown there; the caption
+    names the regency's layers.
+    """
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
-    placed: list[tuple[float, float, float, float]] = ax.__dict__.setdefault("_rtrw_names", [])
     for f in sorted(feats, key=lambda f: (f.level or 4, -f.geom.area)):
         level = f.level or 4
         size = (7.0 if level <= 3 else 5.5) * s
         min_area = (size * 8 * m_per_pt) ** 2  # an area some 8 letters wide and tall
-        if not f.name or f.geom.area < min_area or len(placed) >= 80:
+        if level <= 2 or not f.name or f.geom.area < min_area or len(names.placed) >= 80:
             continue
         at = f.label_at
         if at is None or not (x0 <= at.x <= x1 and y0 <= at.y <= y1) or not f.geom.contains(at):
@@ -454,15 +513,24 @@ def _labels(ax: Axes, feats: list[Feature], s: float, m_per_pt: float) -> None:
         label = f.name.upper() if level <= 3 else f.name
         half_w = len(label) * size * 0.33 * m_per_pt
         half_h = size * 0.7 * m_per_pt
-        box = (at.x - half_w, at.y - half_h, at.x + half_w, at.y + half_h)
-        if any(b[0] < box[2] and box[0] < b[2] and b[1] < box[3] and box[1] < b[3] for b in placed):
-            continue
-        placed.append(box)
-        ax.text(
-            at.x, at.y, label, ha="center", va="center", fontsize=size, zorder=7,
-            fontweight="bold" if level <= 3 else "normal", color="#111111", clip_on=True,
-            path_effects=[patheffects.withStroke(linewidth=1.6 * s, foreground="white")],
-        )  # fmt: skip
+        gap = 1.5 * s * m_per_pt
+        spots = [(at.x, at.y)]
+        for k in names.keep_out:  # past a marker: just below it, or just above
+            spots += [(at.x, k[1] - half_h - gap), (at.x, k[3] + half_h + gap)]
+        for x, y in spots:
+            box = (x - half_w, y - half_h, x + half_w, y + half_h)
+            inside = x0 <= x <= x1 and y0 <= y <= y1 and f.geom.contains(Point(x, y))
+            if (x, y) != (at.x, at.y) and not inside:
+                continue
+            if names.free(box):
+                names.placed.append(PlacedLabel(label, level, box))
+                ax.text(
+                    x, y, label, ha="center", va="center", fontsize=size, zorder=7,
+                    fontweight="bold" if level <= 3 else "normal", color="#111111",
+                    clip_on=True,
+                    path_effects=[patheffects.withStroke(linewidth=1.6 * s, foreground="white")],
+                )  # fmt: skip
+                break
 
 
 def _outline(ax: Axes, geoms: list[BaseGeometry], s: float) -> None:
@@ -476,10 +544,11 @@ def _outline(ax: Axes, geoms: list[BaseGeometry], s: float) -> None:
     if points:
         xy = np.asarray(points)
         ax.plot(
-            xy[:, 0], xy[:, 1], marker="o", linestyle="none", markersize=8 * s,
-            markerfacecolor="none", markeredgecolor=HIGHLIGHT, markeredgewidth=2.2 * s, zorder=8.2,
+            xy[:, 0], xy[:, 1], marker="o", linestyle="none", markersize=MARKER_PT * s,
+            markerfacecolor="none", markeredgecolor=HIGHLIGHT,
+            markeredgewidth=MARKER_EDGE_PT * s, zorder=8.2,
         )  # fmt: skip
-        ax.plot(xy[:, 0], xy[:, 1], marker="+", linestyle="none", markersize=8 * s,
+        ax.plot(xy[:, 0], xy[:, 1], marker="+", linestyle="none", markersize=MARKER_PT * s,
                 color=HIGHLIGHT, markeredgewidth=1.2 * s, zorder=8.2)  # fmt: skip
 
 

@@ -51,6 +51,7 @@ from app.services.zoning.context import regions_of
 from app.settings import MapSettings, loader_settings
 
 DEFAULT_LAYERS = ("zoning", "admin")
+POINT_MIN_SPAN_M = 300.0  # a map framed on a highlighted point shows this much around it
 KINDS = ("zoning", "admin", "overlay", "base", "thematic", "parcel")  # names that mean a kind
 LANGS = ("id", "en")
 
@@ -114,6 +115,9 @@ class StaticMap:
     width: int
     height: int
     dpi: int
+    # the names written on the map and the highlighted points' marker boxes (drawing CRS)
+    labels: list[draw.PlacedLabel] = field(default_factory=list)
+    markers: list[tuple[float, float, float, float]] = field(default_factory=list)
 
 
 def check_size(settings: MapSettings, width: int, height: int, dpi: int) -> None:
@@ -277,8 +281,10 @@ def static_map(
         region = region or found["region"]
         if frame is None:
             frame, pad = found["geometry"].bounds, 0.06
+    min_span_m = 0.0
     if frame is None and marked.geoms:
         frame, pad = shapely.GeometryCollection(marked.geoms).bounds, 0.15
+        min_span_m = POINT_MIN_SPAN_M  # a point (or a tiny parcel) is not shown 1 m wide
     if frame is None:
         raise InvalidParameter(
             "say where the map is: bbox=minlon,minlat,maxlon,maxlat, desa=CODE|NAME or "
@@ -289,7 +295,7 @@ def static_map(
     return render_map(
         conn, settings, frame=frame, pad=pad, width=width, height=height, dpi=dpi,
         layers=parse_layers(layers), title=title, highlight=marked, lang=lang, region=region,
-        books=books, year=year,
+        books=books, year=year, min_span_m=min_span_m,
     )  # fmt: skip
 
 
@@ -380,15 +386,17 @@ def render_map(
     # outlines in the drawing CRS
     canvas.highlight = [shapely.transform(g, lambda xy: _xy(to_m, xy)) for g in highlight.geoms]
     canvas.highlight_label = highlight.label
-    png = draw.render(canvas, drawn)
+    drawing = draw.draw_map(canvas, drawn)
     return StaticMap(
-        png=png,
+        png=drawing.png,
         bbox=(round(ll[0], 7), round(ll[1], 7), round(ll[2], 7), round(ll[3], 7)),
         crs=f"EPSG:{srid}",
         layers=wanted_rasters + [r.name for r in chosen] + wanted_themes,
         width=width,
         height=height,
         dpi=dpi,
+        labels=drawing.labels,
+        markers=drawing.markers,
     )
 
 
