@@ -47,6 +47,13 @@ def layers_load(
         str, typer.Option("--kind", "-k", help="admin, zoning, overlay, base, thematic, parcel")
     ],
     title: Annotated[str | None, typer.Option(help="human title (Bahasa Indonesia)")] = None,
+    title_en: Annotated[
+        str | None,
+        typer.Option(
+            "--title-en",
+            help="the title in English (none with --title: none; with neither: kept)",
+        ),
+    ] = None,
     layer: Annotated[str | None, typer.Option(help="layer inside a GeoPackage")] = None,
     source_crs: Annotated[
         str | None,
@@ -98,6 +105,7 @@ def layers_load(
             name=name,
             kind=kind,
             title=title,
+            title_en=title_en,
             layer=layer,
             source_crs=source_crs,
             field_map=mapping,

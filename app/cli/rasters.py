@@ -78,6 +78,9 @@ def rasters_load(
         str | None, typer.Option("--kind", help="continuous or categorical (with --classes)")
     ] = None,
     title: Annotated[str | None, typer.Option(help="human title (Bahasa Indonesia)")] = None,
+    title_en: Annotated[
+        str | None, typer.Option("--title-en", help="the title in English (default: none)")
+    ] = None,
     unit: Annotated[str | None, typer.Option(help="unit of the values, e.g. m or %")] = None,
     colormap: Annotated[
         str | None, typer.Option(help="rio-tiler colour map of a continuous raster, e.g. terrain")
@@ -101,6 +104,7 @@ def rasters_load(
             classes_csv=classes,
             kind=kind,
             title=title,
+            title_en=title_en,
             unit=unit,
             colormap=colormap,
             source=source,

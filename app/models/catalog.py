@@ -97,6 +97,8 @@ class LayerVersion(Base):
     layer_id: Mapped[int] = mapped_column(ForeignKey("layer.id", ondelete="CASCADE"))
     version: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(Text)
+    # The English title (migration 0012); NULL: none given, English pages show `title`.
+    title_en: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(Text)
     source_file: Mapped[str] = mapped_column(Text)
     source_layer: Mapped[str | None] = mapped_column(Text)

@@ -67,6 +67,7 @@ class RasterVersion(Base):
     raster_id: Mapped[int] = mapped_column(ForeignKey("raster.id", ondelete="CASCADE"))
     version: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(Text)
+    title_en: Mapped[str | None] = mapped_column(Text)  # English title (migration 0012)
     kind: Mapped[str] = mapped_column(Text)
     path: Mapped[str] = mapped_column(Text)  # of the COG, relative to RTRW_RASTERS_DIR
     checksum: Mapped[str] = mapped_column(Text)  # SHA-256 of the stored COG

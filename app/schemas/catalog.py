@@ -27,7 +27,10 @@ class LayerSummary(BaseModel):
 
     name: str
     region: str | None = None  # the Kemendagri code of the layer's region
-    title: str
+    title: str = Field(description="the title in Bahasa Indonesia")
+    title_en: str | None = Field(
+        default=None, description="the title in English (null: none given; show `title`)"
+    )
     kind: str
     version: int
     version_id: int

@@ -24,7 +24,10 @@ class RasterSummary(BaseModel):
 
     name: str
     region: str | None = None
-    title: str
+    title: str = Field(description="the title in Bahasa Indonesia")
+    title_en: str | None = Field(
+        default=None, description="the title in English (null: none given; show `title`)"
+    )
     kind: RasterKindName
     version: int
     version_id: int

@@ -336,14 +336,21 @@ def test_manifest_matches_generated_files(run: tuple[Path, dict[str, int]]) -> N
     for entry in entries:
         assert re.fullmatch(r"[a-z][a-z0-9_]*", entry["name"])
         assert entry["kind"] in kinds
+        # Titles are names in one language each; provenance and licence live in `licence`.
+        for word in ("MIT", "BIG", "CC0", "batas nyata", "licen", "lisensi"):
+            assert word not in entry["title"] + entry["title_en"], (entry["name"], word)
         if entry["kind"] == "admin":  # real boundaries, the rest synthetic
-            assert "(batas nyata" in entry["title"] and "MIT" in entry["title"], entry["name"]
-            assert "sintetis" not in entry["title"]
+            assert "batas nyata" in entry["licence"] and "MIT" in entry["licence"], entry["name"]
+            assert "sintetis" not in entry["title"] and "synthetic" not in entry["title_en"]
         else:
             assert entry["title"].endswith("(demo sintetis)")
+            assert entry["title_en"].endswith("(synthetic demo)")
         assert entry["file"] == f"data/{FILES[entry['name']]}"
         assert (run[0] / FILES[entry["name"]]).is_file()
     assert "fields" not in entries[2] and "fields" not in entries[3]
+    for raster in manifest["rasters"]:  # all synthetic
+        assert raster["title"].endswith("(demo sintetis)"), raster["name"]
+        assert raster["title_en"].endswith("(synthetic demo)"), raster["name"]
 
 
 def test_missing_source_fails(tmp_path: Path) -> None:

@@ -43,17 +43,18 @@ REGION_METRIC_CRS_SQL = (
 )
 
 # Current versions of the layers of region :region a zoning check reads (name, kind, title,
-# version, version id, zoning plan, OSS-integrated, admin levels): every zoning and overlay
-# layer, and for admin only the version current for each level (with the levels it is current
-# for).
+# version, version id, zoning plan, OSS-integrated, admin levels, English title): every zoning
+# and overlay layer, and for admin only the version current for each level (with the levels it
+# is current for).
 CHECKED_KINDS = ("zoning", "overlay", "admin")
 CURRENT_CHECKED_LAYERS_SQL = f"""
     SELECT l.name, l.kind, v.title, v.version, v.id, v.plan, v.oss_integrated,
-           NULL::smallint[] AS admin_levels
+           NULL::smallint[] AS admin_levels, v.title_en
     FROM layer l JOIN layer_version v ON v.id = l.current_version_id
     WHERE l.kind IN ('zoning', 'overlay') AND {IN_REGION}
     UNION ALL
-    SELECT l.name, l.kind, v.title, v.version, v.id, v.plan, v.oss_integrated, a.levels
+    SELECT l.name, l.kind, v.title, v.version, v.id, v.plan, v.oss_integrated, a.levels,
+           v.title_en
     FROM (SELECT version_id, array_agg(level ORDER BY level) AS levels
           FROM ({CURRENT_ADMIN_SQL}) c
           WHERE c.region_code IS NOT DISTINCT FROM CAST(:region AS text)

@@ -70,7 +70,8 @@ class LoadRequest:
     path: Path
     name: str
     kind: str
-    title: str | None = None
+    title: str | None = None  # Bahasa Indonesia (None: the layer's title so far, else its name)
+    title_en: str | None = None  # English (None with a title: none; with neither: kept)
     layer: str | None = None
     source_crs: str | None = None
     field_map: Mapping[str, str] = field(default_factory=dict)
@@ -212,6 +213,8 @@ def load_fingerprint(req: LoadRequest, checksum: str, source_layer: str | None) 
         "licence": req.licence,
         "title": req.title,
     }
+    if req.title_en is not None:  # only when given, so older versions keep their fingerprints
+        inputs["title_en"] = req.title_en
     plan, oss = zoning_plan(req)
     if plan is not None:  # zoning only, so other kinds keep their fingerprints
         inputs["plan"], inputs["oss_integrated"] = plan, oss
@@ -676,13 +679,16 @@ def write(
     conn.execute(text("SET LOCAL statement_timeout = 0"))  # a large COPY is one statement
     row = conn.execute(
         text(
-            "SELECT l.id, l.kind, l.title, v.version AS current FROM layer l "
+            "SELECT l.id, l.kind, l.title, v.version AS current, v.title_en FROM layer l "
             "LEFT JOIN layer_version v ON v.id = l.current_version_id "
             f"WHERE l.name = :n AND {IN_REGION} FOR UPDATE OF l"
         ),
         {"n": req.name, "region": req.region},
     ).first()
     title = req.title or (row.title if row else req.name)
+    # A new Indonesian title without an English one drops the old English title (it would
+    # name something else); a load that gives neither keeps both, as it keeps `title`.
+    title_en = req.title_en or (row.title_en if row and req.title is None else None)
     if row is None:
         layer_id = conn.execute(
             text(
@@ -701,11 +707,11 @@ def write(
     version_id = conn.execute(
         text(
             """
-            INSERT INTO layer_version (layer_id, version, title, kind, source_file, source_layer,
-                checksum, source_crs, metric_crs, geometry_type, feature_count, licence, field_map,
-                fingerprint, plan, oss_integrated)
-            VALUES (:l, :v, :t, :k, :f, :sl, :c, :s, :m, :g, 0, :lic, CAST(:fm AS jsonb), :fp,
-                :plan, :oss)
+            INSERT INTO layer_version (layer_id, version, title, title_en, kind, source_file,
+                source_layer, checksum, source_crs, metric_crs, geometry_type, feature_count,
+                licence, field_map, fingerprint, plan, oss_integrated)
+            VALUES (:l, :v, :t, :ten, :k, :f, :sl, :c, :s, :m, :g, 0, :lic, CAST(:fm AS jsonb),
+                :fp, :plan, :oss)
             RETURNING id
             """
         ),
@@ -713,6 +719,7 @@ def write(
             "l": layer_id,
             "v": version,
             "t": title,
+            "ten": title_en,
             "k": req.kind,
             "f": prep.report.source_file,
             "sl": prep.source_layer,

@@ -100,6 +100,7 @@ def map_config(
                 "name": row["name"],
                 "kind": row["kind"],
                 "title": row["title"] or row["name"],
+                "title_en": row.get("title_en"),  # None: the pack gives none
                 "plan": row.get("plan"),
                 "version": row["version"],
                 "geometry_type": row["geometry_type"],
@@ -148,6 +149,7 @@ def map_config(
             {
                 "name": record.name,
                 "title": record.title or record.name,
+                "title_en": record.title_en,
                 "kind": record.kind,
                 "unit": record.unit,
                 "tiles": f"/rasters/{record.name}/tiles/{{z}}/{{x}}/{{y}}.png"

@@ -58,7 +58,8 @@ LANGS = ("id", "en")
 # The current layers of region :region, with what drawing and attribution need; `admin` says
 # whether the version is current for an admin level (catalog/current.py), `levels` which.
 LAYERS_SQL = f"""
-    SELECT l.name, l.kind, v.id AS version_id, v.version, v.title, v.licence, v.plan, v.levels,
+    SELECT l.name, l.kind, v.id AS version_id, v.version, v.title, v.title_en, v.licence, v.plan,
+           v.levels,
            v.minx, v.miny, v.maxx, v.maxy,
            EXISTS (SELECT 1 FROM ({CURRENT_ADMIN_SQL}) c
                    WHERE c.version_id = v.id
@@ -344,7 +345,7 @@ def render_map(
     attribution = _attribution(chosen, book, metric, lang)
     if raster_records:
         credits = "; ".join(
-            f"{r.title or r.name} v{r.version}"
+            f"{shown_title(r.title, r.title_en, r.name, lang)} v{r.version}"
             + (f" ({'; '.join(t for t in (r.source, r.licence) if t)})" if r.source or r.licence
                else "")
             for r in raster_records
@@ -363,13 +364,13 @@ def render_map(
     drawn: list[draw.DrawnLayer] = []
     for name, record in zip(wanted_rasters, raster_records, strict=True):
         drawn.append(draw.DrawnLayer(
-            name, "raster", record.title or name, [],
+            name, "raster", shown_title(record.title, record.title_en, name, lang), [],
             legend=raster_legend(record, lang),
             image=raster_rgba(record, srid, canvas.frame, *map(int, draw.map_axes_px(canvas))),
         ))  # fmt: skip
     overlay_index = 0
     for row in chosen:
-        layer = _read_layer(conn, row, ll, srid, tol, settings.max_features)
+        layer = _read_layer(conn, row, ll, srid, tol, settings.max_features, lang)
         if row.kind == "zoning" and book is not None:
             layer.colours, layer.code_names = _zone_colours(book, layer, lang)
         if row.kind in ("overlay", "thematic"):
@@ -514,6 +515,14 @@ def _factors(srid: int, lon: float, lat: float) -> tuple[float, float]:
     return 1.0, 0.0
 
 
+def shown_title(title: str | None, title_en: str | None, name: str, lang: str) -> str:
+    """Return a layer's or raster's title in `lang`: the English one when asked for and given,
+    else the Indonesian one, else its name."""
+    if lang == "en" and title_en:
+        return title_en
+    return title or name
+
+
 def _read_layer(
     conn: Connection,
     row: Any,
@@ -521,6 +530,7 @@ def _read_layer(
     srid: int,
     tol: float,
     cap: int,
+    lang: str = "id",
 ) -> draw.DrawnLayer:
     """Return the layer's features in the lon/lat box `ll`, in EPSG `srid` (one SQL statement)."""
     result = conn.execute(
@@ -539,7 +549,8 @@ def _read_layer(
             continue
         at = shapely.from_wkb(r.label_at) if r.label_at is not None else None
         features.append(draw.Feature(geom, r.code, r.name, r.level, at))
-    return draw.DrawnLayer(row.name, row.kind, row.title or row.name, features)
+    title = shown_title(row.title, row.title_en, row.name, lang)
+    return draw.DrawnLayer(row.name, row.kind, title, features)
 
 
 def _zone_colours(
@@ -566,7 +577,8 @@ def _attribution(rows: list[Any], book: RuleBook | None, metric: str, lang: str)
     words = draw.WORDS[lang]
     by_licence: dict[str, list[str]] = {}
     for r in rows:
-        by_licence.setdefault(r.licence or "", []).append(f"{r.title or r.name} v{r.version}")
+        title = shown_title(r.title, r.title_en, r.name, lang)
+        by_licence.setdefault(r.licence or "", []).append(f"{title} v{r.version}")
     parts = [
         ", ".join(names) + (f" ({licence})" if licence else "")
         for licence, names in by_licence.items()

@@ -13,7 +13,8 @@ from app.services.rasters.records import RasterRecord
 from app.settings import raster_settings
 
 _COLS = """
-    r.id AS raster_id, r.name, r.region_code, v.id AS version_id, v.version, v.title, v.kind,
+    r.id AS raster_id, r.name, r.region_code, v.id AS version_id, v.version, v.title,
+    v.title_en, v.kind,
     v.path, v.checksum, v.source_file, v.source_checksum, v.crs, v.width, v.height,
     v.res_x, v.res_y, v.bands, v.dtype, v.nodata, v.stats, v.classes, v.unit, v.colormap,
     v.source, v.licence, v.loaded_at,
@@ -105,6 +106,7 @@ def record_from_row(row: Any, store: Path) -> RasterRecord:
         classes=classes_from_json(m["classes"]),
         source=m["source"],
         licence=m["licence"],
+        title_en=m["title_en"],
     )
 
 

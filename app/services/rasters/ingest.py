@@ -71,6 +71,7 @@ class RasterReport:
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    title_en: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Return the report as JSON-ready data."""
@@ -348,6 +349,7 @@ def load_raster(
     classes_csv: Path | None = None,
     kind: str | None = None,
     title: str | None = None,
+    title_en: str | None = None,
     unit: str | None = None,
     colormap: str | None = None,
     source: str | None = None,
@@ -385,6 +387,8 @@ def load_raster(
         "licence": licence,
         "blocksize": settings.blocksize,
     }
+    if title_en is not None:  # only when given, so older versions keep their fingerprints
+        options["title_en"] = title_en
     fingerprint = _fingerprint(source_checksum, options)
     store = settings.dir
     conn.execute(
@@ -457,6 +461,7 @@ def load_raster(
                     values={str(k): v for k, v in sorted(values.items())},
                     warnings=warnings,
                     notes=notes,
+                    title_en=title_en,
                 )
                 version = _insert(
                     conn,
@@ -523,11 +528,11 @@ def _insert(
         text(
             """
             INSERT INTO raster_version (
-                raster_id, version, title, kind, path, checksum, source_file, source_checksum,
-                fingerprint, crs, width, height, res_x, res_y, bands, dtype, nodata, footprint,
-                stats, classes, unit, colormap, source, licence)
-            VALUES (:r, :ver, :t, :k, :p, :sum, :sf, :ssum, :fp, :crs, :w, :h, :rx, :ry, :b,
-                    :dt, :nd, ST_SetSRID(ST_GeomFromText(:fpt), 4326), CAST(:st AS jsonb),
+                raster_id, version, title, title_en, kind, path, checksum, source_file,
+                source_checksum, fingerprint, crs, width, height, res_x, res_y, bands, dtype,
+                nodata, footprint, stats, classes, unit, colormap, source, licence)
+            VALUES (:r, :ver, :t, :ten, :k, :p, :sum, :sf, :ssum, :fp, :crs, :w, :h, :rx, :ry,
+                    :b, :dt, :nd, ST_SetSRID(ST_GeomFromText(:fpt), 4326), CAST(:st AS jsonb),
                     CAST(:cl AS jsonb), :u, :cm, :src, :lic)
             RETURNING id
             """
@@ -536,6 +541,7 @@ def _insert(
             "r": raster_id,
             "ver": number,
             "t": report.title,
+            "ten": report.title_en,
             "k": report.kind,
             "p": report.path,
             "sum": report.checksum,
@@ -578,7 +584,8 @@ def _unchanged_report(
 ) -> RasterReport:
     row = conn.execute(
         text(
-            "SELECT r.name, v.version, v.kind, v.title, v.source_file, v.crs, v.width, v.height, "
+            "SELECT r.name, v.version, v.kind, v.title, v.title_en, v.source_file, v.crs, "
+            "v.width, v.height, "
             "v.res_x, v.res_y, v.bands, v.dtype, v.nodata, v.checksum, v.path, v.stats, "
             "jsonb_array_length(v.classes) AS classes "
             "FROM raster_version v JOIN raster r ON r.id = v.raster_id WHERE v.id = :v"
@@ -606,4 +613,5 @@ def _unchanged_report(
         classes=row.classes,
         notes=["same file and options as the current version: nothing loaded"],
         seconds=round(time.perf_counter() - start, 3),
+        title_en=row.title_en,
     )

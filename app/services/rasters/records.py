@@ -51,3 +51,4 @@ class RasterRecord:
     classes: tuple[RasterClass, ...] = field(default_factory=tuple)
     source: str | None = None  # legal/data source id or text
     licence: str | None = None  # licence / provenance text of the version
+    title_en: str | None = None  # English title (None: English pages show `title`)

@@ -34,6 +34,7 @@ class LayerRef:
     plan: str | None = None  # zoning: rtrw or rdtr
     oss_integrated: bool = False
     levels: list[int] | None = None  # admin: the levels this version is current for
+    title_en: str | None = None  # the English title, if the pack or loader gave one
 
     def precedence(self) -> tuple[int, int]:
         """Return the rank of a zoning version: an RDTR over the RTRW, then the newer version."""
@@ -65,7 +66,7 @@ _CONTEXT_SQL = f"""
 WITH cur AS MATERIALIZED ({CURRENT_CHECKED_LAYERS_SQL})
 SELECT
     (SELECT coalesce(json_agg(json_build_array(name, kind, title, version, id, plan,
-                                               oss_integrated, admin_levels)), '[]')
+                                               oss_integrated, admin_levels, title_en)), '[]')
      FROM cur) AS layers,
     ({REGION_METRIC_CRS_SQL}) AS metric_crs,
     ({REGION_RULE_SET_KEY_SQL}) AS rule_set,

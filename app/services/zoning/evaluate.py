@@ -250,7 +250,8 @@ def evaluate(
     admin_layers = {a["layer"] for a in admin}
     layers_used = sorted(
         (
-            {"layer": r.name, "kind": r.kind, "version": r.version, "title": r.title}
+            {"layer": r.name, "kind": r.kind, "version": r.version, "title": r.title,
+             "title_en": r.title_en}
             | ({"plan": r.plan or "rtrw"} if r.kind == "zoning" else {})
             for r in ctx.layers.values()
             if r.kind in ("zoning", "overlay") or r.name in admin_layers
