@@ -19,7 +19,7 @@ from pydantic import (
 )
 from sqlalchemy import Connection, text
 
-from app.errors import RegionPackError, RtrwError, validation_id
+from app.errors import RegionPackError, RtrwError
 from app.models.catalog import LAYER_KINDS
 from app.services.catalog.current import ADMIN_LEVEL_KEYS, IN_REGION, METRIC_CRS_SQL
 from app.services.catalog.edges import unknown_codes_warning
@@ -197,38 +197,26 @@ def read_manifest(pack: Path) -> Manifest:
     """Return the parsed, validated manifest of a region pack folder; RegionPackError if bad."""
     path = pack / MANIFEST if pack.is_dir() else pack
     if not path.exists():
-        raise RegionPackError(
-            f"no {MANIFEST} in {pack}", message_id=f"Tidak ada {MANIFEST} di {pack}"
-        )
+        raise RegionPackError(f"no {MANIFEST} in {pack}")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise RegionPackError(
-            f"{path}: not valid TOML: {exc}", message_id=f"{path}: bukan TOML yang valid: {exc}"
-        ) from exc
+        raise RegionPackError(f"{path}: not valid TOML: {exc}") from exc
     try:
         manifest = Manifest.model_validate(data)
     except ValidationError as exc:
-        where = [".".join(str(p) for p in e["loc"]) for e in exc.errors()]
-        problems = "; ".join(f"{w}: {e['msg']}" for w, e in zip(where, exc.errors(), strict=True))
-        problems_id = "; ".join(
-            f"{w}: {validation_id(dict(e))}" for w, e in zip(where, exc.errors(), strict=True)
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
         )
-        raise RegionPackError(f"{path}: {problems}", message_id=f"{path}: {problems_id}") from exc
+        raise RegionPackError(f"{path}: {problems}") from exc
     names = [entry.name for entry in manifest.layers]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
-        raise RegionPackError(
-            f"{path}: layer names used twice: {', '.join(dupes)}",
-            message_id=f"{path}: nama lapisan dipakai dua kali: {', '.join(dupes)}",
-        )
+        raise RegionPackError(f"{path}: layer names used twice: {', '.join(dupes)}")
     rasters = [entry.name for entry in manifest.rasters]
     dupes = sorted({n for n in rasters if rasters.count(n) > 1})
     if dupes:
-        raise RegionPackError(
-            f"{path}: raster names used twice: {', '.join(dupes)}",
-            message_id=f"{path}: nama raster dipakai dua kali: {', '.join(dupes)}",
-        )
+        raise RegionPackError(f"{path}: raster names used twice: {', '.join(dupes)}")
     return manifest
 
 
@@ -246,19 +234,13 @@ def requests_for(
     if only:
         unknown = sorted(set(only) - {e.name for e in entries})
         if unknown:
-            raise RegionPackError(
-                f"the pack has no layer(s) {', '.join(unknown)}",
-                message_id=f"Paket tidak memiliki lapisan {', '.join(unknown)}",
-            )
+            raise RegionPackError(f"the pack has no layer(s) {', '.join(unknown)}")
         entries = [e for e in entries if e.name in only]
     missing = [e.file for e in entries if not (base / e.file).exists()]
     if missing:
-        demo = "demo" in base.name
         raise RegionPackError(
             f"files missing from {base}: {', '.join(missing)}"
-            + (" (for the demo pack run `rtrw demo generate` first)" if demo else ""),
-            message_id=f"Berkas tidak ada di {base}: {', '.join(missing)}"
-            + (" (untuk paket demo jalankan `rtrw demo generate` dahulu)" if demo else ""),
+            + (" (for the demo pack run `rtrw demo generate` first)" if "demo" in base.name else "")
         )
     return [
         LoadRequest(
@@ -446,12 +428,9 @@ def load_region(
     requests = requests_for(pack, manifest, only)
     missing = [p.name for p in data_files(pack, manifest) if not only and not p.exists()]
     if missing:
-        demo = "demo" in str(pack)
         raise RegionPackError(
             f"files missing from {pack_dir(pack)}: {', '.join(missing)}"
-            + (" (for the demo pack run `rtrw demo generate` first)" if demo else ""),
-            message_id=f"Berkas tidak ada di {pack_dir(pack)}: {', '.join(missing)}"
-            + (" (untuk paket demo jalankan `rtrw demo generate` dahulu)" if demo else ""),
+            + (" (for the demo pack run `rtrw demo generate` first)" if "demo" in str(pack) else "")
         )
     for req in requests:
         req.actor, req.strict = actor, strict
