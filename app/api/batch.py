@@ -12,10 +12,10 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from app.api.deps import Db, get_settings
 from app.api.zoning import AsOf
 from app.errors import BodyTooLarge, InvalidParameter
+from app.l10n import number
 from app.schemas.errors import json_error_responses
 from app.services import zoning
 from app.services.zoning import batch_io
-from app.services.zoning.numbers import number
 from app.settings import Settings
 
 router = APIRouter(prefix="/zoning", tags=["zoning"])

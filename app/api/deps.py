@@ -1,6 +1,6 @@
 """Reusable `Annotated` dependencies: the database handle, bbox, pagination, staff keys."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -93,6 +93,10 @@ class Page:
 
 
 Db = Annotated[Database, Depends(get_db)]
+# The language of a page, sheet or map: Bahasa Indonesia first, English second.
+Lang = Annotated[
+    Literal["id", "en"], Query(description="language: id (Bahasa Indonesia) or en (English)")
+]
 BBox = Annotated[tuple[float, float, float, float] | None, Depends(parse_bbox)]
 Pagination = Annotated[Page, Depends(Page)]
 

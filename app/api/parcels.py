@@ -50,7 +50,8 @@ def get_parcel_zoning(
     An id that names different parcels (one's feature id, another's code; or the same id in
     several parcel layers or regions) is a 422 listing them: `by`, `layer` or `region` picks.
     """
-    return db.run(
+    answer = db.run(
         zoning.check_parcel, parcel_id, kbli, activity, as_of,
         books=db.books, region=region, by=by, layer=layer,
     )  # fmt: skip
+    return answer.to_json()

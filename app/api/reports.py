@@ -1,12 +1,12 @@
 """Printable reports: the A4 'Informasi Tata Ruang' PDF of a point, a parcel or a batch."""
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.deps import Db, RegionCode
+from app.api.deps import Db, Lang, RegionCode
 from app.api.urls import public_base
 from app.schemas.errors import json_error_responses
 from app.schemas.fields import ActivityText, IsoDate, KbliCode, KbliInput
@@ -17,10 +17,6 @@ from app.settings import MapSettings
 router = APIRouter(prefix="/reports", tags=["reports"])
 PDF = "application/pdf"
 BATCH_LIMIT = 10_000  # the schema's bound; a report takes RTRW_MAPS_MAX_REPORT_PARCELS (413)
-
-Lang = Annotated[
-    Literal["id", "en"], Query(description="language of the sheet: Bahasa Indonesia or English")
-]
 
 
 class ParcelReportRequest(BaseModel):

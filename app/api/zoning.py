@@ -3,13 +3,15 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import Db, RegionCode
-from app.schemas.errors import error_responses
+from app.api.deps import Db, Lang, RegionCode
+from app.schemas.errors import error_responses, json_error_responses
 from app.schemas.fields import ActivityText, IsoDate, KbliCode, SearchText
 from app.schemas.zoning import Activity, CheckRequest, CheckResponse
 from app.services import zoning
+from app.services.maps.panel import panel_html
 from app.services.zoning import swapped
 
 router = APIRouter(prefix="/zoning", tags=["zoning"])
@@ -28,15 +30,11 @@ AsOf = Annotated[IsoDate | None, Query(description="rules in force on this date"
 )
 def post_check(db: Db, body: CheckRequest) -> dict:
     """Check a point or parcel: zones and shares, ITBX verdict, envelope, overlays, sources."""
-    return db.run(
-        swapped.check_geometry,
-        body.geometry,
-        body.crs,
-        body.kbli,
-        body.activity,
-        body.as_of,
+    answer = db.run(
+        swapped.check_geometry, body.geometry, body.crs, body.kbli, body.activity, body.as_of,
         books=db.books,
-    )
+    )  # fmt: skip
+    return answer.to_json()
 
 
 # The ranges are documented (minimum/maximum) but checked by lon_lat, whose 422 can then say
@@ -72,6 +70,20 @@ async def lon_lat(db: Db, lon: Lon, lat: Lat) -> tuple[float, float]:
 LonLat = Annotated[tuple[float, float], Depends(lon_lat)]
 
 
+@router.post(
+    "/panel",
+    response_class=HTMLResponse,
+    responses={200: {"content": {"text/html": {}}}, **json_error_responses(400, 409, 413, 422)},
+)
+def post_panel(db: Db, body: CheckRequest, lang: Lang = "id") -> HTMLResponse:
+    """The map panel's answer to a check as an HTML fragment in `lang` (the PDF's words)."""
+    answer = db.run(
+        zoning.check, body.geometry, body.crs, body.kbli, body.activity, body.as_of,
+        books=db.books,
+    )  # fmt: skip
+    return HTMLResponse(panel_html(answer, lang))
+
+
 @router.get("/at", response_model=CheckResponse, responses=error_responses(409))
 def get_at(
     db: Db,
@@ -82,7 +94,7 @@ def get_at(
 ) -> dict:
     """Check a lon/lat point (EPSG:4326); swapped coordinates get a "did you mean" 422."""
     lon, lat = point
-    return db.run(zoning.check_point, lon, lat, kbli, activity, as_of, books=db.books)
+    return db.run(zoning.check_point, lon, lat, kbli, activity, as_of, books=db.books).to_json()
 
 
 @router.get("/activities", response_model=list[Activity], responses=error_responses(409, 422))

@@ -15,6 +15,7 @@ from app.cli.common import (
 )
 from app.errors import RtrwError
 from app.services.zoning import batch_io, check_batch
+from app.services.zoning.batch import BatchFailure
 
 app = typer.Typer(help="Permit-zoning checks offline.", no_args_is_help=True)
 
@@ -50,5 +51,5 @@ def zoning_check_file(
         results = check_batch(conn, items, on)
     body, _ = batch_io.render(results, fmt or "json")
     dst.write_text(body, encoding="utf-8")
-    errors = sum(1 for r in results if "error" in r)
+    errors = sum(1 for r in results if isinstance(r, BatchFailure))
     out.print(f"{len(results)} parcels checked, {errors} with errors: {dst}")

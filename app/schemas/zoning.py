@@ -127,6 +127,33 @@ class Legal(BaseModel):
     article: str | None = None
 
 
+class Bilingual(BaseModel):
+    """A text in Bahasa Indonesia and English."""
+
+    id: str
+    en: str
+
+
+class Notice(Bilingual):
+    """A note on the answer: a code and its text in both languages."""
+
+    code: str
+
+
+class Because(BaseModel):
+    """A rule that made a zone's letter stricter (an overlay's or a raster's)."""
+
+    source: Literal["overlay", "raster"]
+    layer: str = Field(description="the overlay layer (or zoning layer of an attribute), or raster")
+    attribute: str | None = None
+    code: str | None = Field(description="overlay class, attribute value or raster condition")
+    itbx: Literal["I", "T", "B", "TB", "X"]
+    effect: Literal["prohibit", "restrict"]
+    what: Bilingual
+    text: Bilingual
+    legal: Legal | None = None
+
+
 class ZonePart(BaseModel):
     """A sub-zone the geometry touches."""
 
@@ -145,10 +172,22 @@ class ZonePart(BaseModel):
     colour: str | None = None
     area_m2: float | None
     share: float
-    itbx: str | None = None
+    itbx: str | None = Field(
+        default=None,
+        description="the ITBX matrix's letter for the activity in this sub-zone (I, T, B, TB, "
+        "X, or not_listed); null without an activity",
+    )
     conditions: str | None = None
     conditions_en: str | None = None
-    effective: dict[str, float] = Field(default_factory=dict)
+    effective: dict[str, float] = Field(
+        default_factory=dict,
+        description="the outcomes in effect on this zone's part after overlay and raster "
+        "rules, each with its share of the whole parcel (they add up to `share`)",
+    )
+    because: list[Because] = Field(
+        default_factory=list,
+        description="the rules that changed `itbx` into `effective`: empty when they agree",
+    )
     legal: Legal | None = None
 
     model_config = ConfigDict(populate_by_name=True)
@@ -207,7 +246,7 @@ class RasterFinding(BaseModel):
     value: float | None = None
     class_: dict[str, Any] | None = Field(default=None, alias="class")
     stats: dict[str, float] | None = None
-    note: str | None = None
+    note: Bilingual | None = Field(default=None, description="why there is no value here")
     rules: list[RasterRuleOut] = Field(default_factory=list)
 
     model_config = ConfigDict(populate_by_name=True)
@@ -261,6 +300,15 @@ class Activity(BaseModel):
     )
 
 
+class PlanRef(BaseModel):
+    """A zoning plan version that answered part of the parcel."""
+
+    plan: Literal["rtrw", "rdtr"]
+    layer: str
+    version: int
+    title: str | None = None
+
+
 class PermitRoute(BaseModel):
     """The permit route: KKKPR where every zoned part lies in an OSS-integrated RDTR."""
 
@@ -269,13 +317,43 @@ class PermitRoute(BaseModel):
     reason: str
     reason_en: str | None = None
     legal: Legal | None = None
+    plans: list[PlanRef] = Field(
+        default_factory=list, description="the plans (layer versions) the parcel was assessed on"
+    )
 
 
-class Bilingual(BaseModel):
-    """A text in Bahasa Indonesia and English."""
+class EnvelopePart(BaseModel):
+    """The intensity of one zone part and what it allows on that part's area."""
 
-    id: str
-    en: str
+    code: str | None
+    layer: str
+    area_m2: float | None = None
+    has_rules: bool = Field(description="false: no intensity row nor polygon values")
+    kdb_max_pct: float | str | None = None
+    klb_max: float | str | None = None
+    klb_min: float | str | None = None
+    kdh_min_pct: float | str | None = None
+    ktb_max_pct: float | str | None = None
+    height_max_m: float | str | None = None
+    floors_max: float | str | None = None
+    gsb_m: float | str | None = None
+    max_footprint_m2: float | None = None
+    max_floor_area_m2: float | None = None
+    min_green_area_m2: float | None = None
+    sources: dict[str, Literal["polygon", "table"]] = Field(default_factory=dict)
+    polygon_fields: dict[str, str] | None = None
+    area_class_m2: list[float | None] | None = None
+    legal: Legal | None = None
+
+
+class Envelope(BaseModel):
+    """The building envelope per zone part and in total over the parcel."""
+
+    parts: list[EnvelopePart]
+    max_footprint_m2: float | None = None
+    max_floor_area_m2: float | None = None
+    min_green_area_m2: float | None = None
+    max_height_m: float | None = None
 
 
 class CheckResponse(BaseModel):
@@ -287,20 +365,40 @@ class CheckResponse(BaseModel):
     area_m2: float | None
     activity: Activity | None
     as_of: date
-    verdict: Literal["I", "T", "B", "X", "TB", "mixed", "not_listed", "no_plan"] | None
-    verdict_shares: dict[str, float]
-    no_plan_share: float
+    verdict: (
+        Literal["I", "T", "B", "X", "TB", "mixed", "not_listed", "no_plan", "outside"] | None
+    ) = Field(
+        description="the one outcome of the part inside the planning area, or `mixed` when two "
+        "or more outcomes each hold a rounded share above 0; `outside` when nothing of the "
+        "geometry lies inside; null when no activity was asked (and some zone answers)"
+    )
+    verdict_shares: dict[str, float] = Field(
+        description="each outcome's area over the parcel's area inside the planning area, "
+        "rounded to 4 decimals so that they add up to exactly 1 (outcomes rounding to 0 left out)"
+    )
+    no_plan_share: float = Field(
+        description="share of the parcel inside the planning area that no zoning plan covers"
+    )
     outside_share: float = Field(
         default=0.0,
-        description="share outside every zoning polygon and every admin area (the sea, "
-        "another region): part of no_plan_share, not assessed; the verdict is on the rest",
+        description="share of the parcel outside the planning area (beyond the region's "
+        "boundary: the sea, another region); not assessed. Zone shares, no_plan_share and "
+        "outside_share add up to 1",
+    )
+    no_plan_m2: float | None = Field(
+        default=None, description="a parcel's m² inside the planning area no plan covers"
+    )
+    outside_m2: float | None = Field(
+        default=None,
+        description="a parcel's m² outside the planning area; zone areas, no_plan_m2 and "
+        "outside_m2 add up to area_m2",
     )
     outside_warning: Bilingual | None = None
     route: PermitRoute | None = Field(
         default=None, description="KKKPR or PKKPR with its reason; null without routes.csv"
     )
     zones: list[ZonePart]
-    envelope: dict[str, Any] | None
+    envelope: Envelope | None
     overlays: list[OverlayHit]
     rasters: list[RasterFinding] = Field(
         default_factory=list,
@@ -309,6 +407,9 @@ class CheckResponse(BaseModel):
     )
     admin: list[AdminHit]
     sources: dict[str, Any]
-    warnings: list[str]
-    summary: dict[str, str]
+    warnings: list[Notice]
+    summary: Bilingual
+    region: dict[str, Any] | None = Field(
+        default=None, description="the region that answered: Kemendagri code and name"
+    )
     parcel: dict[str, Any] | None = None

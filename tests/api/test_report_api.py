@@ -84,7 +84,7 @@ def test_polygon_report_in_english(client: TestClient, area: Engine) -> None:
     reader, text = text_of(r.content)
     assert "Spatial Planning Information" in text
     assert "R-2" in text and "K-1" in text
-    assert "mixed" in text and "I 50" in text and "T 50" in text
+    assert "Mixed (differs across the parcel)" in text and "I 50 %, T 50 %" in text
     assert "Kauman" in text  # x 50..150 lies in desa 33.25.11.2001 (x -1000..150)
     assert "PKKPR" in text and "NOT a legal" in text
     assert map_dpi(reader) >= 200

@@ -179,11 +179,13 @@ def _language_and_link(desktop: Page, chromium, live_url, viewport, artifacts, s
     desktop.open(_centre_query(100, 50, kbli="68111"))
     desktop.click_at(*_lonlat(150, 50))
     desktop.answer()
-    assert "Terbatas" in desktop.panel()
+    assert "Diizinkan terbatas" in desktop.panel()
     desktop.page.click("#rtrw-lang")
     desktop.page.wait_for_function("document.documentElement.lang === 'en'")
+    # the panel is asked again in English (the service writes it)
+    desktop.page.wait_for_function("RTRW.state.answer && RTRW.state.answer.lang === 'en'")
     text = desktop.panel()
-    assert "Limited" in text and "Terbatas" not in text
+    assert "Permitted with limits" in text and "terbatas" not in text.lower()
     assert desktop.page.inner_text("label[for='rtrw-kbli']") == "Business activity (KBLI)"
     desktop.page.wait_for_function("location.search.includes('lang=en')")
     link = desktop.page.url
@@ -195,7 +197,7 @@ def _language_and_link(desktop: Page, chromium, live_url, viewport, artifacts, s
         again.page.goto(link)
         answer = again.answer()
         assert [z["code"] for z in answer["zones"]] == ["K-1"]
-        assert "Limited" in again.panel()
+        assert "Permitted with limits" in again.panel()
         assert again.page.evaluate("RTRW.state.kbli") == "68111"
         again.page.screenshot(path=str(artifacts / f"map-{size}-permalink-en.png"))
         assert again.outside == [] and again.errors == []

@@ -275,7 +275,7 @@ def check_point(engine: Engine, x: float, kbli: str) -> dict:
     with engine.connect() as conn:
         answer = zoning.check(
             conn, mapping(Point(X0 + x, Y0 + 50)), "EPSG:32749", as_of=NOW, kbli=kbli
-        )
+        ).to_json()
     [zone] = answer["zones"]
     return zone
 
@@ -334,7 +334,7 @@ def test_valid_from_keeps_the_earlier_matrix_as_history(
         with planning_area.connect() as conn:
             answer = zoning.check(
                 conn, mapping(Point(X0 + 150, Y0 + 50)), "EPSG:32749", as_of=as_of, kbli="68111"
-            )
+            ).to_json()
         [zone] = answer["zones"]
         return zone
 

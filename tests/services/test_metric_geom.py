@@ -64,16 +64,16 @@ def test_check_same_with_or_without_stored_metric_geometry(planning_area: Engine
             conn.execute(text(sql))
     parcel = utm_box(50, 150)
     with planning_area.connect() as conn:
-        a = zoning.check(conn, mapping(parcel), "EPSG:32749", kbli="68111")
+        a = zoning.check(conn, mapping(parcel), "EPSG:32749", kbli="68111").to_json()
         batch = zoning.check_batch(
             conn, [zoning.BatchItem(ref=1, geometry=mapping(parcel), crs="EPSG:32749")]
         )
-    for answer in (a, batch[0]):
+    for answer in (a, batch[0].to_json()):
         got = {z["code"]: z["area_m2"] for z in answer["zones"]}
         assert got == pytest.approx({"R-2": 5_000, "K-1": 5_000}, abs=0.01)
     inside = box(X0 + 10, Y0 + 10, X0 + 30, Y0 + 30)  # wholly in R-2: the parcel is its part
     with planning_area.connect() as conn:
-        b = zoning.check(conn, mapping(inside), "EPSG:32749")
+        b = zoning.check(conn, mapping(inside), "EPSG:32749").to_json()
     assert [(z["code"], z["area_m2"]) for z in b["zones"]] == [("R-2", pytest.approx(400))]
 
 
@@ -92,16 +92,18 @@ def test_batch_in_chunks_on_two_connections_equals_one_statement(
     ]
     with planning_area.connect() as conn:  # in a transaction: one statement, no helpers
         want = [
-            zoning.check(conn, mapping(g), "EPSG:32749", kbli="68111", as_of=None) for g in grid
+            zoning.check(conn, mapping(g), "EPSG:32749", kbli="68111", as_of=None).to_json()
+            for g in grid
         ]
     monkeypatch.setattr(zoning_settings(), "batch_chunk", 5)
     monkeypatch.setattr(zoning_settings(), "batch_connections", 2)
     auto = planning_area.connect().execution_options(isolation_level="AUTOCOMMIT")
     with auto as conn:
-        got = zoning.check_batch(conn, items)
-    assert len(got) == len(grid) > 10
-    for k, (g, w) in enumerate(zip(got, want, strict=True)):
-        assert g["id"] == k
+        results = zoning.check_batch(conn, items)
+    assert len(results) == len(grid) > 10
+    assert [r.ref for r in results] == list(range(len(grid)))
+    got = [r.to_json() for r in results]
+    for g, w in zip(got, want, strict=True):
         assert {z["code"]: z["area_m2"] for z in g["zones"]} == {
             z["code"]: z["area_m2"] for z in w["zones"]
         }

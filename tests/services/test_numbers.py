@@ -14,8 +14,9 @@ import pytest
 from shapely.geometry import mapping
 from sqlalchemy import Engine
 
+from app.l10n import number, percent, square_metres
 from app.services import zoning
-from app.services.zoning.numbers import apportion, number, percent, square_metres
+from app.services.zoning.numbers import apportion
 from tests.zoning_fixture import utm_box
 
 NOW = date(2026, 1, 1)
@@ -28,7 +29,7 @@ def area(planning_area: Engine) -> Engine:
 
 def run(engine: Engine, geom, **kw):
     with engine.connect() as conn:
-        return zoning.check(conn, mapping(geom), "EPSG:32749", as_of=NOW, **kw)
+        return zoning.check(conn, mapping(geom), "EPSG:32749", as_of=NOW, **kw).to_json()
 
 
 def units(shares) -> int:
@@ -82,7 +83,7 @@ def test_three_thirds_add_up_and_areas_are_rounded(area: Engine) -> None:
     assert env["min_green_area_m2"] == 0.2 * 10_000 + 0.1 * 10_000 + 0.8 * 10_000
     assert [p["area_m2"] for p in env["parts"]] == [10_000] * 3
     assert "Persil ini (30.000 m²): 33,3 % berada di" in a["summary"]["id"]
-    assert "Putusan campuran: X 50 %, not_listed 33,3 %, B 16,7 %" in a["summary"]["id"]
+    assert "Kesimpulan campuran: X 50 %, tidak tercantum 33,3 %, B 16,7 %" in a["summary"]["id"]
     assert (
         "Intensitas bangunan: tapak maksimum 15.000 m², luas lantai maksimum 53.000 m², "
         "ruang hijau minimum 11.000 m², tinggi maksimum 8 m." in a["summary"]["id"]
@@ -97,16 +98,16 @@ def test_summary_writes_numbers_the_way_each_language_reads(area: Engine) -> Non
     assert a["area_m2"] == 20_000 and a["no_plan_share"] == 0.875
     assert a["verdict_shares"] == {"no_plan": 0.875, "B": 0.125}
     assert a["summary"]["id"] == (
-        "Persil ini (20.000 m²): 12,5 % berada di PTP (C), di mana Penggilingan padi diizinkan "
-        "bersyarat: wajib UKL-UPL; 87,5 % tidak tercakup rencana pola ruang. "
-        "Putusan campuran: no_plan 87,5 %, B 12,5 %. "
+        "Persil ini (20.000 m²): 12,5 % berada di PTP (P-1: Tanaman pangan), di mana "
+        "Penggilingan padi diizinkan bersyarat: wajib UKL-UPL; 87,5 % tidak tercakup rencana "
+        "pola ruang. Kesimpulan campuran: tanpa rencana 87,5 %, B 12,5 %. "
         "Intensitas bangunan: tapak maksimum 250 m², luas lantai maksimum 250 m², "
         "ruang hijau minimum 2.000 m², tinggi maksimum 8 m."
     )
     assert a["summary"]["en"] == (
-        "This parcel (20,000 m²): 12.5 % is in PTP (Food crops), where Rice mill is allowed with "
-        "conditions: environmental permit required; 87.5 % is outside every zoning polygon. "
-        "Mixed verdict: no_plan 87.5 %, B 12.5 %. "
+        "This parcel (20,000 m²): 12.5 % is in PTP (P-1: Food crops), where Rice mill is "
+        "permitted with conditions: environmental permit required; 87.5 % is outside every "
+        "zoning polygon. Mixed verdict: no plan 87.5 %, B 12.5 %. "
         "Building envelope: footprint at most 250 m², floor area at most 250 m², "
         "green area at least 2,000 m², height at most 8 m."
     )

@@ -76,9 +76,13 @@ def plans(load, clean: Engine, tmp_path: Path):
     return _setup
 
 
-def run(engine: Engine, geom, kbli: str | None = MINIMARKET):
+def answer_of(engine: Engine, geom, kbli: str | None = MINIMARKET):
     with engine.connect() as conn:
         return zoning.check(conn, mapping(geom), "EPSG:32749", kbli=kbli, as_of=NOW)
+
+
+def run(engine: Engine, geom, kbli: str | None = MINIMARKET):
+    return answer_of(engine, geom, kbli).to_json()
 
 
 def by_code(answer) -> dict[str, dict]:
@@ -147,7 +151,7 @@ def test_route_is_kkkpr_only_when_every_part_is_in_an_oss_rdtr(plans) -> None:
     assert across["route"]["legal"]["citation"] == "Permen ATR/BPN No. 13 Tahun 2021"
     assert run(engine, utm_box(0, 50))["route"]["route"] == "PKKPR"
     assert run(engine, Point(X0 + 150, Y0 + 50))["route"]["route"] == "KKKPR"
-    row = flat_row({**inside, "id": 1})
+    row = flat_row(answer_of(engine, utm_box(120, 180)))
     assert row["route"] == "KKKPR" and row["plans"] == "K-1:rdtr"
 
 
@@ -166,17 +170,18 @@ def test_a_parcel_half_in_the_sea_gets_the_inside_answer_and_a_warning(plans) ->
     # x 0..100, y 50..150 = 10,000 m2: y 50..100 in the RTRW (P-1) and the desa, y 100..150
     # beyond the desa (the sea), zoned by nothing.
     a = run(engine, utm_box(0, 100, 50, 150))
-    assert [(z["code"], z["share"]) for z in a["zones"]] == [("P-1", 0.5)]
-    assert a["no_plan_share"] == 0.5 and a["outside_share"] == 0.5
-    assert a["verdict"] == "X"  # the part inside; never a plain `mixed`
-    assert a["verdict_shares"] == {"X": 0.5, "outside": 0.5}
+    assert [(z["code"], z["share"], z["area_m2"]) for z in a["zones"]] == [("P-1", 0.5, 5000)]
+    assert a["outside_share"] == 0.5 and a["outside_m2"] == 5000
+    assert a["no_plan_share"] == 0 and a["no_plan_m2"] == 0  # the sea is not "no plan"
+    # the verdict is on the part inside: all of it X, so X (never `mixed`)
+    assert a["verdict"] == "X" and a["verdict_shares"] == {"X": 1.0}
     assert a["outside_warning"]["en"].startswith("50 % of the parcel lies outside")
     assert a["outside_warning"]["id"].startswith("50 % persil berada di luar wilayah")
-    assert a["outside_warning"]["en"] in a["warnings"]
+    assert {"code": "outside_part", **a["outside_warning"]} in a["warnings"]
     assert a["summary"]["en"].startswith("Warning: 50 % of the parcel lies outside")
     assert a["summary"]["id"].startswith("Peringatan: 50 % persil berada di luar")
     assert a["envelope"]["max_footprint_m2"] == 0.1 * 5_000
-    row = flat_row({**a, "id": "laut"})
+    row = flat_row(answer_of(engine, utm_box(0, 100, 50, 150)))
     assert row["outside_share"] == 0.5 and row["verdict"] == "X"
     # Unzoned but inside the desa is no_plan, not outside: x 250..350, y 0..100.
     b = run(engine, utm_box(250, 350))
@@ -184,9 +189,12 @@ def test_a_parcel_half_in_the_sea_gets_the_inside_answer_and_a_warning(plans) ->
     assert b["verdict"] == "mixed" and b["verdict_shares"] == {"X": 0.5, "no_plan": 0.5}
     # Nothing zoned: half unzoned in the desa, half in the sea.
     c = run(engine, utm_box(400, 500, 50, 150))
-    assert c["verdict"] == "no_plan"
-    assert c["verdict_shares"] == {"no_plan": 0.5, "outside": 0.5}
-    assert c["outside_share"] == 0.5 and c["no_plan_share"] == 1.0
+    assert c["verdict"] == "no_plan" and c["verdict_shares"] == {"no_plan": 1.0}
+    assert c["outside_share"] == 0.5 and c["no_plan_share"] == 0.5
+    # Wholly in the sea: outside, never a letter.
+    d = run(engine, utm_box(0, 100, 200, 300))
+    assert d["verdict"] == "outside" and d["verdict_shares"] == {"outside": 1.0}
+    assert d["zones"] == [] and d["outside_share"] == 1.0
 
 
 runner = CliRunner()

@@ -92,7 +92,7 @@ def _answers(engine: Engine, points: list[tuple[float, float]]) -> list[str]:
             json.dumps(
                 check_point(
                     conn, x, y, activity=None, as_of=date.fromisoformat(AS_OF), books=books
-                ),
+                ).to_json(),
                 sort_keys=True,
                 default=str,
             )

@@ -14,7 +14,6 @@ from sqlalchemy import Engine
 from app.errors import (
     InvalidCRS,
     InvalidGeometry,
-    OutsidePlanningArea,
     TooLarge,
     TooManyVertices,
     UnknownActivity,
@@ -36,7 +35,7 @@ def area(planning_area: Engine) -> Engine:
 def run(engine: Engine, geom, crs: str = "EPSG:32749", **kw):
     geo = mapping(geom) if not isinstance(geom, dict) else geom
     with engine.connect() as conn:
-        return zoning.check(conn, geo, crs, as_of=kw.pop("as_of", NOW), **kw)
+        return zoning.check(conn, geo, crs, as_of=kw.pop("as_of", NOW), **kw).to_json()
 
 
 def shares(answer) -> dict[str, float]:
@@ -116,12 +115,18 @@ def test_no_plan_inside_the_region(area: Engine) -> None:
     a = run(area, utm_box(500, 600), kbli="68111")
     assert a["verdict"] == "no_plan" and a["zones"] == []
     assert a["admin"][0]["code"] == "33.25.11.2002"
-    assert "never" not in a["summary"]["en"] and "cannot be declared allowed" in a["summary"]["en"]
+    assert "never" not in a["summary"]["en"]
+    assert "cannot be declared permitted" in a["summary"]["en"]
+    assert a["no_plan_share"] == 1.0 and a["outside_share"] == 0.0
 
 
-def test_outside_the_region_is_an_error(area: Engine) -> None:
-    with pytest.raises(OutsidePlanningArea, match="outside the planning area"):
-        run(area, {"type": "Point", "coordinates": [100.0, -1.0]}, "EPSG:4326")
+def test_far_outside_the_region_answers_outside(area: Engine) -> None:
+    # Sumatra: no layer of any region there, so `outside`, never a letter (nor a 4xx)
+    a = run(area, {"type": "Point", "coordinates": [100.0, -1.0]}, "EPSG:4326", kbli="68111")
+    assert a["verdict"] == "outside" and a["verdict_shares"] == {"outside": 1.0}
+    assert a["zones"] == [] and a["outside_share"] == 1.0
+    assert [w["code"] for w in a["warnings"]] == ["outside"]
+    assert "outside" in a["summary"]["en"] and "di luar wilayah" in a["summary"]["id"]
 
 
 def test_point_is_in_one_zone_with_share_one(area: Engine) -> None:
@@ -153,7 +158,8 @@ def test_self_intersecting_parcel_is_repaired_with_a_warning(area: Engine) -> No
         [(X0 + 10, Y0 + 10), (X0 + 90, Y0 + 90), (X0 + 90, Y0 + 10), (X0 + 10, Y0 + 90)]
     )
     a = run(area, bowtie, kbli="68111")
-    assert a["warnings"] and "repaired" in a["warnings"][0]
+    assert a["warnings"] and "repaired" in a["warnings"][0]["en"]
+    assert "diperbaiki" in a["warnings"][0]["id"]
     assert a["area_m2"] == pytest.approx(2 * 0.5 * 80 * 40, rel=1e-3)
     with pytest.raises(InvalidGeometry, match="repair is empty"):
         run(
@@ -221,11 +227,12 @@ def test_batch_equals_single_checks(area: Engine) -> None:
     ]
     items.append(BatchItem(ref="bad", geometry={"type": "Polygon"}, crs="EPSG:32749"))
     with area.connect() as conn:
-        batch = zoning.check_batch(conn, items, NOW)
-    for item, got in zip(items[:-1], batch[:-1], strict=True):
+        results = zoning.check_batch(conn, items, NOW)
+    batch = [r.to_json() for r in results[:-1]]
+    for item, got in zip(items[:-1], batch, strict=True):
         single = run(area, item.geometry, kbli="10631")
         assert got["verdict"] == single["verdict"]
         assert got["verdict_shares"] == pytest.approx(single["verdict_shares"], rel=1e-9)
         assert shares(got) == pytest.approx(shares(single), rel=1e-9)
         assert got["summary"] == single["summary"]
-    assert batch[-1]["error"] == "invalid_geometry"
+    assert results[-1].error == "invalid_geometry"

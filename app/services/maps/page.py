@@ -20,6 +20,7 @@ from folium.elements import Element, MacroElement
 from folium.template import Template
 from sqlalchemy import Connection, text
 
+from app.l10n import LANGS, t, table
 from app.services.catalog.layers import list_layers
 from app.services.maps.assets import localize
 from app.services.rasters.catalog import get_raster, list_rasters
@@ -84,9 +85,7 @@ class PageOptions:
     basemap_attribution: str | None = None
 
 
-def map_config(
-    conn: Connection, books: RuleBooks, region: str | None = None
-) -> dict[str, Any]:
+def map_config(conn: Connection, books: RuleBooks, region: str | None = None) -> dict[str, Any]:
     """Return what the page needs: the region, its layers with tile URLs, the zone legend."""
     regions = conn.execute(text(REGION_SQL), {"region": region}).all()
     reg = regions[0] if regions else None
@@ -228,12 +227,14 @@ def build_page(config: dict[str, Any], opts: PageOptions) -> str:
             f'<script src="{APP_STATIC}/tema.js"></script>'
         )
     )
-    root.title = "Peta Tata Ruang" + (
+    root.title = t("map.title", opts.lang) + (
         f" — {config['region']['name']}" if config["region"]["name"] else ""
     )
     if opts.basemap:
         folium.TileLayer(
-            opts.basemap, attr=opts.basemap_attribution or "basemap", name="Peta dasar"
+            opts.basemap,
+            attr=opts.basemap_attribution or "basemap",
+            name=t("map.basemap", opts.lang),
         ).add_to(m)
 
     wanted = set(opts.layers) if opts.layers is not None else None
@@ -268,7 +269,7 @@ def build_page(config: dict[str, Any], opts: PageOptions) -> str:
         )
         tiles.add_to(m)
         layer_vars.append((raster["name"], tiles.get_name()))
-    drawn = folium.FeatureGroup(name="Persil", control=False).add_to(m)
+    drawn = folium.FeatureGroup(name=t("sheet.parcel", opts.lang), control=False).add_to(m)
     if config.get("budget"):  # brings Leaflet.markercluster; tema.js fills its own groups
         plugins.MarkerCluster(name="_", control=False).add_to(m)
     if not opts.embed:
@@ -295,11 +296,11 @@ def build_page(config: dict[str, Any], opts: PageOptions) -> str:
         ).add_to(m)
         plugins.LocateControl(
             position="topleft",
-            strings={"title": "Lokasi saya"},
+            strings={"title": t("map.locate", opts.lang)},
             flyTo=True,
             showPopup=False,
         ).add_to(m)
-        plugins.Fullscreen(position="topleft", title="Layar penuh").add_to(m)
+        plugins.Fullscreen(position="topleft", title=t("map.fullscreen", opts.lang)).add_to(m)
     folium.LayerControl(position="topright", collapsed=True).add_to(m)
 
     page_config = {
@@ -311,6 +312,8 @@ def build_page(config: dict[str, Any], opts: PageOptions) -> str:
         "highlight": opts.highlight,
         "themes": opts.themes,
         "theme_year": opts.theme_year,
+        "i18n": {lang: table("map", lang) for lang in LANGS},
+        "i18n_themes": {lang: table("themes", lang) for lang in LANGS},
     }
     root.html.add_child(Element(_chrome(opts)))
     _Init(page_config, layer_vars, drawn.get_name()).add_to(m)
@@ -324,38 +327,45 @@ def build_page(config: dict[str, Any], opts: PageOptions) -> str:
 def _chrome(opts: PageOptions) -> str:
     """Return the page's own HTML around the map: top bar and answer panel (not in embeds).
 
-    Texts carry data-i18n keys; peta.js fills them in the chosen language.
+    Texts are written in the page's language from app/l10n and carry data-i18n keys, with
+    which peta.js rewrites them when the reader switches language.
     """
     if opts.embed:
         return '<div id="rtrw-legend" class="rtrw-legend" hidden></div>'
     lang = html.escape(opts.lang)
+
+    def w(key: str) -> str:
+        return html.escape(t(f"map.{key}", opts.lang))
+
+    other = "EN" if opts.lang == "id" else "ID"
     return f"""
 <header id="rtrw-bar" class="rtrw-bar" data-lang="{lang}">
-  <h1 class="rtrw-title" data-i18n="title">Peta Tata Ruang</h1>
+  <h1 class="rtrw-title" data-i18n="title">{w("title")}</h1>
   <form id="rtrw-search" class="rtrw-search" role="search" autocomplete="off">
     <input id="rtrw-place" type="search" data-i18n-placeholder="search_place"
-           aria-label="Cari desa" placeholder="Cari desa/kelurahan atau kode">
+           data-i18n-aria="search_place" aria-label="{w("search_place")}"
+           placeholder="{w("search_place")}">
     <ul id="rtrw-place-list" class="rtrw-list" role="listbox" hidden></ul>
   </form>
-  <button id="rtrw-lang" class="rtrw-btn" type="button" aria-label="Bahasa / Language">EN</button>
+  <button id="rtrw-lang" class="rtrw-btn" type="button"
+          aria-label="Bahasa / Language">{other}</button>
 </header>
 <section id="rtrw-panel" class="rtrw-panel" aria-live="polite">
   <button id="rtrw-panel-toggle" class="rtrw-panel-toggle" type="button"
-          data-i18n-aria="toggle_panel" aria-label="Buka/tutup panel"></button>
-  <label class="rtrw-label" for="rtrw-kbli" data-i18n="kbli_label">Kegiatan usaha (KBLI)</label>
+          data-i18n-aria="toggle_panel" aria-label="{w("toggle_panel")}"></button>
+  <label class="rtrw-label" for="rtrw-kbli" data-i18n="kbli_label">{w("kbli_label")}</label>
   <div class="rtrw-kbli-box">
     <input id="rtrw-kbli" type="search" autocomplete="off" data-i18n-placeholder="kbli_hint"
-           placeholder="Kode KBLI atau kata, mis. 47111, warung, pabrik">
+           placeholder="{w("kbli_hint")}">
     <ul id="rtrw-kbli-list" class="rtrw-list" role="listbox" hidden></ul>
   </div>
-  <p id="rtrw-hint" class="rtrw-hint" data-i18n="click_hint">
-    Klik peta atau gambar persil untuk melihat ketentuan tata ruangnya.</p>
+  <p id="rtrw-hint" class="rtrw-hint" data-i18n="click_hint">{w("click_hint")}</p>
   <div id="rtrw-answer" class="rtrw-answer"></div>
   <div id="rtrw-actions" class="rtrw-actions" hidden>
     <button id="rtrw-copy" class="rtrw-btn" type="button"
-            data-i18n="copy_link">Salin tautan</button>
-    <a id="rtrw-pdf" class="rtrw-btn" target="_blank" rel="noopener" data-i18n="pdf">Cetak PDF</a>
-    <button id="rtrw-embed" class="rtrw-btn" type="button" data-i18n="embed">Sematkan peta</button>
+            data-i18n="copy_link">{w("copy_link")}</button>
+    <a id="rtrw-pdf" class="rtrw-btn" target="_blank" rel="noopener" data-i18n="pdf">{w("pdf")}</a>
+    <button id="rtrw-embed" class="rtrw-btn" type="button" data-i18n="embed">{w("embed")}</button>
   </div>
   <textarea id="rtrw-snippet" class="rtrw-snippet" readonly hidden></textarea>
 </section>

@@ -12,33 +12,30 @@ inserted in one statement. The rules:
   from the desa the row names (`given_desa_code`, in the current desa version).
 - `over_budget`: realisation above pagu. `done_unpaid`: progress 100 % and no realisation.
   `paid_not_started`: realisation with 0 % progress after the end date (before `today`).
-- `protected_zone`: the governing zone at the geometry is of class `lindung` in the region's
-  rule book, or an overlay there (a layer's class, or an overlay attribute of the zoning
-  polygon) has a rule in force with effect `prohibit`.
-- `forbidden_zone`: the project's activity (its KBLI through the rule book's KBLI map, else its
-  sub-activity through the pack's project_types.csv) is X in a governing zone, on `today`.
-- A point is judged by what lies at it. A line (a road, a channel) or a polygon is judged by
-  where MOST of it lies: `protected_zone` only when more than half of its length (area) lies in
-  lindung zones or prohibiting overlays, `forbidden_zone` only when more than half lies in
-  zones where its activity is X (SHARE_FLAGGED). A road that crosses a river's setback strip
-  (PS) is a bridge, not an anomaly; the reason names the share.
+- `protected_zone` and `forbidden_zone` (services/projects/zones.py): the project is checked by
+  the zoning check itself (the same parts, precedence, overlays, rasters and judge) for its
+  activity (its KBLI through the rule book's KBLI map, else its sub-activity through the pack's
+  project_types.csv), on `today`. A point is flagged when the verdict there is X (forbidden) or
+  it lies in a protected sub-zone (class `lindung`) or a prohibiting overlay; a line or polygon
+  only when more than half of it (SHARE_FLAGGED, measured in the region's metric CRS: a line as
+  a strip, so by length) is X, or lies in protected areas. A road that crosses a river's
+  setback strip (PS) is a bridge, not an anomaly; the reason names the share.
 - `duplicate`: same year, same desa (or within DUPLICATE_DISTANCE_M), names equal after
   normalisation or rapidfuzz token_sort_ratio >= DUPLICATE_SCORE, any OPD; both rows are
   flagged, each naming the other. Names that differ in a number or phase are different works
   however alike the rest reads: "RT 01" is not "RT 02", "Tahap II" (Roman I..XX, "Tahap ke-2",
   "Paket 3", "Tahap Kedua") is not the first phase, "(Lanjutan)" is not the work it continues.
 
-Zones and overlays are judged only where the row gave its own place (coordinates or WKT): a
-project placed at a desa from its code or location text is not accused of sitting in a zone
-that only the desa's stand-in point lies in. Where a point lies in several zoning layers the
-most detailed plan governs (RDTR over RTRW, then the newer version), as in the zoning check.
+Zones are judged only where the row gave its own place (coordinates or WKT): a project placed
+at a desa from its code or location text is not accused of sitting in a zone that only the
+desa's stand-in point lies in.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -46,23 +43,17 @@ from itertools import groupby
 from typing import Any
 
 import numpy as np
-import shapely
 from rapidfuzz import fuzz, process
 from sqlalchemy import Connection, text
 
+from app.l10n import number
 from app.models.projects import PROJECT_FLAGS
-from app.services.catalog.current import CURRENT_ADMIN_SQL
-from app.services.rules.book import RuleBook, RuleBooks, process_rulebooks
-from app.services.zoning.attributes import overlay_attributes, overlay_rules
-from app.services.zoning.context import PLAN_RANK
-from app.services.zoning.numbers import number
+from app.services.catalog.current import CURRENT_ADMIN_SQL, TOP_ADMIN_SQL
+from app.services.projects.zones import zone_flags
+from app.services.rules.book import RuleBooks, process_rulebooks
 
 DUPLICATE_DISTANCE_M = 50.0
 DUPLICATE_SCORE = 90.0
-# A line or polygon is flagged for a zone only when more than this share of it lies there.
-SHARE_FLAGGED = 0.5
-# Placements that come from the row itself; desa_code/text placements are stand-in points.
-OWN_PLACEMENTS = ("coordinates", "wkt")
 _MONTHS_ID = (
     "Januari",
     "Februari",
@@ -127,10 +118,7 @@ _COLUMNS_SQL = f"""
 """
 
 # Per region, the admin areas of its top level (the smallest level number loaded).
-_TOP_ADMIN = f"""top AS MATERIALIZED (
-        SELECT DISTINCT ON (region_code) region_code, level, version_id
-        FROM ({CURRENT_ADMIN_SQL}) a ORDER BY region_code, level
-    )"""
+_TOP_ADMIN = f"top AS MATERIALIZED ({TOP_ADMIN_SQL})"
 _OUTSIDE_REGION_SQL = f"""
     WITH {_TOP_ADMIN}
     SELECT p.id, ST_X(ST_PointOnSurface(p.geom)) AS lon, ST_Y(ST_PointOnSurface(p.geom)) AS lat,
@@ -170,27 +158,6 @@ _OUTSIDE_DESA_SQL = f"""
 
 # The zoning and overlay features under each project placed from its own coordinates or WKT,
 # of the current versions of its region (any region when it names none).
-_HITS_SQL = f"""
-    SELECT p.id, p.kbli, p.sub_activity_code, p.sub_activity, ST_Dimension(p.geom) = 0 AS point,
-           l.name AS layer, l.kind, l.region_code, v.plan, f.version_id, f.fid, f.code, f.name,
-           CASE WHEN l.kind = 'zoning' THEN f.props END AS props,
-           -- a line or polygon: the part of it in the feature, and the whole (to measure)
-           CASE WHEN ST_Dimension(p.geom) > 0
-                THEN ST_AsBinary(ST_Intersection(f.geom, p.geom)) END AS piece,
-           CASE WHEN ST_Dimension(p.geom) > 0 THEN ST_AsBinary(p.geom) END AS whole
-    FROM project p
-    JOIN feature f ON ST_Intersects(f.geom, p.geom)
-     AND f.version_id = ANY(ARRAY(SELECT current_version_id FROM layer
-                                  WHERE kind IN ('zoning', 'overlay')
-                                    AND current_version_id IS NOT NULL))
-    JOIN layer l ON l.current_version_id = f.version_id
-    JOIN layer_version v ON v.id = f.version_id
-    WHERE {_IN_YEAR} AND p.geom IS NOT NULL
-      AND (p.placed_by IS NULL OR p.placed_by = ANY(CAST(:own AS text[])))
-      AND (p.region_code IS NULL OR l.region_code IS NOT DISTINCT FROM p.region_code)
-    ORDER BY p.id, f.version_id, f.fid
-"""
-
 # Duplicates are looked for in two ways. Rows of one year and desa are compared by name in
 # Python, a whole desa at once (rapidfuzz's cdist: ~400 names a desa at 100,000 projects is
 # fine; a self-join returning every same-desa pair to Python was not). Rows of different desa
@@ -387,7 +354,10 @@ def refresh_flags(
     flags += _outside_region(conn, params)
     flags += _outside_desa(conn, params, tolerance_m)
     flags += _columns(conn, params, on)
-    flags += _zones(conn, params, on, books)
+    flags += [
+        Flag(pid, flag, _capital(reason.id), _capital(reason.en))
+        for pid, flag, reason in zone_flags(conn, params, on, books)
+    ]
     flags += _duplicates(conn, params)
     if flags:
         conn.execute(
@@ -503,227 +473,6 @@ def _columns(conn: Connection, params: Mapping[str, Any], on: date) -> list[Flag
                 )
             )
     return out
-
-
-@dataclass
-class _Hits:
-    """The zoning and overlay features under one project."""
-
-    kbli: str | None
-    sub_activity_code: str | None
-    sub_activity: str | None
-    point: bool
-    zoning: list[Any]
-    overlay: list[Any]
-    whole: bytes | None = None  # a line or polygon (WKB), measured against its pieces
-
-
-@dataclass
-class _Found:
-    """What one zone or overlay under a project says: the words, and the part of a line."""
-
-    reason_id: str
-    reason_en: str
-    piece: bytes | None
-
-
-def _governing(zoning: list[Any], point: bool) -> list[Any]:
-    """Return the zones that govern: of the most detailed plan, one per layer for a point."""
-    if not zoning:
-        return []
-    top = max((PLAN_RANK.get(h.plan or "rtrw", 0), h.version_id) for h in zoning)
-    kept = [h for h in zoning if (PLAN_RANK.get(h.plan or "rtrw", 0), h.version_id) == top]
-    return kept[:1] if point else kept
-
-
-def _zone_label(book: RuleBook, code: str, lang: str) -> str:
-    national = book.zone_code(code) or code
-    cls = book.zones.get(national) or {}
-    name = (cls.get("name_en") if lang == "en" else None) or cls.get("name")
-    return f"{national} {name}" if name else national
-
-
-def _citation(book: RuleBook, row: Mapping[str, Any], lang: str) -> str:
-    source = book.sources.get(row.get("source_id") or "")
-    parts = [source["citation"] if source else None, row.get("article")]
-    said = ", ".join(p for p in parts if p)
-    if not said:
-        return ""
-    return f" menurut {said}" if lang == "id" else f" under {said}"
-
-
-def _zones(conn: Connection, params: Mapping[str, Any], on: date, books: RuleBooks) -> list[Flag]:
-    """Return protected_zone and forbidden_zone flags from the features under each project.
-
-    A point is flagged by any governing zone or overlay at it; a line or polygon only when
-    more than SHARE_FLAGGED of its length (area) lies in the zones and overlays that say so.
-    """
-    projects: dict[int, _Hits] = {}
-    for h in conn.execute(text(_HITS_SQL), {**params, "own": list(OWN_PLACEMENTS)}):
-        hits = projects.setdefault(
-            h.id, _Hits(h.kbli, h.sub_activity_code, h.sub_activity, h.point, [], [], h.whole)
-        )
-        (hits.zoning if h.kind == "zoning" else hits.overlay).append(h)
-    cache: dict[str | None, RuleBook | None] = {}
-
-    def book_of(region: str | None) -> RuleBook | None:
-        if region not in cache:
-            cache[region] = books.current(conn, region)
-        return cache[region]
-
-    out = []
-    for pid, hits in projects.items():
-        protected, forbidden = _judge(hits, book_of, on)
-        if hits.whole is not None:
-            protected = _most(protected, hits.whole, "protected")
-            forbidden = _most(forbidden, hits.whole, "forbidden")
-        if protected:
-            prefix_id, prefix_en = protected[0].reason_id, protected[0].reason_en
-            out.append(
-                Flag(
-                    pid,
-                    "protected_zone",
-                    prefix_id + "; ".join(_unique([f.reason_id for f in protected[1:]])),
-                    prefix_en + "; ".join(_unique([f.reason_en for f in protected[1:]])),
-                )
-            )
-        if forbidden:
-            prefix_id, prefix_en = forbidden[0].reason_id, forbidden[0].reason_en
-            out.append(
-                Flag(
-                    pid,
-                    "forbidden_zone",
-                    _capital(prefix_id + "; ".join(_unique([f.reason_id for f in forbidden[1:]]))),
-                    _capital(prefix_en + "; ".join(_unique([f.reason_en for f in forbidden[1:]]))),
-                )
-            )
-    return out
-
-
-def _judge(
-    hits: _Hits, book_of: Callable[[str | None], RuleBook | None], on: date
-) -> tuple[list[_Found], list[_Found]]:
-    """Return what makes the project protected and forbidden, each list led by its prefix."""
-    protected = [_Found("Lokasi kegiatan berada di ", "The project's location lies in ", None)]
-    forbidden = [_Found("", "", None)]
-    for z in _governing(hits.zoning, hits.point):
-        book = book_of(z.region_code)
-        if book is None:
-            continue
-        national = book.zone_code(z.code) or ""
-        cls = book.zones.get(national)
-        if cls is not None and cls["class"] == "lindung":
-            protected.append(
-                _Found(
-                    f"sub-zona lindung {_zone_label(book, z.code, 'id')}",
-                    f"the protected sub-zone {_zone_label(book, z.code, 'en')}",
-                    z.piece,
-                )
-            )
-        for field, value in overlay_attributes(z.props):
-            hit = {"layer": z.layer, "code": value, "attribute": field}
-            for rule in _prohibiting(overlay_rules(book, hit, None, on)):
-                protected.append(
-                    _Found(
-                        f"{field} {value} ({rule['restriction']})",
-                        f"{field} {value} ({rule['restriction_en'] or rule['restriction']})",
-                        z.piece,
-                    )
-                )
-        activity = _activity(book, hits)
-        if activity is None:
-            continue
-        row = book.itbx_for(activity, national, on, z.layer)
-        if row is not None and row["itbx"] == "X":
-            act = book.activities.get(activity, {})
-            name_id = act.get("name") or activity
-            name_en = act.get("name_en") or name_id
-            via_id = f" (KBLI {hits.kbli})" if hits.kbli and hits.kbli in book.kbli else ""
-            forbidden.append(
-                _Found(
-                    f"kegiatan “{name_id}”{via_id} tidak diperbolehkan (X) di zona "
-                    f"{_zone_label(book, z.code, 'id')}{_citation(book, row, 'id')}",
-                    f"the activity “{name_en}”{via_id} is not allowed (X) in zone "
-                    f"{_zone_label(book, z.code, 'en')}{_citation(book, row, 'en')}",
-                    z.piece,
-                )
-            )
-    for o in hits.overlay:
-        book = book_of(o.region_code)
-        if book is None:
-            continue
-        for rule in _prohibiting(book.overlay_rules_for(o.layer, o.code, None, on)):
-            label = o.name or o.code
-            protected.append(
-                _Found(
-                    f"kawasan {label} (lapisan {o.layer}: {rule['restriction']})",
-                    f"the {label} area (layer {o.layer}: "
-                    f"{rule['restriction_en'] or rule['restriction']})",
-                    o.piece,
-                )
-            )
-    return (
-        protected if len(protected) > 1 else [],
-        forbidden if len(forbidden) > 1 else [],
-    )
-
-
-def _most(found: list[_Found], whole: bytes, which: str) -> list[_Found]:
-    """Keep a line's (polygon's) finding only when more than SHARE_FLAGGED of it lies there.
-
-    The share is measured on a local equirectangular frame (x scaled by the cosine of the
-    latitude), exact enough for a ratio over a few kilometres. The kept prefix states it.
-    """
-    if not found:
-        return []
-    geom = shapely.from_wkb(whole)
-    parts = [(f, shapely.from_wkb(f.piece)) for f in found[1:] if f.piece is not None]
-    area = shapely.get_dimensions(geom) >= 2
-    scale = np.array([np.cos(np.radians(shapely.centroid(geom).y)), 1.0])
-
-    def measure(g: shapely.Geometry) -> float:
-        g = shapely.transform(g, lambda xy: xy * scale)
-        return float(shapely.area(g) if area else shapely.length(g))
-
-    total = measure(geom)
-    kept = [(f, g) for f, g in parts if measure(g) > 0]
-    if total <= 0 or not kept:
-        return []
-    share = measure(shapely.union_all([g for _, g in kept])) / total
-    if share <= SHARE_FLAGGED:
-        return []
-    pct_id, pct_en = number(share * 100, 0, "id") + " %", number(share * 100, 0, "en") + " %"
-    whole_id, whole_en = ("luas", "area") if area else ("panjang", "length")
-    if which == "protected":
-        prefix = _Found(
-            f"Lebih dari separuh {whole_id} kegiatan ({pct_id}) berada di ",
-            f"More than half of the project's {whole_en} ({pct_en}) lies in ",
-            None,
-        )
-    else:
-        prefix = _Found(
-            f"lebih dari separuh {whole_id} kegiatan ({pct_id}) berada di zona yang tidak "
-            "membolehkannya: ",
-            f"more than half of the project's {whole_en} ({pct_en}) lies in zones that do not "
-            "allow it: ",
-            None,
-        )
-    return [prefix, *(f for f, _ in kept)]
-
-
-def _prohibiting(rules: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    return [r for r in rules if r["effect"] == "prohibit"]
-
-
-def _activity(book: RuleBook, hits: _Hits) -> str | None:
-    """Return the project's rule activity: by KBLI, else by project_types.csv, else None."""
-    if hits.kbli and hits.kbli.strip() in book.kbli:
-        return book.kbli[hits.kbli.strip()]
-    return book.project_activity(hits.sub_activity_code, hits.sub_activity)
-
-
-def _unique(items: list[str]) -> list[str]:
-    return list(dict.fromkeys(items))
 
 
 def _capital(sentence: str) -> str:

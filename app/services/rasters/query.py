@@ -276,5 +276,5 @@ def zonal_geojson(
     # metric_srid 4326: no metric copy is needed here (areas come from the pixels)
     parcel = parse_geometry(obj, "EPSG:4326", 4326)
     result = zonal_stats(record, parcel.geom, settings)
-    result["warnings"] = parcel.warnings + result["warnings"]
+    result["warnings"] = [w.en for w in parcel.warnings] + result["warnings"]
     return result

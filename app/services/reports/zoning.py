@@ -13,30 +13,20 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote
 
-import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from app.errors import TooManyParcels
-from app.services.geo.crs import epsg_of
+from app.l10n import t
 from app.services.maps.static import Highlight, render_map
 from app.services.reports import pdf
 from app.services.rules.book import RuleBooks
 from app.services.zoning.check import check, check_parcel
-from app.services.zoning.parse import parse_geometry
-from app.settings import MapSettings, loader_settings
+from app.settings import MapSettings
 
 REPORT_LAYERS = ["zoning", "overlay", "base", "admin"]
 MAP_MIN_SPAN_M = 300.0  # a point or a small parcel is shown with this much around it
 MAX_QR_CHARS = 1800  # a longer permalink (a parcel of many vertices) is simplified
-
-# A stored parcel's geometry, by the layer, region and feature id the check named.
-PARCEL_GEOM_SQL = """
-    SELECT ST_AsBinary(f.geom) FROM feature f
-    JOIN layer l ON l.current_version_id = f.version_id
-    WHERE l.name = :layer AND l.region_code IS NOT DISTINCT FROM CAST(:region AS text)
-      AND f.fid = :fid
-"""
 
 
 @dataclass
@@ -93,30 +83,21 @@ def _page(
             conn, item.parcel_id, item.kbli, item.activity, item.as_of,
             books=books, region=item.region,
         )  # fmt: skip
-        wkb = conn.execute(
-            text(PARCEL_GEOM_SQL),
-            {
-                "layer": answer["parcel"]["layer"],
-                "region": answer["parcel"]["region"],
-                "fid": answer["parcel"]["id"],
-            },
-        ).scalar_one()
-        geom = shapely.from_wkb(wkb)
     else:
         geometry = item.geometry or {}
         answer = check(conn, geometry, item.crs, item.kbli, item.activity, item.as_of, books=books)
-        srid = epsg_of(loader_settings().default_metric_crs) or 0
-        geom = parse_geometry(geometry, item.crs, srid).geom
-    words = pdf.WORDS[lang]
+    geom = answer.geom  # the geometry checked, in EPSG:4326
+    assert geom is not None
     width_pt, height_pt = pdf.MAP_SIZE_PT
     dpi = settings.report_dpi
     rendered = render_map(
         conn, settings, frame=geom.bounds, pad=0.35, min_span_m=MAP_MIN_SPAN_M,
         width=math.ceil(width_pt / 72 * dpi), height=math.ceil(height_pt / 72 * dpi), dpi=dpi,
-        layers=REPORT_LAYERS, highlight=Highlight([geom], words["parcel"]), lang=lang,
-        region=(answer.get("parcel") or {}).get("region"), books=books,
+        layers=REPORT_LAYERS, highlight=Highlight([geom], t("sheet.parcel", lang)), lang=lang,
+        region=(answer.parcel or {}).get("region") or (answer.region or {}).get("code"),
+        books=books,
     )  # fmt: skip
-    kbli = item.kbli or ((answer.get("activity") or {}).get("code"))
+    kbli = item.kbli or ((answer.activity or {}).get("code"))
     return pdf.Page(
         answer=answer,
         map_png=rendered.png,

@@ -13,7 +13,9 @@ from typing import Any
 
 import shapely
 
+from app.l10n import both, same
 from app.services.geo import kemendagri
+from app.services.zoning.answer import AdminHit, Notice
 
 LEVEL_NAMES = {3: "kecamatan", 4: "desa"}
 _WHOLE_TOLERANCE = 1e-6
@@ -49,9 +51,9 @@ def admin_answer(
     is_point: bool,
     total: float,
     sliver: float,
-    warnings: list[str],
+    warnings: list[Notice],
     kecamatan_layer: bool,
-) -> list[dict[str, Any]]:
+) -> list[AdminHit]:
     """Return the answer's `admin` list (unrounded): desa, then kecamatan by the desa codes.
 
     `admin` holds one entry per admin feature under the parcel (current versions only), with
@@ -92,9 +94,15 @@ def admin_answer(
             if not is_point and shapely.intersection(d["_geom"], k["_geom"]).area < sliver:
                 continue
             warnings.append(
-                f"desa {d['code']} ({d['name']}) lies in kecamatan polygon {k['code']} "
-                f"({k['name']}) of layer {k['layer']}, but its Kemendagri code names kecamatan "
-                f"{parent}: the kecamatan reported is {parent}"
+                Notice.of(
+                    "kecamatan_mismatch",
+                    both(
+                        "warn.kecamatan_mismatch",
+                        desa=same(f"{d['code']} ({d['name']})"),
+                        found=same(f"{k['code']} ({k['name']}, {k['layer']})"),
+                        named=same(str(parent)),
+                    ),
+                )
             )
     if is_point:
         if not desa:
@@ -114,17 +122,24 @@ def admin_answer(
             for k in derived.values() if whole > 1 + _WHOLE_TOLERANCE else ():
                 k["share"] /= whole
     out = [
-        {
-            "code": d["code"],
-            "name": d["name"],
-            "level": "desa",
-            "area_m2": d["area_m2"],
-            "share": d["share"],
-            "parent_code": kemendagri.parent_of(d["code"]) if d["code"] else None,
-        }
+        AdminHit(
+            d["code"],
+            d["name"],
+            "desa",
+            d["area_m2"],
+            d["share"],
+            kemendagri.parent_of(d["code"]) if d["code"] else None,
+        )  # fmt: skip
         for d in desa
     ] + [
-        {**k, "parent_code": kemendagri.parent_of(k["code"]) if k["code"] else None}
+        AdminHit(
+            k["code"],
+            k["name"],
+            "kecamatan",
+            k["area_m2"],
+            k["share"],
+            kemendagri.parent_of(k["code"]) if k["code"] else None,
+        )  # fmt: skip
         for k in (derived.values() if kecamatan_layer else ())
     ]
-    return sorted(out, key=lambda a: (a["level"] != "desa", -a["share"], a["code"] or ""))
+    return sorted(out, key=lambda a: (a.level != "desa", -a.share, a.code or ""))

@@ -18,8 +18,10 @@ from app.errors import (
     TooManyParcels,
     with_fallback,
 )
+from app.l10n import Lang
 from app.services.geo.crs import STORAGE_SRID, epsg_of
 from app.services.rules.book import RuleBooks, process_rulebooks
+from app.services.zoning.answer import Answer, OverlayHit
 from app.services.zoning.check import activity_of as _activity
 from app.services.zoning.context import Context, context, regions_of
 from app.services.zoning.evaluate import evaluate
@@ -53,7 +55,7 @@ def check_batch(
     as_of: date | None = None,
     *,
     books: RuleBooks | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Answer | BatchFailure]:
     """Return one answer (or error) per item, with every parcel's parts found in one query."""
     settings = zoning_settings()
     if len(items) > settings.max_batch:
@@ -65,7 +67,7 @@ def check_batch(
     books = process_rulebooks() if books is None else books
     srid = epsg_of(loader_settings().default_metric_crs) or 0
     on = as_of or date.today()
-    results: list[dict[str, Any]] = [{} for _ in items]
+    results: list[Answer | BatchFailure | None] = [None for _ in items]
     by_crs: dict[str | None, list[int]] = defaultdict(list)
     for i, item in enumerate(items):
         if item.error is not None:
@@ -111,7 +113,7 @@ def check_batch(
             at.append(i)
             acts.append(act)
         _check_group(conn, ctx, group, at, acts, items, results, on)
-    return results
+    return [r for r in results if r is not None]
 
 
 def _check_group(
@@ -121,7 +123,7 @@ def _check_group(
     at: list[int],
     acts: list[str | None],
     items: list[BatchItem],
-    results: list[dict[str, Any]],
+    results: list[Answer | BatchFailure | None],
     on: date,
 ) -> None:
     """Answer the parcels of one region (`at`: their item index) in chunks, into `results`."""
@@ -141,9 +143,7 @@ def _check_group(
                 except RtrwError as exc:
                     results[i] = _failed(items[i], exc.code, exc.message, exc.message_id)
                     continue
-                answer["id"] = items[i].ref
-                answer["_kbli"] = items[i].kbli  # the code the row sent, for its output row
-                answer["_geometry"] = parcel.geom
+                answer.ref, answer.asked_kbli = items[i].ref, items[i].kbli
                 results[i] = answer
 
 
@@ -182,27 +182,32 @@ def _spatial_order(parsed: list[Parcel], where: list[int]) -> tuple[list[Parcel]
     return [parsed[k] for k in order], [where[k] for k in order]
 
 
+@dataclass
+class BatchFailure:
+    """A batch row that could not be checked: its id, the code it sent and the error."""
+
+    ref: Any
+    kbli: str | None
+    error: str
+    detail: str
+    detail_id: str
+    suggestions: list[Any] | None = None
+    geom: None = None  # no geometry is answered for a failed row
+
+
 def _failed(
     item: BatchItem,
     code: str,
     detail: str,
     detail_id: str | None,
     extra: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+) -> BatchFailure:
     """Return the result of a row that could not be checked: its error, naming the row."""
     detail_id = detail_id or with_fallback(code, detail)
     if item.where:
         detail, detail_id = f"{item.where}: {detail}", f"{item.where_id or item.where}: {detail_id}"
-    out: dict[str, Any] = {
-        "id": item.ref,
-        "_kbli": item.kbli,
-        "error": code,
-        "detail": detail,
-        "detail_id": detail_id,
-    }
-    if extra and extra.get("suggestions"):
-        out["suggestions"] = extra["suggestions"]  # unknown_activity: the nearest activities
-    return out
+    suggestions = (extra or {}).get("suggestions") or None  # unknown_activity: the nearest
+    return BatchFailure(item.ref, item.kbli, code, detail, detail_id, suggestions)
 
 
 COLUMNS = [
@@ -215,6 +220,9 @@ COLUMNS = [
     "zones",
     "plans",
     "itbx",
+    "effective",
+    "because",
+    "because_id",
     "conditions",
     "conditions_en",
     "overlays",
@@ -234,6 +242,7 @@ COLUMNS = [
     "summary_id",
     "summary_en",
     "warnings",
+    "warnings_id",
     "error",
     "detail",
     "detail_id",  # `detail` in Bahasa Indonesia
@@ -241,21 +250,20 @@ COLUMNS = [
 ENVELOPE_COLUMNS = ("max_footprint_m2", "max_floor_area_m2", "min_green_area_m2", "max_height_m")
 
 
-def flat_row(answer: dict[str, Any]) -> dict[str, Any]:
+def flat_row(result: Answer | BatchFailure) -> dict[str, Any]:
     """Return one flat row of a batch answer (CSV, GeoJSON properties and JSON rows alike).
 
     Every row has every column of COLUMNS; lists are joined into one cell: shares as
-    `code:share;code:share`, texts (conditions, citations) as `text | text`.
+    `code:share;code:share`, the outcomes in effect as `code:letter:share`, texts
+    (conditions, reasons, citations) as `text | text`.
     """
     row: dict[str, Any] = dict.fromkeys(COLUMNS)
-    row["id"] = answer["id"]
-    row["kbli"] = answer.get("_kbli")
-    if "error" in answer:
-        row["error"], row["detail"] = answer["error"], answer["detail"]
-        row["detail_id"] = answer.get("detail_id") or with_fallback(
-            answer["error"], answer["detail"]
-        )
+    if isinstance(result, BatchFailure):
+        row.update(id=result.ref, kbli=result.kbli, error=result.error, detail=result.detail)
+        row["detail_id"] = result.detail_id
         return row
+    a = result
+    row["id"], row["kbli"] = a.ref, a.asked_kbli
 
     def shares(pairs: list[tuple[str | None, float]]) -> str | None:
         return ";".join(f"{k}:{v}" for k, v in pairs) or None
@@ -263,55 +271,65 @@ def flat_row(answer: dict[str, Any]) -> dict[str, Any]:
     def texts(items: list[str]) -> str | None:
         return " | ".join(items) or None
 
-    zones, env = answer["zones"], answer["envelope"] or {}
+    zones = a.zones
 
-    def conditions(key: str) -> str | None:  # the conditions of each zone's ITBX letter
-        return texts([f"{z['code']}: {z[key]}" for z in zones if z["itbx"] and z.get(key)])
+    def conditions(lang: Lang) -> str | None:  # the conditions of each zone's ITBX letter
+        return texts(
+            [
+                f"{z.code}: {(z.conditions_en or z.conditions) if lang == 'en' else z.conditions}"
+                for z in zones
+                if z.itbx and z.conditions
+            ]
+        )
 
-    desa = next((a for a in answer["admin"] if a["level"] == "desa"), None)
-    kec = next((a for a in answer["admin"] if a["level"] == "kecamatan"), None)
+    env = a.envelope
+    desa = next((x for x in a.admin if x.level == "desa"), None)
+    kec = next((x for x in a.admin if x.level == "kecamatan"), None)
     row.update(
         {
-            "activity": answer["activity"]["id"] if answer["activity"] else None,
-            "verdict": answer["verdict"],
-            "verdict_shares": shares(list(answer["verdict_shares"].items())),
-            "area_m2": answer["area_m2"],
-            "zones": shares([(z["code"], z["share"]) for z in zones]),
-            "plans": ";".join(f"{z['code']}:{z['plan']}" for z in zones if z.get("plan")) or None,
-            "itbx": ";".join(f"{z['code']}:{z['itbx']}" for z in zones if z["itbx"]) or None,
-            "conditions": conditions("conditions"),
-            "conditions_en": conditions("conditions_en"),
-            "overlays": shares([(_overlay_label(o), o["share"]) for o in answer["overlays"]]),
-            # each raster rule met: `raster op value:letter-or-effect:share`
-            "rasters": ";".join(
-                f"{r['raster']}{x['condition'].replace(' ', '')}:{x['itbx'] or x['effect']}:"
-                f"{x['share']}"
-                for r in answer.get("rasters", [])
-                for x in r["rules"]
+            "activity": a.activity["id"] if a.activity else None,
+            "verdict": a.verdict,
+            "verdict_shares": shares(list(a.verdict_shares.items())),
+            "area_m2": a.area_m2,
+            "zones": shares([(z.code, z.share) for z in zones]),
+            "plans": ";".join(f"{z.code}:{z.plan}" for z in zones) or None,
+            "itbx": ";".join(f"{z.code}:{z.itbx}" for z in zones if z.itbx) or None,
+            "effective": ";".join(
+                f"{z.code}:{k}:{v}" for z in zones for k, v in z.effective.items()
             )
             or None,
-            "no_plan_share": answer["no_plan_share"],
-            "outside_share": answer.get("outside_share", 0.0),
-            **{k: env.get(k) for k in ENVELOPE_COLUMNS},
-            "desa_code": desa["code"] if desa else None,
-            "desa": desa["name"] if desa else None,
-            "kecamatan_code": kec["code"] if kec else None,
-            "kecamatan": kec["name"] if kec else None,
-            "route": answer["route"]["route"] if answer.get("route") else None,
-            "legal": texts([_cited(c) for c in answer["sources"]["legal"]]),
-            "summary_id": answer["summary"]["id"],
-            "summary_en": answer["summary"]["en"],
-            "warnings": "; ".join(answer["warnings"]) or None,
+            "because": texts([f"{z.code}: {b.itbx} {b.what.en}" for z in zones for b in z.because]),
+            "because_id": texts(
+                [f"{z.code}: {b.itbx} {b.what.id}" for z in zones for b in z.because]
+            ),
+            "conditions": conditions("id"),
+            "conditions_en": conditions("en"),
+            "overlays": shares([(_overlay_label(o), o.share) for o in a.overlays]),
+            # each raster rule met: `raster op value:letter-or-effect:share`
+            "rasters": ";".join(
+                f"{r.raster}{x.condition.replace(' ', '')}:{x.itbx or x.effect}:{x.share}"
+                for r in a.rasters
+                for x in r.rules
+            )
+            or None,
+            "no_plan_share": a.no_plan_share,
+            "outside_share": a.outside_share,
+            **{k: getattr(env, k) if env else None for k in ENVELOPE_COLUMNS},
+            "desa_code": desa.code if desa else None,
+            "desa": desa.name if desa else None,
+            "kecamatan_code": kec.code if kec else None,
+            "kecamatan": kec.name if kec else None,
+            "route": a.route.route if a.route else None,
+            "legal": texts([c.label() for c in a.sources.legal]),
+            "summary_id": a.summary.id,
+            "summary_en": a.summary.en,
+            "warnings": "; ".join(w.en for w in a.warnings) or None,
+            "warnings_id": "; ".join(w.id for w in a.warnings) or None,
         }
     )
     return row
 
 
-def _cited(c: dict[str, Any]) -> str:
-    """Return a citation as `Perda ... Tahun 2024 Pasal 10` (the source id without one)."""
-    return " ".join(p for p in (c["citation"] or c["source"], c["article"]) if p)
-
-
-def _overlay_label(o: dict[str, Any]) -> str | None:
+def _overlay_label(o: OverlayHit) -> str | None:
     """Return an overlay's code; an attribute of the zoning polygons reads `KKOP_1=<value>`."""
-    return f"{o['attribute']}={o['code']}" if o.get("attribute") else o["code"]
+    return f"{o.attribute}={o.code}" if o.attribute else o.code

@@ -22,7 +22,8 @@ import shapely
 from shapely import wkt as shapely_wkt
 
 from app.errors import InvalidParameter
-from app.services.zoning.batch import COLUMNS, BatchItem, flat_row
+from app.services.zoning.answer import Answer
+from app.services.zoning.batch import COLUMNS, BatchFailure, BatchItem, flat_row
 
 FORMATS = ("json", "csv", "geojson")
 COORDINATE_PAIRS = (("lon", "lat"), ("longitude", "latitude"), ("x", "y"), ("bujur", "lintang"))
@@ -364,7 +365,7 @@ def items_from_file(path: Path, crs: str | None) -> list[BatchItem]:
     return items
 
 
-def render(results: list[dict[str, Any]], fmt: str) -> tuple[str, str]:
+def render(results: list[Answer | BatchFailure], fmt: str) -> tuple[str, str]:
     """Return (body, media type) of batch results as JSON rows, CSV or GeoJSON (same columns).
 
     A row refused for an unknown activity also carries `suggestions` in JSON and GeoJSON (the
@@ -378,12 +379,12 @@ def render(results: list[dict[str, Any]], fmt: str) -> tuple[str, str]:
         writer.writerows(rows)
         return buf.getvalue(), "text/csv"
     for r, row in zip(results, rows, strict=True):
-        if r.get("suggestions"):
-            row["suggestions"] = r["suggestions"]
+        if isinstance(r, BatchFailure) and r.suggestions:
+            row["suggestions"] = r.suggestions
     if fmt == "geojson":
         feats = []
         for r, row in zip(results, rows, strict=True):
-            geom = r.get("_geometry")
+            geom = r.geom
             feats.append(
                 {
                     "type": "Feature",

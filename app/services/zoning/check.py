@@ -13,6 +13,7 @@ from app.errors import (
 )
 from app.services.geo.crs import epsg_of
 from app.services.rules.book import RuleBooks, process_rulebooks
+from app.services.zoning.answer import Answer
 from app.services.zoning.context import (
     Context,
     context,
@@ -37,7 +38,7 @@ def check(
     as_of: date | None = None,
     *,
     books: RuleBooks | None = None,
-) -> dict[str, Any]:
+) -> Answer:
     """Return the zoning answer for one geometry (GeoJSON in `crs`) and optional activity.
 
     `books` is the rule-book cache to read through (the API's); default the process's.
@@ -70,13 +71,13 @@ def check(
     return _with_code(ctx, answer, kbli)
 
 
-def _with_code(ctx: Context, answer: dict[str, Any], kbli: str | None) -> dict[str, Any]:
+def _with_code(ctx: Context, answer: Answer, kbli: str | None) -> Answer:
     """Name the KBLI code asked about (with its title) in the answer's activity block."""
-    block = answer.get("activity")
+    block = answer.activity
     if kbli is not None and block is not None and ctx.book is not None and not block["code"]:
         described = ctx.book.describe(block["id"], kbli.strip())
         if described is not None:
-            answer["activity"] = described
+            answer.activity = described
     return answer
 
 
@@ -89,7 +90,14 @@ def _no_rules() -> NoRules:
 
 
 def activity_of(ctx: Context, kbli: str | None, activity: str | None) -> str | None:
+    """Return the rule book's activity id for a KBLI code or id (None when neither is given).
+
+    A geometry that no region holds (nothing loaded there: no layers, no rules) is answered
+    `outside` without resolving the activity; anywhere else no rules is NoRules.
+    """
     if kbli is None and activity is None:
+        return None
+    if ctx.book is None and not ctx.layers:
         return None
     if ctx.book is None:
         raise _no_rules()
@@ -105,7 +113,7 @@ def check_point(
     as_of: date | None = None,
     *,
     books: RuleBooks | None = None,
-) -> dict[str, Any]:
+) -> Answer:
     """Return the zoning answer for a lon/lat point."""
     point = {"type": "Point", "coordinates": [lon, lat]}
     return check(conn, point, "EPSG:4326", kbli, activity, as_of, books=books)
@@ -122,7 +130,7 @@ def check_parcel(
     region: str | None = None,
     by: ParcelBy | None = None,
     layer: str | None = None,
-) -> dict[str, Any]:
+) -> Answer:
     """Return the zoning answer for a stored parcel (kind `parcel`) by feature id or code.
 
     `by` says which (default both; a number naming two parcels is an error listing them, see
@@ -130,7 +138,7 @@ def check_parcel(
     """
     parcel = find_parcel(conn, parcel_id, by=by, layer=layer, region=region)
     answer = check(conn, parcel.geometry, "EPSG:4326", kbli, activity, as_of, books=books)
-    answer["parcel"] = parcel.as_dict()
+    answer.parcel = parcel.as_dict()
     return answer
 
 

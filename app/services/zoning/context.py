@@ -10,6 +10,7 @@ from sqlalchemy import Connection, text
 from app.errors import (
     RtrwError,
 )
+from app.l10n import both, same
 from app.services.catalog.current import (
     CURRENT_CHECKED_LAYERS_SQL,
     REGION_METRIC_CRS_SQL,
@@ -18,6 +19,7 @@ from app.services.catalog.current import (
 )
 from app.services.geo.crs import STORAGE_SRID, epsg_of
 from app.services.rules.book import REGION_RULE_SET_KEY_SQL, RuleBook, RuleBooks
+from app.services.zoning.answer import Notice
 from app.services.zoning.parse import Parcel
 from app.settings import loader_settings
 
@@ -54,6 +56,21 @@ class Context:
     book: RuleBook | None
     region: str | None = None  # the Kemendagri code of the region that answers
     rasters: dict[str, int] = field(default_factory=dict)  # name -> current raster_version id
+    region_name: str | None = None
+
+    def top_admin(self) -> tuple[int, int] | None:
+        """Return (version id, level) of the region's top admin level loaded (kabupaten 2,
+        else kecamatan 3, else desa 4): its areas are the planning area's boundary. None when
+        no admin areas are loaded (the boundary is unknown)."""
+        levels = [
+            (min(ref.levels), vid)
+            for vid, ref in self.layers.items()
+            if ref.kind == "admin" and ref.levels
+        ]
+        if not levels:
+            return None
+        level, vid = min(levels)
+        return vid, level
 
     def admin_version(self, level: int) -> int | None:
         """Return the id of the admin version current for `level` (3 kecamatan, 4 desa)."""
@@ -73,7 +90,8 @@ SELECT
     (SELECT coalesce(json_object_agg(r.name, r.current_version_id), '{{}}')
      FROM raster r
      WHERE r.region_code IS NOT DISTINCT FROM CAST(:region AS text)
-       AND r.current_version_id IS NOT NULL) AS rasters
+       AND r.current_version_id IS NOT NULL) AS rasters,
+    (SELECT name FROM region WHERE code = CAST(:region AS text)) AS region_name
 """
 
 
@@ -91,7 +109,7 @@ class RegionHit:
     """The region that answers for a geometry, and a warning when it spans several."""
 
     code: str | None
-    warning: str | None = None
+    warning: Notice | None = None
 
 
 def regions_of(conn: Connection, geoms: list[Any]) -> list[RegionHit]:
@@ -124,10 +142,13 @@ def regions_of(conn: Connection, geoms: list[Any]) -> list[RegionHit]:
         warning = None
         if len(ranked) > 1:
             others = ", ".join(str(code) for code, _ in ranked[1:])
-            warning = (
-                f"the geometry spans several regions ({ranked[0][0]}, {others}); it is answered "
-                f"by {ranked[0][0]}, which holds its larger part"
-            )
+            warning = Notice.of(
+                "regions",
+                both(
+                    "warn.regions", regions=same(f"{ranked[0][0]}, {others}"),
+                    region=same(str(ranked[0][0])),
+                ),
+            )  # fmt: skip
         out.append(RegionHit(ranked[0][0], warning))
     return out
 
@@ -146,6 +167,7 @@ def _context_from(conn: Connection, books: RuleBooks, row: Any, region: str | No
         book=books.get(conn, row.rule_set) if row.rule_set is not None else None,
         region=region,
         rasters=dict(row.rasters or {}),
+        region_name=row.region_name,
     )
 
 
@@ -169,8 +191,7 @@ _POINT_CONTEXT_SQL = (
                               ORDER BY f.version_id, f.fid), '[]')
      FROM feature f
      WHERE f.version_id = ANY(ARRAY(SELECT id FROM cur))
-       AND ST_Intersects(f.geom, ST_SetSRID(ST_MakePoint(:x, :y), {STORAGE_SRID}))
-       AND (f.level IS NULL OR f.level >= 3)) AS hits
+       AND ST_Intersects(f.geom, ST_SetSRID(ST_MakePoint(:x, :y), {STORAGE_SRID}))) AS hits
 """
 )
 

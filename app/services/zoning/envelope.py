@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from app.l10n import both, same
 from app.services.rules.book import RuleBook
+from app.services.zoning.answer import Envelope, EnvelopePart, Notice, ZoneRow
 from app.services.zoning.attributes import polygon_intensity
 from app.services.zoning.parse import Parcel
 
@@ -30,79 +32,83 @@ _PRODUCTS = {
 
 def envelope(
     book: RuleBook | None,
-    zones: list[dict[str, Any]],
+    zones: list[ZoneRow],
     on: date,
     parcel: Parcel,
     cite: Any,
-) -> dict[str, Any] | None:
+    warnings: list[Notice],
+) -> Envelope | None:
     """Return the building envelope per zone part and in total (KDB, KLB, KDH x area).
 
     Numeric per-polygon values of the zoning feature (KDB, KLB, ...) take precedence over the
     pack's intensity table (the row of the parcel's area class); each part's `sources` says
     where each value came from (`polygon` or `table`). Free text is passed through with a warning.
     """
-    if not zones or (book is None and not any(_polygon(z, parcel)[0] for z in zones)):
+    own_of = {id(z): _polygon(z, warnings) for z in zones}
+    if not zones or (book is None and not any(own_of[id(z)][0] for z in zones)):
         return None
-    parts = []
+    parts: list[EnvelopePart] = []
     totals = dict.fromkeys(_PRODUCTS, 0.0)
     complete = dict.fromkeys(totals, True)
     for z in zones:
-        row = book.intensity_for(z.get("zone_code") or "", on, parcel.area_m2) if book else None
-        own, fields = _polygon(z, parcel)
+        row = book.intensity_for(z.zone_code or "", on, parcel.area_m2) if book else None
+        own, fields = own_of[id(z)]
         if row is None and not own:
-            parts.append({"code": z["code"], "layer": z["layer"], "rules": None})
+            parts.append(EnvelopePart(z.code, z.layer, has_rules=False))
             for k in complete:
                 complete[k] = False
             continue
-        area = z["area_m2"]
-        item: dict[str, Any] = {"code": z["code"], "layer": z["layer"], "area_m2": area}
-        sources: dict[str, str] = {}
+        area = z.area_m2
+        item = EnvelopePart(z.code, z.layer, area_m2=area)
         for key, col in _COLUMNS.items():
             if key in own:
-                item[key], sources[key] = own[key], "polygon"
+                setattr(item, key, own[key])
+                item.sources[key] = "polygon"
             else:
-                item[key] = row[col] if row is not None else None
-                if item[key] is not None:
-                    sources[key] = "table"
-        item["sources"] = sources
+                value = row[col] if row is not None else None
+                setattr(item, key, value)
+                if value is not None:
+                    item.sources[key] = "table"
         if fields:
-            item["polygon_fields"] = fields
-        item["legal"] = cite(row["source_id"], row["article"]) if row is not None else None
+            item.polygon_fields = fields
+        item.legal = cite(row["source_id"], row["article"]) if row is not None else None
         if row is not None and (row.get("min_area_m2"), row.get("max_area_m2")) != (None, None):
-            item["area_class_m2"] = [row.get("min_area_m2"), row.get("max_area_m2")]
+            item.area_class_m2 = [row.get("min_area_m2"), row.get("max_area_m2")]
         for key, (value_key, scale) in _PRODUCTS.items():
-            value = item[value_key]
+            value = getattr(item, value_key)
             product = (
                 value * scale * area
                 if area is not None and isinstance(value, int | float)
                 else None
             )
-            if area is not None:
-                item[key] = product
+            setattr(item, key, product)
             if product is None:
                 complete[key] = False
             else:
                 totals[key] += product
         parts.append(item)
-    heights = [p["height_max_m"] for p in parts if isinstance(p.get("height_max_m"), int | float)]
-    out: dict[str, Any] = {"parts": parts}
+    heights = [p.height_max_m for p in parts if isinstance(p.height_max_m, int | float)]
+    out = Envelope(parts)
     if not parcel.is_point:
-        out.update({k: (v if complete[k] else None) for k, v in totals.items()})
-        out["max_height_m"] = min(heights) if heights and len(heights) == len(parts) else None
+        for key, value in totals.items():
+            setattr(out, key, value if complete[key] else None)
+        out.max_height_m = min(heights) if heights and len(heights) == len(parts) else None
     return out
 
 
-def _polygon(z: dict[str, Any], parcel: Parcel) -> tuple[dict[str, Any], dict[str, str]]:
-    """Return a zone part's per-polygon intensity and its fields; warn once about free text."""
-    if "_intensity" not in z:
-        items = z.get("_items") or [{}]
-        values, fields = polygon_intensity(items[0].get("props"))
-        z["_intensity"] = (values, fields)
-        for key, value in values.items():
-            if isinstance(value, str):
-                parcel.warnings.append(
-                    f"zone {z['code']} ({z['layer']}): {fields[key]} {value!r} is not a number; "
-                    "passed through as text and left out of the envelope"
+def _polygon(z: ZoneRow, warnings: list[Notice]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Return a zone part's per-polygon intensity and its fields; warn about free text."""
+    items = z.items or [{}]
+    values, fields = polygon_intensity(items[0].get("props"))
+    for key, value in values.items():
+        if isinstance(value, str):
+            warnings.append(
+                Notice.of(
+                    "intensity_text",
+                    both(
+                        "warn.intensity_text", zone=same(f"{z.code} ({z.layer})"),
+                        field=same(fields[key]), value=same(repr(value)),
+                    ),
                 )
-    intensity: tuple[dict[str, Any], dict[str, str]] = z["_intensity"]
-    return intensity
+            )  # fmt: skip
+    return values, fields

@@ -1,4 +1,12 @@
-"""Apply the rule book to a parcel's parts: shares, ITBX letters, overlays, the answer."""
+"""Apply the rule book to a parcel's parts: the typed answer (app/services/zoning/answer.py).
+
+The parts a parcel is cut into tile it: the part outside the planning area (beyond the
+region's boundary: its top admin level's areas), the zones of the governing plans (RDTR over
+RTRW, the newer over the older, the first polygon by fid where one layer's polygons overlap),
+and what no plan covers inside. Pieces under the sliver size are merged into a neighbour, never
+dropped, so the parts' areas add up to the parcel's area. The judge (judge.py) gives each zone
+part its outcomes; the verdict is taken over the part inside the planning area.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +17,20 @@ from typing import Any
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from app.errors import (
-    OutsidePlanningArea,
-)
-from app.services.rules.book import STRICTNESS, RuleBook
+from app.l10n import Text, both, in_both, percent, same
+from app.services.rules.book import RuleBook
+from app.services.zoning import judge
 from app.services.zoning.admin import admin_answer, current_admin_parts
+from app.services.zoning.answer import (
+    Answer,
+    Because,
+    Citation,
+    Notice,
+    OverlayHit,
+    OverlayRule,
+    Sources,
+    ZoneRow,
+)
 from app.services.zoning.attributes import (
     attribute_overlays,
     intensity_signature,
@@ -21,29 +38,33 @@ from app.services.zoning.attributes import (
 )
 from app.services.zoning.context import Context
 from app.services.zoning.envelope import envelope as _envelope
-from app.services.zoning.numbers import round_answer, round_share
+from app.services.zoning.numbers import round_answer
 from app.services.zoning.parse import Parcel
-from app.services.zoning.precedence import (
-    governing_parts,
-    outside_area,
-    outside_warning,
-    permit_route,
-)
+from app.services.zoning.precedence import permit_route
 from app.services.zoning.rasters import Sample, raster_findings
-from app.services.zoning.summary import answer_summary as _summary
+from app.services.zoning.sheet import summary_text
 from app.settings import zoning_settings
 
 
-def _citation(book: RuleBook | None, source_id: str | None, article: str | None) -> dict | None:
-    if book is None or source_id is None:
-        return None
-    src = book.sources.get(source_id, {})
-    return {
-        "source": source_id,
-        "citation": src.get("citation"),
-        "title": src.get("title"),
-        "article": article,
-    }
+class Citations:
+    """The legal sources an answer cites, collected as the rules are applied."""
+
+    def __init__(self, book: RuleBook | None) -> None:
+        self.book = book
+        self.found: dict[tuple[str, str | None], Citation] = {}
+
+    def __call__(self, source_id: str | None, article: str | None) -> Citation | None:
+        """Return the citation of a rule row (and remember it), None without a source."""
+        if self.book is None or source_id is None:
+            return None
+        src = self.book.sources.get(source_id, {})
+        c = Citation(source_id, src.get("citation"), src.get("title"), article)
+        self.found[(source_id, article)] = c
+        return c
+
+    def all(self) -> list[Citation]:
+        """Return every citation, by source and article."""
+        return sorted(self.found.values(), key=lambda c: (c.source, c.article or ""))
 
 
 def evaluate(
@@ -53,249 +74,409 @@ def evaluate(
     activity: str | None,
     on: date,
     samples: dict[str, Sample] | None = None,
-) -> dict[str, Any]:
-    """Apply the rules to a parcel's parts (and its raster samples); return the full answer."""
-    settings = zoning_settings()
+) -> Answer:
+    """Apply the rules to a parcel's parts (and its raster samples); return the answer."""
+    sliver = zoning_settings().sliver_m2
     book = ctx.book
-    sliver = settings.sliver_m2
-    total = parcel.area_m2 or 0.0
+    point = parcel.is_point
+    total = 0.0 if point else float(parcel.area_m2 or 0.0)
+    cite = Citations(book)
+    warnings: list[Notice] = list(parcel.warnings)
 
-    def area_of(geoms: list[BaseGeometry]) -> tuple[BaseGeometry, float]:
-        polys = [g for g in geoms if g is not None and not g.is_empty]
-        if not polys:
-            return shapely.Polygon(), 0.0
-        merged = polys[0] if len(polys) == 1 else shapely.union_all(polys)
-        return merged, float(merged.area)
-
-    # Each part answered by the most detailed plan covering it (RDTR over RTRW, newer first).
-    parts = governing_parts(ctx, parts, parcel.is_point, sliver)
-    # Admin features only of the one version current for their level.
     parts = current_admin_parts(ctx.layers, parts)
-    # Zoning polygons of one code with different per-polygon intensity stay apart.
-    groups: dict[tuple[int, str | None, tuple[Any, ...]], list[dict[str, Any]]] = defaultdict(list)
-    for part in parts:
-        groups[(part["version_id"], part["code"], intensity_signature(part.get("props")))].append(
-            part
-        )
+    kind_of = {vid: ref.kind for vid, ref in ctx.layers.items()}
+    zoning = [p for p in parts if kind_of[p["version_id"]] == "zoning"]
+    overlay_parts = [p for p in parts if kind_of[p["version_id"]] == "overlay"]
+    admin_parts = [p for p in parts if kind_of[p["version_id"]] == "admin"]
 
-    zones: list[dict[str, Any]] = []
-    overlays: list[dict[str, Any]] = []
-    admin: list[dict[str, Any]] = []
+    # 1. The planning area's edge: inside is what the region's top admin level covers.
+    inside_geom, outside = _inside(ctx, parcel, parts, admin_parts, sliver)
+    inside_area = 0.0 if point else total - outside
+    is_outside = inside_geom is None if point else inside_area <= 0
+
+    # 2. The zones of the governing plans, tiling the inside of the parcel.
+    rows: list[ZoneRow] = []
+    if not is_outside:
+        rows = _zones(ctx, parcel, zoning, inside_geom, outside, sliver)
+    elif zoning:
+        for code, layer in sorted({(p["code"], ctx.layers[p["version_id"]].name) for p in zoning}):
+            warnings.append(
+                Notice.of("zoning_outside", both("warn.zoning_outside", code=code, layer=layer))
+            )
+    zoned = sum(z.area_m2 or 0.0 for z in rows)
+    no_plan = 0.0 if point else max(inside_area - zoned, 0.0)
+    if 0 < no_plan < sliver and rows:  # a sliver nothing covers: merged into the largest zone
+        largest = max(rows, key=lambda z: z.area_m2 or 0.0)
+        largest.area_m2 = (largest.area_m2 or 0.0) + no_plan
+        no_plan = 0.0
+    if point:
+        no_plan = 0.0 if rows or is_outside else 1.0
+    for z in rows:
+        z.share = 1.0 if point else (z.area_m2 or 0.0) / total
+        _letter(z, book, activity, on, cite, warnings)
+
+    # 3. Overlays (layers, and the overlay attributes of the zoning polygons) and their rules.
+    overlays = _overlays(ctx, parcel, overlay_parts, inside_geom, outside, total, sliver)
+    overlays += _attribute_overlays(rows, point, total, sliver, ctx)
+    restrictions: list[judge.Restriction] = []
+    for o in overlays:
+        _overlay_rules(o, book, activity, on, cite, restrictions)
+
+    # 4. Rasters: findings, and the parts of the parcel their rules make stricter.
+    rasters, raster_restrictions = raster_findings(
+        book, parcel, samples or {}, activity, on, ctx.metric_srid, cite, warnings
+    )
+    restrictions += raster_restrictions
+
+    # 5. Each zone part's outcomes, and the verdict over the part inside the planning area.
+    outcomes: dict[str, float] = defaultdict(float)
+    for z in rows:
+        if z.itbx is None:
+            continue
+        cut = judge.cut_by_rules(
+            z.itbx, None if point else z.geom, 1.0 if point else (z.area_m2 or 0.0),
+            restrictions, sliver,
+        )  # fmt: skip
+        z.effective_m2, z.because = cut.areas, cut.because
+        for k, v in cut.areas.items():
+            outcomes[k] += v
+    if is_outside:
+        verdict, shares = "outside", {"outside": 1.0}
+    elif not rows:
+        verdict, shares = "no_plan", {"no_plan": 1.0}
+    elif activity is None:
+        verdict, shares = None, {}
+    else:
+        if no_plan > 0:
+            outcomes["no_plan"] += no_plan
+        verdict, shares = judge.verdict_of(outcomes)
+    for z in rows:  # effective shares are of the whole parcel, like the zone's share
+        z.effective = {k: (1.0 if point else v / total) for k, v in z.effective_m2.items()}
+
+    route = permit_route(ctx, book, rows, no_plan, on, cite)
+    envelope = _envelope(book, rows, on, parcel, cite, warnings)
+    admin_entries = _admin_entries(ctx, parcel, admin_parts, sliver)
+    admin = admin_answer(
+        admin_entries, point, total, sliver, warnings, ctx.admin_version(3) is not None
+    )
+    answer = Answer(
+        geometry_type="Point" if point else "Polygon",
+        area_m2=None if point else total,
+        activity=book.describe(activity) if (book and activity) else None,
+        as_of=on,
+        verdict=verdict,
+        verdict_shares=shares,
+        no_plan_share=no_plan if point else (no_plan / total if total else 0.0),
+        outside_share=(1.0 if is_outside else 0.0)
+        if point
+        else (outside / total if total else 0.0),
+        no_plan_m2=None if point else no_plan,
+        outside_m2=None if point else outside,
+        outside_warning=None,
+        route=route,
+        zones=sorted(rows, key=lambda z: (-(z.area_m2 or 0.0), z.code or "")),
+        envelope=envelope,
+        overlays=sorted(overlays, key=lambda o: -o.share),
+        rasters=rasters,
+        admin=admin,
+        sources=_sources(ctx, admin_parts, rasters, book, cite),
+        warnings=warnings,
+        region={"code": ctx.region, "name": ctx.region_name} if ctx.region else None,
+        geom=parcel.geom,
+    )
+    round_answer(answer)  # after all arithmetic; the words read the rounded numbers
+    if is_outside:
+        region = same(ctx.region_name or ctx.region or "—")
+        key = "warn.outside_all" if (ctx.layers and parts) else "warn.outside_nothing"
+        answer.warnings.append(Notice.of("outside", both(key, region=region)))
+    elif answer.outside_share > 0:
+        share = both("warn.outside_part", share=in_both(percent, answer.outside_share))
+        answer.outside_warning = share
+        answer.warnings.append(Notice.of("outside_part", share))
+    answer.summary = summary_text(answer)
+    return answer
+
+
+def _inside(
+    ctx: Context,
+    parcel: Parcel,
+    parts: list[dict[str, Any]],
+    admin_parts: list[dict[str, Any]],
+    sliver: float,
+) -> tuple[BaseGeometry | None, float]:
+    """Return the part of the parcel inside the planning area (metric; a point: itself or
+    None) and the m² outside it.
+
+    The boundary is the region's top admin level (Context.top_admin). A region without admin
+    areas has no known edge: a geometry touching any of its layers is inside, one touching
+    nothing is outside. An outside part under `sliver` m² counts as inside.
+    """
+    top = ctx.top_admin()
+    if top is None:
+        edge = [p for p in parts]  # no admin: anything of the region under it
+    else:
+        edge = [p for p in admin_parts if p["version_id"] == top[0] and p["level"] == top[1]]
+    if parcel.is_point:
+        return (parcel.geom if edge else None), 0.0
+    total = float(parcel.area_m2 or 0.0)
+    if not edge:
+        return None, total
+    if top is None:
+        return parcel.metric, 0.0
+    pieces = [p["part"] for p in edge]
+    if any(piece is parcel.metric for piece in pieces):  # wholly inside one area
+        return parcel.metric, 0.0
+    inside = shapely.union_all(pieces)
+    outside = total - float(inside.area)
+    if outside < sliver:
+        return parcel.metric, 0.0
+    return inside, outside
+
+
+def _zones(
+    ctx: Context,
+    parcel: Parcel,
+    zoning: list[dict[str, Any]],
+    inside: BaseGeometry | None,
+    outside: float,
+    sliver: float,
+) -> list[ZoneRow]:
+    """Return the zone rows: each place inside the parcel in one zone of the governing plan.
+
+    Parts are taken in rank order (RDTR over RTRW, the newer version over the older, then by
+    fid) and each loses what the parts before it cover. A point keeps the first. Parts of one
+    code with the same per-polygon intensity form one row; a row under `sliver` m² is merged
+    into the largest row (its area added), never dropped.
+    """
+    ranked = sorted(
+        zoning,
+        key=lambda p: (tuple(-x for x in ctx.layers[p["version_id"]].precedence()), p["fid"]),
+    )
+    if parcel.is_point:
+        ranked = ranked[:1]
+    else:
+        covered: BaseGeometry | None = None
+        tiled = []
+        for p in ranked:
+            g = p["part"]
+            if outside > 0 and inside is not None:
+                g = shapely.intersection(g, inside)
+            if covered is not None and shapely.intersects(g, covered):
+                g = shapely.difference(g, covered)
+            if g.is_empty or g.area <= 0:
+                continue
+            tiled.append({**p, "part": g})
+            covered = g if covered is None else shapely.union(covered, g)
+        ranked = tiled
+    groups: dict[tuple[int, str | None, tuple[Any, ...]], list[dict[str, Any]]] = defaultdict(list)
+    for p in ranked:
+        groups[(p["version_id"], p["code"], intensity_signature(p.get("props")))].append(p)
+    rows: list[ZoneRow] = []
     for (vid, code, _), items in groups.items():
         ref = ctx.layers[vid]
-        geom, area = (None, None) if parcel.is_point else area_of([i["part"] for i in items])
-        if not parcel.is_point and area is not None and area < sliver:
-            continue
-        entry = {
-            "layer": ref.name,
-            "layer_version": ref.version,
-            "code": code,
-            "name": items[0]["name"],
-            "area_m2": None if parcel.is_point else area,
-            "share": 1.0 if parcel.is_point else (area or 0.0) / total,
-            "_geom": geom,
-            "_level": items[0]["level"],
-            "_vid": vid,
-            "_items": items,
-        }
-        if ref.kind == "zoning":
-            entry["plan"] = ref.plan or "rtrw"
-        {"zoning": zones, "overlay": overlays, "admin": admin}[ref.kind].append(entry)
-    if parcel.is_point:  # one zone per layer: the first by fid (a point on a shared edge)
-        first: dict[str, dict[str, Any]] = {}
-        for z in zones:
-            first.setdefault(z["layer"], z)
-        zones = list(first.values())
-    if not zones and not admin:
-        raise OutsidePlanningArea(
-            "the geometry is outside the planning area: it touches no zoning polygon and no "
-            "administrative area of this region",
-            message_id="Geometri berada di luar wilayah perencanaan: tidak menyentuh poligon "
-            "zonasi maupun wilayah administrasi mana pun di daerah ini",
-        )
-
-    citations: dict[tuple[str, str | None], dict[str, Any]] = {}
-
-    def cite(source_id: str | None, article: str | None) -> dict | None:
-        c = _citation(book, source_id, article)
-        if c is not None:
-            citations[(source_id or "", article)] = c
-        return c
-
-    # Letters of the zones for the activity.
-    for z in zones:
-        national = book.zone_code(z["code"]) if book else z["code"]
-        cls = book.zones.get(national or "") if book else None
-        z["zone_code"] = national
-        z["class"] = cls["class"] if cls else None
-        z["class_name"] = cls["name"] if cls else None
-        z["class_name_en"] = cls["name_en"] if cls else None
-        z["colour"] = cls["colour"] if cls else None
-        if cls is None and book is not None:
-            parcel.warnings.append(f"zone code {z['code']!r} is not in the rule tables")
-        if activity is not None and book is not None:
-            row = book.itbx_for(activity, national or "", on, z["layer"])
-            z["itbx"] = row["itbx"] if row else "not_listed"
-            z["conditions"] = row["conditions"] if row else None
-            z["conditions_en"] = row["conditions_en"] if row else None
-            z["legal"] = cite(row["source_id"], row["article"]) if row else None
-        else:
-            z["itbx"] = z["conditions"] = z["conditions_en"] = z["legal"] = None
-
-    # Overlay rules: restrictions, and parts made stricter. The overlay attributes of the
-    # zoning polygons (KKOP_1, LP2B_2, ...) are overlays too.
-    overlays += attribute_overlays(zones, parcel.is_point, total, sliver)
-    stricter: dict[str, list[BaseGeometry]] = defaultdict(list)
-    for o in overlays:
-        rules = overlay_rules(book, o, activity, on)
-        o["rules"] = []
-        for rule in rules:
-            letter = "X" if rule["effect"] == "prohibit" else rule["itbx"]
-            o["rules"].append(
-                {
-                    "effect": rule["effect"],
-                    "itbx": letter,
-                    "restriction": rule["restriction"],
-                    "restriction_en": rule["restriction_en"],
-                    "legal": cite(rule["source_id"], rule["article"]),
-                }
+        geom = None
+        area = None
+        if not parcel.is_point:
+            pieces = [i["part"] for i in items]
+            geom = pieces[0] if len(pieces) == 1 else shapely.union_all(pieces)
+            area = float(sum(g.area for g in pieces))
+        rows.append(
+            ZoneRow(
+                layer=ref.name, layer_version=ref.version, plan=ref.plan or "rtrw", code=code,
+                name=items[0]["name"], area_m2=area, share=1.0 if parcel.is_point else 0.0,
+                geom=geom, vid=vid, items=items,
             )
-            if letter and activity is not None:
-                stricter[letter].append(o["_geom"] if not parcel.is_point else None)
+        )  # fmt: skip
+    if parcel.is_point or len(rows) < 2:
+        return rows
+    small = [z for z in rows if (z.area_m2 or 0.0) < sliver]
+    if not small or len(small) == len(rows):
+        return rows
+    kept = [z for z in rows if (z.area_m2 or 0.0) >= sliver]
+    largest = max(kept, key=lambda z: z.area_m2 or 0.0)
+    largest.area_m2 = (largest.area_m2 or 0.0) + sum(z.area_m2 or 0.0 for z in small)
+    return kept
 
-    # Raster rules (slope, hazard classes): findings, and the parts they make stricter.
-    rasters, raster_stricter = raster_findings(
-        book, parcel, samples or {}, activity, on, ctx.metric_srid, cite
-    )
-    for letter, piece in raster_stricter:
-        stricter[letter].append(piece)
 
-    letter_area: dict[str, float] = defaultdict(float)
-    order = sorted(stricter, key=lambda k: -STRICTNESS[k])
-    unions = (
-        {k: shapely.union_all([g for g in v if g is not None]) for k, v in stricter.items()}
-        if not parcel.is_point
-        else {}
-    )
-    for z in zones:
-        own = z["itbx"]
-        z["effective"] = {}
-        if own is None:
-            continue
-        if parcel.is_point:
-            final = own
-            for letter in order:
-                if own == "not_listed" and letter != "X":
-                    continue
-                if own == "not_listed" or STRICTNESS[letter] > STRICTNESS[own]:
-                    final = letter
-                    break
-            z["effective"] = {final: 1.0}
-            letter_area[final] += 1.0
-            continue
-        remaining = z["_geom"]
-        for letter in order:
-            if own == "not_listed" and letter != "X":
+def _letter(
+    z: ZoneRow,
+    book: RuleBook | None,
+    activity: str | None,
+    on: date,
+    cite: Citations,
+    warnings: list[Notice],
+) -> None:
+    """Fill a zone row's national code, class and colour, and its ITBX matrix letter."""
+    national = book.zone_code(z.code) if book else z.code
+    cls = book.zones.get(national or "") if book else None
+    z.zone_code = national
+    if cls is not None:
+        z.class_, z.class_name, z.class_name_en = cls["class"], cls["name"], cls["name_en"]
+        z.colour = cls["colour"]
+    elif book is not None:
+        text = both("warn.unknown_zone", code=same(repr(z.code)))
+        if all(w.id != text.id for w in warnings):
+            warnings.append(Notice.of("unknown_zone", text))
+    if activity is None or book is None:
+        return
+    letter, row = judge.matrix_letter(book, activity, national, z.layer, on)
+    z.itbx = letter
+    if row is not None:
+        z.conditions, z.conditions_en = row["conditions"], row["conditions_en"]
+        z.legal = cite(row["source_id"], row["article"])
+
+
+def _overlays(
+    ctx: Context,
+    parcel: Parcel,
+    parts: list[dict[str, Any]],
+    inside: BaseGeometry | None,
+    outside: float,
+    total: float,
+    sliver: float,
+) -> list[OverlayHit]:
+    """Return the overlay classes the parcel touches inside the planning area (one per layer
+    version and class; a piece under `sliver` m² is not reported)."""
+    groups: dict[tuple[int, str | None], list[dict[str, Any]]] = defaultdict(list)
+    for p in parts:
+        groups[(p["version_id"], p["code"])].append(p)
+    out = []
+    for (vid, code), items in groups.items():
+        ref = ctx.layers[vid]
+        geom, area, share = None, None, 1.0
+        if not parcel.is_point:
+            geom = shapely.union_all([i["part"] for i in items])
+            if outside > 0 and inside is not None:
+                geom = shapely.intersection(geom, inside)
+            area = float(geom.area)
+            if area < sliver:
                 continue
-            if own != "not_listed" and STRICTNESS[letter] <= STRICTNESS[own]:
-                continue
-            piece = shapely.intersection(remaining, unions[letter])
-            a = float(piece.area)
-            if a >= sliver:
-                letter_area[letter] += a
-                z["effective"][letter] = a / total
-            remaining = shapely.difference(remaining, unions[letter])
-        a = float(remaining.area)
-        if a >= sliver:
-            letter_area[own] += a
-            z["effective"][own] = z["effective"].get(own, 0.0) + a / total
-
-    # What no zoning polygon covers; of that, what lies beyond the region (not answered).
-    outside = 0.0
-    if parcel.is_point:
-        no_plan = 0.0 if zones else 1.0
-    else:
-        covered_geom, covered = area_of([z["_geom"] for z in zones])
-        no_plan = max(total - covered, 0.0)
-        no_plan = no_plan if no_plan >= sliver else 0.0
-        if no_plan > 0:
-            admin_geoms = [a["_geom"] for a in admin]
-            outside = min(outside_area(covered_geom, admin_geoms, parcel.metric, sliver), no_plan)
-    unzoned_inside = no_plan - outside if no_plan - outside >= sliver else 0.0
-    if activity is not None and unzoned_inside > 0:
-        letter_area["no_plan"] += unzoned_inside
-    if activity is not None and outside > 0:
-        letter_area["outside"] += outside
-    denominator = 1.0 if parcel.is_point else total
-    shares = {k: v / denominator for k, v in sorted(letter_area.items(), key=lambda kv: -kv[1])}
-    # The verdict is on the part inside the region; `outside` stays in the shares only.
-    inside_letters = [k for k in shares if k != "outside"]
-    if not zones:
-        verdict: str | None = "no_plan"
-        shares = (
-            {"no_plan": unzoned_inside / total, "outside": outside / total}
-            if outside > 0
-            else {"no_plan": 1.0}
+            share = area / total
+        out.append(
+            OverlayHit(ref.name, ref.version, None, code, items[0]["name"], area, share, geom=geom)
         )
-    elif activity is None:
-        verdict = None
-    else:
-        verdict = inside_letters[0] if len(inside_letters) == 1 else "mixed"
-    route = permit_route(ctx, book, zones, unzoned_inside, on, cite)
+    return out
 
-    envelope = _envelope(book, zones, on, parcel, cite)
-    admin_out = admin_answer(
-        admin, parcel.is_point, total, sliver, parcel.warnings, ctx.admin_version(3) is not None
-    )
-    admin_layers = {a["layer"] for a in admin}
-    layers_used = sorted(
+
+def _attribute_overlays(
+    rows: list[ZoneRow], point: bool, total: float, sliver: float, ctx: Context
+) -> list[OverlayHit]:
+    """Return the overlay attributes (KKOP_1, LP2B_2, ...) of the zoning polygons as hits."""
+    entries = [
+        {"layer": z.layer, "layer_version": z.layer_version, "_geom": z.geom, "_items": z.items}
+        for z in rows
+    ]
+    return [
+        OverlayHit(
+            a["layer"],
+            a["layer_version"],
+            a["attribute"],
+            a["code"],
+            None,
+            a["area_m2"],
+            a["share"],
+            geom=a["_geom"],
+        )  # fmt: skip
+        for a in attribute_overlays(entries, point, total, sliver)
+    ]
+
+
+def _overlay_rules(
+    o: OverlayHit,
+    book: RuleBook | None,
+    activity: str | None,
+    on: date,
+    cite: Citations,
+    restrictions: list[judge.Restriction],
+) -> None:
+    """Attach an overlay's rules for the activity; add the parts they make stricter."""
+    hit = {"layer": o.layer, "code": o.code, "attribute": o.attribute}
+    every = overlay_rules(book, hit, None, on)
+    prohibits = [r for r in every if r["effect"] == "prohibit"]
+    if prohibits:
+        first = prohibits[0]
+        o.protection = Text(first["restriction"], first["restriction_en"] or first["restriction"])
+    rules = every if activity is None else overlay_rules(book, hit, activity, on)
+    for rule in rules:
+        letter = judge.rule_letter(rule)
+        legal = cite(rule["source_id"], rule["article"])
+        o.rules.append(
+            OverlayRule(
+                rule["effect"], letter if rule["effect"] != "note" else rule["itbx"],
+                rule["restriction"], rule["restriction_en"], legal,
+            )
+        )  # fmt: skip
+        if letter is None or activity is None:
+            continue
+        if o.attribute:
+            what = both("because.attribute", what=same(f"{o.attribute} {o.code}"))
+        else:
+            what = both("because.overlay", what=same(o.name or o.code or o.layer), layer=o.layer)
+        text = Text(rule["restriction"], rule["restriction_en"] or rule["restriction"])
+        restrictions.append(
+            judge.Restriction(
+                letter, o.geom,
+                Because("overlay", o.layer, o.attribute, o.code, letter, rule["effect"], what,
+                        text, legal),
+            )
+        )  # fmt: skip
+
+
+def _admin_entries(
+    ctx: Context, parcel: Parcel, admin_parts: list[dict[str, Any]], sliver: float
+) -> list[dict[str, Any]]:
+    """Return one entry per desa/kecamatan feature under the parcel (admin_answer's input)."""
+    groups: dict[tuple[int, str | None], list[dict[str, Any]]] = defaultdict(list)
+    for p in admin_parts:
+        if p["level"] in (3, 4):
+            groups[(p["version_id"], p["code"])].append(p)
+    total = float(parcel.area_m2 or 0.0)
+    out = []
+    for (vid, code), items in groups.items():
+        geom, area = None, None
+        if not parcel.is_point:
+            geom = shapely.union_all([i["part"] for i in items])
+            area = float(geom.area)
+            if area < sliver:
+                continue
+        out.append(
+            {
+                "layer": ctx.layers[vid].name,
+                "code": code,
+                "name": items[0]["name"],
+                "area_m2": area,
+                "share": 1.0 if parcel.is_point else (area or 0.0) / total,
+                "_geom": geom,
+                "_level": items[0]["level"],
+                "_vid": vid,
+                "_items": items,
+            }
+        )
+    return out
+
+
+def _sources(
+    ctx: Context,
+    admin_parts: list[dict[str, Any]],
+    rasters: list[Any],
+    book: RuleBook | None,
+    cite: Citations,
+) -> Sources:
+    """Return the layer versions, rasters, rule set and citations the answer read."""
+    admin_vids = {p["version_id"] for p in admin_parts}
+    layers = sorted(
         (
             {"layer": r.name, "kind": r.kind, "version": r.version, "title": r.title,
              "title_en": r.title_en}
             | ({"plan": r.plan or "rtrw"} if r.kind == "zoning" else {})
-            for r in ctx.layers.values()
-            if r.kind in ("zoning", "overlay") or r.name in admin_layers
+            for vid, r in ctx.layers.items()
+            if r.kind in ("zoning", "overlay") or vid in admin_vids
         ),
         key=lambda d: (d["kind"], d["layer"]),
     )
-    answer: dict[str, Any] = {
-        "geometry_type": "Point" if parcel.is_point else "Polygon",
-        "area_m2": parcel.area_m2,
-        # A listed activity, or a KBLI 2020 code the rules do not list (its title, listed false).
-        "activity": book.describe(activity) if (book and activity) else None,
-        "as_of": on.isoformat(),
-        "verdict": verdict,
-        "verdict_shares": shares if activity is not None else {},
-        "no_plan_share": (no_plan / denominator) if denominator else 0.0,
-        "outside_share": outside / total if outside > 0 else 0.0,
-        "outside_warning": None,
-        "route": route,
-        "zones": [
-            _public(z) for z in sorted(zones, key=lambda z: (-(z["share"]), z["code"] or ""))
-        ],
-        "envelope": envelope,
-        "overlays": [_public(o) for o in sorted(overlays, key=lambda o: -o["share"])],
-        "rasters": rasters,
-        "admin": admin_out,
-        "sources": {
-            "layers": layers_used,
-            "rasters": [
-                {"raster": r["raster"], "version": r["version"], "title": r["title"]}
-                for r in rasters
-            ],
-            "rules": {"version": book.version} if book else None,
-            "legal": sorted(citations.values(), key=lambda c: (c["source"], c["article"] or "")),
-        },
-        "warnings": parcel.warnings,
-    }
-    round_answer(answer, parcel.is_point)  # after all arithmetic; the summary reads the result
-    answer["outside_share"] = min(round_share(answer["outside_share"]), answer["no_plan_share"])
-    if answer["outside_share"] > 0:
-        answer["outside_warning"] = outside_warning(answer["outside_share"])
-        answer["warnings"] = [*answer["warnings"], answer["outside_warning"]["en"]]
-    answer["summary"] = _summary(answer)
-    return answer
-
-
-def _public(entry: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in entry.items() if not k.startswith("_")}
+    return Sources(
+        layers=layers,
+        rasters=[{"raster": r.raster, "version": r.version, "title": r.title} for r in rasters],
+        rules={"version": book.version} if book else None,
+        legal=cite.all(),
+    )

@@ -1,4 +1,4 @@
-"""Numbers at the output edge: shares to 4 decimals, m² to 0.01, and how summaries write them.
+"""Numbers at the output edge: shares to 4 decimals, m² to 0.01 (words: app/l10n/format.py).
 
 Rounding happens once, on the finished answer: every sum and ratio is computed on the
 unrounded values first. Shares that split one whole (the zones of a parcel plus what no plan
@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.services.zoning.answer import Answer
 
 SHARE_DIGITS = 4
 AREA_DIGITS = 2
@@ -31,33 +32,36 @@ def round_area(value: float | None) -> float | None:
     return None if value is None else round(value, AREA_DIGITS) + 0.0
 
 
-def apportion(values: Sequence[float], target: float | None = None) -> list[float]:
-    """Return the shares rounded to 4 decimals so that they add up to `target` (rounded).
+def apportion(
+    values: Sequence[float], target: float | None = None, units: int = _UNITS
+) -> list[float]:
+    """Return the values rounded to 1/`units` (shares: 4 decimals) so that they add up to
+    `target` (rounded the same way).
 
     Without `target` the rounded sum of the values is kept. Largest remainder: every value is
-    cut to whole units of 0.0001, and the units still missing go to the largest remainders.
+    cut to whole units, and the units still missing go to the largest remainders.
     """
     if len(values) == 1:  # the usual case (one zone, one letter): the loop below, unrolled
-        s = max(values[0], 0.0) * _UNITS
+        s = max(values[0], 0.0) * units
         unit = math.floor(s)
-        gap = (round(s) if target is None else round(target * _UNITS)) - unit
-        return [(unit + (1 if gap > 0 else -1 if gap < 0 and unit > 0 else 0)) / _UNITS]
-    scaled = [max(v, 0.0) * _UNITS for v in values]
-    total = round(sum(scaled)) if target is None else round(target * _UNITS)
-    units = [math.floor(s) for s in scaled]
-    order = sorted(range(len(units)), key=lambda i: scaled[i] - units[i], reverse=True)
-    missing = total - sum(units)
+        gap = (round(s) if target is None else round(target * units)) - unit
+        return [(unit + (1 if gap > 0 else -1 if gap < 0 and unit > 0 else 0)) / units]
+    scaled = [max(v, 0.0) * units for v in values]
+    total = round(sum(scaled)) if target is None else round(target * units)
+    whole = [math.floor(s) for s in scaled]
+    order = sorted(range(len(whole)), key=lambda i: scaled[i] - whole[i], reverse=True)
+    missing = total - sum(whole)
     if missing > 0:
         for i in order[:missing]:
-            units[i] += 1
+            whole[i] += 1
     elif missing < 0:
         for i in reversed(order):
             if missing == 0:
                 break
-            if units[i] > 0:
-                units[i] -= 1
+            if whole[i] > 0:
+                whole[i] -= 1
                 missing += 1
-    return [u / _UNITS for u in units]
+    return [u / units + 0.0 for u in whole]
 
 
 def split_whole(values: Sequence[float], target: float | None = None) -> list[float]:
@@ -68,81 +72,48 @@ def split_whole(values: Sequence[float], target: float | None = None) -> list[fl
 
 
 def _split(shares: dict[str, float], target: float | None = None) -> dict[str, float]:
-    """Return shares by key rounded with split_whole, largest first (equal ones by key)."""
+    """Return shares by key rounded with split_whole, largest first (equal ones by key), those
+    that round to 0 left out."""
     rounded = zip(shares, split_whole(list(shares.values()), target), strict=True)
-    return dict(sorted(rounded, key=lambda kv: (-kv[1], kv[0])))
+    return dict(sorted(((k, v) for k, v in rounded if v > 0), key=lambda kv: (-kv[1], kv[0])))
 
 
-def round_answer(answer: dict[str, Any], is_point: bool) -> None:
-    """Round the shares and areas of a finished check answer in place."""
-    zones = answer["zones"]
-    answer["area_m2"] = round_area(answer["area_m2"])
-    if not is_point:  # the zones and what no plan covers split the parcel
-        raw = [z["share"] for z in zones] + [answer["no_plan_share"]]
-        *shares, answer["no_plan_share"] = split_whole(raw)
-        for z, share in zip(zones, shares, strict=True):
-            z["share"] = share
-    for z in zones:
-        z["area_m2"] = round_area(z["area_m2"])
-        z["share"] = round_share(z["share"])
-        if z.get("effective"):  # the letters split the zone's share
-            z["effective"] = _split(z["effective"], z["share"])
-    zones.sort(key=lambda z: (-z["share"], z["code"] or ""))
-    answer["verdict_shares"] = _split(answer["verdict_shares"])
-    answer["no_plan_share"] = round_share(answer["no_plan_share"])
-    for o in answer["overlays"]:
-        o["area_m2"] = round_area(o["area_m2"])
-        o["share"] = round_share(o["share"])
-    admin = answer["admin"]
-    for level in {a["level"] for a in admin}:  # the desa (and the kecamatan) split the parcel
-        same = [a for a in admin if a["level"] == level]
-        for a, share in zip(same, split_whole([a["share"] for a in same]), strict=True):
-            a["share"] = share
-            a["area_m2"] = round_area(a["area_m2"])
-    envelope = answer.get("envelope")
-    if envelope:
-        for item in (envelope, *envelope["parts"]):
-            for key in ("area_m2", "max_footprint_m2", "max_floor_area_m2", "min_green_area_m2"):
-                if key in item:
-                    item[key] = round_area(item[key])
+def round_answer(answer: Answer) -> None:
+    """Round the shares and areas of a finished check answer in place.
 
-
-def number(value: float, decimals: int, lang: str) -> str:
-    """Return `value` with up to `decimals` decimals, thousands grouped, the way `lang` writes.
-
-    Indonesian writes a decimal comma and dot thousands (1.234,56); English the reverse
-    (1,234.56). Trailing zero decimals are dropped (50 %, 12,5 %, 10.000 m²).
+    A parcel's zones, what no plan covers and what lies outside the planning area split it
+    whole; each zone's outcomes split the zone's share; the desa (and the kecamatan) split it
+    too. The verdict's shares are rounded by the judge (judge.verdict_of).
     """
-    text = _english(value, decimals)
-    return text.translate(_TO_INDONESIAN) if lang == "id" else text
-
-
-_TO_INDONESIAN = str.maketrans(",.", ".,")
-
-
-@lru_cache(maxsize=4096)  # a summary writes each number twice (id and en)
-def _english(value: float, decimals: int) -> str:
-    """Return `value` rounded half-up to `decimals`, English grouping, trailing zeros dropped."""
-    scaled = abs(value) * 10**decimals
-    if math.isfinite(scaled) and abs(scaled - math.floor(scaled) - 0.5) > 1e-6:
-        # not near a tie: plain float rounding is the same as half-up on the decimal text
-        whole, frac = divmod(math.floor(scaled + 0.5), 10**decimals)
-        sign = "-" if value < 0 and (whole or frac) else ""
-        text = f"{sign}{whole:,}" + (f".{frac:0{decimals}d}" if decimals else "")
-    else:
-        d = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-        text = f"{d:,.{decimals}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
-def percent(share: float, lang: str) -> str:
-    """Return a share as a percentage: one decimal, two below 1 % (12,5 % / 12.5 %)."""
-    pct = float(Decimal(str(share)) * 100)
-    return f"{number(pct, 1 if pct >= 1 or pct == 0 else 2, lang)} %"
-
-
-def square_metres(value: float, lang: str) -> str:
-    """Return an area as `1.234,56 m²` (id) or `1,234.56 m²` (en)."""
-    return f"{number(value, AREA_DIGITS, lang)} m²"
+    zones = answer.zones
+    if not answer.is_point:
+        # the parts' areas add up to the parcel's area at 0.01 m², their shares to 1
+        raw = [z.area_m2 or 0.0 for z in zones] + [answer.no_plan_m2 or 0.0,
+                                                   answer.outside_m2 or 0.0]  # fmt: skip
+        total = answer.area_m2 or 0.0
+        *areas, answer.no_plan_m2, answer.outside_m2 = apportion(raw, total, 10**AREA_DIGITS)
+        for z, area in zip(zones, areas, strict=True):
+            z.area_m2 = area
+        raw = [z.share for z in zones] + [answer.no_plan_share, answer.outside_share]
+        *shares, answer.no_plan_share, answer.outside_share = apportion(raw, 1.0)
+        for z, share in zip(zones, shares, strict=True):
+            z.share = share
+    answer.area_m2 = round_area(answer.area_m2)
+    for z in zones:
+        if z.effective:
+            z.effective = _split(z.effective, z.share)
+    zones.sort(key=lambda z: (-z.share, z.code or ""))
+    for o in answer.overlays:
+        o.area_m2 = round_area(o.area_m2)
+        o.share = round_share(o.share)
+    for level in {a.level for a in answer.admin}:  # the desa (and the kecamatan) split it
+        same = [a for a in answer.admin if a.level == level]
+        for a, share in zip(same, split_whole([a.share for a in same]), strict=True):
+            a.share = share
+            a.area_m2 = round_area(a.area_m2)
+    env = answer.envelope
+    if env is not None:
+        for item in (env, *env.parts):
+            for key in ("area_m2", "max_footprint_m2", "max_floor_area_m2", "min_green_area_m2"):
+                if hasattr(item, key):
+                    setattr(item, key, round_area(getattr(item, key)))

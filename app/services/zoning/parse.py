@@ -17,8 +17,9 @@ from app.errors import (
     TooLarge,
     TooManyVertices,
 )
+from app.l10n import both, number, same
 from app.services.geo.crs import cached_crs, crs_label, reproject, reproject_many
-from app.services.zoning.numbers import number
+from app.services.zoning.answer import Notice
 from app.settings import ZoningSettings, zoning_settings
 
 GEOM_TYPES = ("Point", "Polygon", "MultiPolygon")
@@ -32,7 +33,7 @@ class Parcel:
     metric: BaseGeometry
     is_point: bool
     area_m2: float | None
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)
     ref: Any = None
     kbli: str | None = None
     activity: str | None = None
@@ -95,7 +96,7 @@ def parse_geometry(
             message_id=f"Koordinat di luar rentang bujur/lintang untuk {crs_label(src_crs)}; "
             'koordinat proyeksi (mis. UTM) memerlukan "crs": "EPSG:32749"',
         )
-    warnings: list[str] = []
+    warnings: list[Notice] = []
     is_point = geom.geom_type == "Point"
     if not is_point and not geom.is_valid:
         reason = shapely.is_valid_reason(geom)
@@ -107,10 +108,19 @@ def parse_geometry(
                 f"the polygon is invalid ({reason}) and its repair is empty",
                 message_id=f"Geometri persil tidak valid ({reason}) dan perbaikannya kosong",
             )
-        warnings.append(f"the polygon was invalid ({reason}) and was repaired with make_valid")
+        warnings.append(Notice.of("repaired", both("warn.repaired", reason=same(reason))))
     geom4326 = geom if src.upper() in ("EPSG:4326", "4326") else reproject(geom, src, 4326)
     metric = geom4326 if is_point else reproject(geom4326, "EPSG:4326", metric_srid)
     area = None if is_point else float(metric.area)
+    if not np.isfinite(shapely.get_coordinates(geom4326)).all() or (
+        area is not None and not np.isfinite(area)
+    ):
+        raise InvalidGeometry(
+            f"the coordinates cannot be placed on the earth from {crs_label(src_crs)} "
+            "(far outside its area of use)",
+            message_id=f"Koordinat tidak dapat ditempatkan di bumi dari {crs_label(src_crs)} "
+            "(jauh di luar wilayah penggunaannya)",
+        )
     if area is not None:
         if area <= 0:
             raise InvalidGeometry(

@@ -32,11 +32,14 @@ from rasterio.windows import Window
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection
 
+from app.l10n import Text, both, same
 from app.services.geo.crs import STORAGE_SRID, epsg_of, reproject, reproject_many
 from app.services.rasters.catalog import records_by_version
 from app.services.rasters.records import RasterRecord
 from app.services.rules.book import RuleBook
+from app.services.zoning.answer import Because, Citation, Notice, RasterFinding, RasterRule
 from app.services.zoning.context import Context
+from app.services.zoning.judge import Restriction, rule_letter
 from app.services.zoning.parse import Parcel
 
 OPS: dict[str, Callable[[Any, Any], Any]] = {
@@ -267,39 +270,34 @@ def raster_findings(
     activity: str | None,
     on: date,
     metric_srid: int,
-    cite: Callable[[str | None, str | None], dict | None],
-) -> tuple[list[dict[str, Any]], list[tuple[str, BaseGeometry | None]]]:
-    """Return the findings per raster and the (letter, part of the parcel) the rules make
-    stricter (the part None at a point)."""
+    cite: Callable[[str | None, str | None], Citation | None],
+    warnings: list[Notice],
+) -> tuple[list[RasterFinding], list[Restriction]]:
+    """Return the findings per raster and the parts of the parcel the rules make stricter
+    (each part None at a point), with the rule that does it."""
     if book is None:
         return [], []
-    findings: list[dict[str, Any]] = []
-    stricter: list[tuple[str, BaseGeometry | None]] = []
+    findings: list[RasterFinding] = []
+    stricter: list[Restriction] = []
     for name in raster_names(book):
         sample = samples.get(name)
         if sample is None:
-            parcel.warnings.append(f"raster {name!r} named by raster_rules.csv is not loaded")
+            warnings.append(
+                Notice.of("raster_missing", both("warn.raster_missing", name=same(repr(name))))
+            )
             continue
         rec = sample.record
-        entry: dict[str, Any] = {
-            "raster": rec.name,
-            "title": rec.title,
-            "version": rec.version,
-            "unit": rec.unit,
-            "kind": rec.kind,
-            "rules": [],
-        }
+        entry = RasterFinding(rec.name, rec.title, rec.version, rec.unit, rec.kind)
         if sample.outside or sample.values.size == 0:
-            entry["value" if parcel.is_point else "stats"] = None
-            entry["note"] = "outside the raster" if sample.outside else "no data here"
+            entry.note = both("raster.outside" if sample.outside else "raster.no_data")
             findings.append(entry)
             continue
         vals = sample.values.astype("float64")
         if parcel.is_point:
-            entry["value"] = _plain(vals[0])
-            entry["class"] = _class_of(rec, vals[0])
+            entry.value = _plain(vals[0])
+            entry.class_ = _class_of(rec, vals[0])
         else:
-            entry["stats"] = {
+            entry.stats = {
                 "count": int(vals.size),
                 "min": _plain(vals.min()),
                 "max": _plain(vals.max()),
@@ -314,20 +312,23 @@ def raster_findings(
                 fires = share > rule["min_share"]
             if not fires:
                 continue
-            letter = rule["itbx"]
-            entry["rules"].append(
-                {
-                    "condition": f"{rule['op']} {rule['value']:g}",
-                    "share": round(share, 4),
-                    "effect": rule["effect"],
-                    "itbx": letter,
-                    "finding": rule["finding"],
-                    "finding_en": rule["finding_en"],
-                    "legal": cite(rule["source_id"], rule["article"]),
-                }
-            )
+            condition = f"{rule['op']} {rule['value']:g}"
+            legal = cite(rule["source_id"], rule["article"])
+            entry.rules.append(
+                RasterRule(
+                    condition, round(share, 4), rule["effect"], rule["itbx"], rule["finding"],
+                    rule["finding_en"], legal,
+                )
+            )  # fmt: skip
+            letter = rule_letter(rule)
             if letter and activity is not None:
-                stricter.append((letter, part))
+                title = rec.title or rec.name
+                what = both("because.raster", title=same(title), condition=same(condition))
+                text = Text(rule["finding"], rule["finding_en"] or rule["finding"])
+                because = Because(
+                    "raster", rec.name, None, condition, letter, rule["effect"], what, text, legal
+                )
+                stricter.append(Restriction(letter, part, because))
         findings.append(entry)
     return findings, stricter
 
@@ -338,6 +339,7 @@ def _plain(v: Any) -> float | int:
 
 
 def _class_of(rec: RasterRecord, v: Any) -> dict[str, Any] | None:
+    """Return the class of a categorical raster's value (name in both languages), or None."""
     for c in rec.classes:
         if c.value == int(v):
             return {"value": c.value, "name": c.name_id, "name_en": c.name_en, "colour": c.color}

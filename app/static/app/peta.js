@@ -5,102 +5,8 @@
 (function () {
   "use strict";
 
-  var I18N = {
-    id: {
-      title: "Peta Tata Ruang",
-      search_place: "Cari desa/kelurahan atau kode",
-      kbli_label: "Kegiatan usaha (KBLI)",
-      kbli_hint: "Kode KBLI atau kata, mis. 47111, warung, pabrik",
-      click_hint: "Klik peta atau gambar persil untuk melihat ketentuan tata ruangnya.",
-      copy_link: "Salin tautan",
-      copied: "Tautan disalin",
-      pdf: "Cetak PDF",
-      embed: "Sematkan peta",
-      toggle_panel: "Buka/tutup panel",
-      checking: "Memeriksa…",
-      offline: "Pemeriksaan zonasi memerlukan koneksi internet. Peta yang sudah dibuka tetap dapat dilihat.",
-      failed: "Pemeriksaan gagal",
-      verdict: "Ketentuan",
-      zones: "Zona",
-      share: "Porsi",
-      conditions: "Syarat",
-      route: "Jalur perizinan",
-      envelope: "Intensitas bangunan",
-      footprint: "Luas dasar bangunan maks.",
-      floor: "Luas lantai maks.",
-      green: "Ruang hijau min.",
-      height: "Tinggi maks.",
-      overlays: "Kawasan tumpang susun",
-      rasters: "Kondisi fisik",
-      none: "tidak ada",
-      location: "Lokasi",
-      desa: "Desa/Kel.",
-      kecamatan: "Kecamatan",
-      area: "Luas persil",
-      no_plan: "di luar rencana",
-      outside: "di luar wilayah",
-      sources: "Sumber",
-      point: "Titik",
-      parcel: "Persil",
-      legend: "Legenda",
-      choose_kbli: "Pilih kegiatan usaha (KBLI) untuk melihat ketentuan I/T/B/X.",
-      not_listed_note: "tidak tercantum dalam matriks ITBX",
-      letters: { I: "Diizinkan", T: "Terbatas", B: "Bersyarat", TB: "Terbatas dan bersyarat",
-        X: "Tidak diizinkan", mixed: "Campuran", not_listed: "Tidak tercantum", no_plan: "Tanpa rencana" },
-      embed_note: "Salin kode ini ke halaman laporan:",
-      warnings: "Catatan",
-      kbli_none: "Tidak ditemukan",
-      kbli_suggest: "Tidak ditemukan — mungkin maksud Anda:",
-    },
-    en: {
-      title: "Spatial Plan Map",
-      search_place: "Find a village or code",
-      kbli_label: "Business activity (KBLI)",
-      kbli_hint: "KBLI code or words, e.g. 47111, shop, factory",
-      click_hint: "Click the map or draw a parcel to see its zoning rules.",
-      copy_link: "Copy link",
-      copied: "Link copied",
-      pdf: "Print PDF",
-      embed: "Embed map",
-      toggle_panel: "Open/close panel",
-      checking: "Checking…",
-      offline: "The zoning check needs an internet connection. Maps already opened stay visible.",
-      failed: "The check failed",
-      verdict: "Verdict",
-      zones: "Zones",
-      share: "Share",
-      conditions: "Conditions",
-      route: "Permit route",
-      envelope: "Building envelope",
-      footprint: "Max. footprint",
-      floor: "Max. floor area",
-      green: "Min. green area",
-      height: "Max. height",
-      overlays: "Overlays",
-      rasters: "Physical conditions",
-      none: "none",
-      location: "Location",
-      desa: "Village",
-      kecamatan: "District",
-      area: "Parcel area",
-      no_plan: "no plan",
-      outside: "outside the region",
-      sources: "Sources",
-      point: "Point",
-      parcel: "Parcel",
-      legend: "Legend",
-      choose_kbli: "Choose a business activity (KBLI) to see its I/T/B/X rule.",
-      not_listed_note: "not listed in the ITBX matrix",
-      letters: { I: "Permitted", T: "Limited", B: "Conditional", TB: "Limited and conditional",
-        X: "Not permitted", mixed: "Mixed", not_listed: "Not listed", no_plan: "No plan" },
-      embed_note: "Paste this code into a report page:",
-      warnings: "Notes",
-      kbli_none: "No match",
-      kbli_suggest: "No match — did you mean:",
-    },
-  };
-  var LETTER_COLOURS = { I: "#1a9641", T: "#f4a300", B: "#2b83ba", TB: "#7b3294", X: "#d7191c",
-    mixed: "#666", not_listed: "#444", no_plan: "#999" };
+  // Every text comes from the service (app/l10n/texts.py, "map.*"), in config.i18n.
+  var I18N = { id: {}, en: {} };
   var OVERLAY_COLOURS = ["#c51b7d", "#e66101", "#5e3c99", "#01665e", "#8c510a"];
 
   var S = { map: null, config: null, handles: null, lang: "id", kbli: null, kbliTitle: null,
@@ -113,15 +19,6 @@
     return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
       return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
     });
-  }
-  function pct(x) {
-    var v = Math.round(x * 1000) / 10;
-    return (S.lang === "id" ? String(v).replace(".", ",") : String(v)) + " %";
-  }
-  function num(x, unit) {
-    if (x == null) return "–";
-    return Number(x).toLocaleString(S.lang === "id" ? "id-ID" : "en-GB",
-      { maximumFractionDigits: 2 }) + (unit ? " " + unit : "");
   }
   function debounce(fn, ms) {
     var h; return function () { var a = arguments; clearTimeout(h); h = setTimeout(function () { fn.apply(null, a); }, ms); };
@@ -228,9 +125,28 @@
     document.querySelectorAll("[data-i18n-placeholder]").forEach(function (n) { n.placeholder = t(n.getAttribute("data-i18n-placeholder")); });
     document.querySelectorAll("[data-i18n-aria]").forEach(function (n) { n.setAttribute("aria-label", t(n.getAttribute("data-i18n-aria"))); });
     var b = el("rtrw-lang"); if (b) b.textContent = S.lang === "id" ? "EN" : "ID";
+    relabelControls();
     renderLegend();
-    if (S.answer) renderAnswer(S.answer);
+    if (S.answer && S.answer.lang !== S.lang && (S.pt || S.parcel)) runCheck();
     if (window.RTRW_THEMES && RTRW_THEMES.state.S) RTRW_THEMES.relabel();
+  }
+
+  // The layer control names each layer and raster by its title in the page's language (the
+  // pack's title_en in English where it has one); locate and full screen get their tooltips.
+  function relabelControls() {
+    var titles = {};
+    (S.config.layers || []).concat(S.config.rasters || []).forEach(function (x) {
+      var id = x.title || x.name, en = x.title_en || id;
+      titles[id] = titles[en] = S.lang === "en" ? en : id;
+    });
+    document.querySelectorAll(".leaflet-control-layers-overlays label span, .leaflet-control-layers-base label span").forEach(function (n) {
+      var key = n.textContent.trim();
+      if (titles[key] && titles[key] !== key) n.textContent = " " + titles[key];
+    });
+    var locate = document.querySelector(".leaflet-control-locate a");
+    if (locate) locate.title = t("locate");
+    var full = document.querySelector(".leaflet-control-fullscreen a, .leaflet-control-fullscreen-button");
+    if (full) full.title = t("fullscreen");
   }
 
   /* ---------- legend ---------- */
@@ -244,7 +160,7 @@
     (S.config.rasters || []).forEach(function (r) {
       var lay = S.handles.layers[r.name];
       if (!lay || !S.map.hasLayer(lay) || !r.legend) return;
-      rows.push('<li class="rtrw-raster-legend" data-raster="' + esc(r.name) + '"><b>' + esc(r.title) + (r.unit ? " (" + esc(r.unit) + ")" : "") + "</b></li>");
+      rows.push('<li class="rtrw-raster-legend" data-raster="' + esc(r.name) + '"><b>' + esc(S.lang === "en" && r.title_en ? r.title_en : r.title) + (r.unit ? " (" + esc(r.unit) + ")" : "") + "</b></li>");
       if (r.legend.type === "classes") {
         r.legend.classes.forEach(function (c) {
           rows.push('<li><span class="sw" style="background:' + esc(c.color) + '"></span>' + esc(c.value) + " " + esc(S.lang === "en" ? (c.name_en || c.name_id) : c.name_id) + "</li>");
@@ -394,20 +310,24 @@
   }
   var checkSeq = 0;
   function runCheck() {
+    // The answer is rendered by the service (POST /zoning/panel): the same words, numbers
+    // and letters as the JSON, the PDF and the batch rows. A language switch asks again.
     var box = el("rtrw-answer"); if (!box) return;
     var seq = ++checkSeq;
     openPanel(true);
     box.innerHTML = '<p class="muted">' + esc(t("checking")) + "</p>";
     var body = { geometry: geometry() };
     if (S.kbli) body.kbli = S.kbli;
-    fetch("/zoning/check" + regionParam("?").replace("?region", "?region"), {
-      method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" },
+    fetch("/zoning/panel?lang=" + S.lang + regionParam("&"), {
+      method: "POST", headers: { "Content-Type": "application/json", Accept: "text/html, application/json" },
       body: JSON.stringify(body),
     }).then(function (r) {
-      return r.json().then(function (b) { return { ok: r.ok, status: r.status, body: b }; });
+      if (r.ok) return r.text().then(function (html) { return { ok: true, html: html }; });
+      return r.json().then(function (b) { return { ok: false, status: r.status, body: b }; },
+        function () { return { ok: false, status: r.status, body: null }; });
     }).then(function (res) {
       if (seq !== checkSeq) return;
-      if (res.ok) { S.answer = res.body; renderAnswer(res.body); return; }
+      if (res.ok) { renderAnswer(res.html); return; }
       S.answer = null;
       if (res.body && res.body.error === "offline") { box.innerHTML = '<p class="rtrw-error">' + esc(t("offline")) + "</p>"; return; }
       var msg = res.body && res.body.message ? res.body.message[S.lang] || res.body.message.id : (res.body && res.body.detail) || res.status;
@@ -418,66 +338,14 @@
       box.innerHTML = '<p class="rtrw-error">' + esc(t("offline")) + "</p>";
     });
   }
-  function letterBadge(letter) {
-    if (!letter) return "";
-    var name = (t("letters") || {})[letter] || letter;
-    var short = letter.length <= 2;  // I, T, B, X, TB; the others are words
-    return '<span class="rtrw-badge" style="background:' + (LETTER_COLOURS[letter] || "#666") + '" data-letter="' + esc(letter) + '">' + esc(short ? letter : name) + "</span>" + (short ? " " + esc(name) : "");
-  }
-  function renderAnswer(a) {
+  function renderAnswer(html) {
     var box = el("rtrw-answer"); if (!box) return;
-    var en = S.lang === "en";
-    var h = [];
-    var summary = a.summary ? (en ? a.summary.en : a.summary.id) : "";
-    if (a.verdict) h.push('<div class="rtrw-verdict" id="rtrw-verdict">' + letterBadge(a.verdict) + "</div>");
-    else h.push('<p class="muted">' + esc(t("choose_kbli")) + "</p>");
-    if (summary) h.push('<p class="rtrw-summary">' + esc(summary) + "</p>");
-    if (a.outside_warning) h.push('<p class="rtrw-warn">' + esc(en ? a.outside_warning.en : a.outside_warning.id) + "</p>");
-    var rows = a.zones.map(function (z) {
-      var name = en && z.class_name_en ? z.class_name_en : (z.class_name || z.name);
-      var cond = en ? (z.conditions_en || z.conditions) : z.conditions;
-      return '<tr><td><span class="sw" style="background:' + esc(z.colour || zoneColour(z.code)) + '"></span><b class="rtrw-zone-code">' + esc(z.code) + "</b><br><small>" + esc(name || "") + (z.plan ? " · " + esc(String(z.plan).toUpperCase()) : "") + "</small></td><td>" + (a.geometry_type === "Point" ? "" : pct(z.share)) + "</td><td>" + (z.itbx ? letterBadge(z.itbx) : "") + (cond ? '<br><small>' + esc(cond) + "</small>" : "") + "</td></tr>";
-    });
-    if (a.no_plan_share > 0) rows.push("<tr><td><i>" + esc(t(a.outside_share > 0 && a.outside_share >= a.no_plan_share ? "outside" : "no_plan")) + "</i></td><td>" + pct(a.no_plan_share) + "</td><td></td></tr>");
-    h.push('<table class="rtrw-table" id="rtrw-zones"><thead><tr><th>' + esc(t("zones")) + "</th><th>" + (a.geometry_type === "Point" ? "" : esc(t("share"))) + "</th><th>" + esc(t("verdict")) + "</th></tr></thead><tbody>" + rows.join("") + "</tbody></table>");
-    if (a.route) {
-      h.push("<h3>" + esc(t("route")) + '</h3><p id="rtrw-route"><b>' + esc(a.route.route) + "</b> — " + esc(en ? (a.route.reason_en || a.route.reason) : a.route.reason) + (a.route.legal ? ' <small>(' + esc(a.route.legal.citation) + ")</small>" : "") + "</p>");
-    }
-    var env = a.envelope;
-    if (env && a.geometry_type !== "Point") {
-      h.push("<h3>" + esc(t("envelope")) + '</h3><dl class="rtrw-dl"><dt>' + esc(t("area")) + "</dt><dd>" + num(a.area_m2, "m²") + "</dd><dt>" + esc(t("footprint")) + "</dt><dd>" + num(env.max_footprint_m2, "m²") + "</dd><dt>" + esc(t("floor")) + "</dt><dd>" + num(env.max_floor_area_m2, "m²") + "</dd><dt>" + esc(t("green")) + "</dt><dd>" + num(env.min_green_area_m2, "m²") + "</dd><dt>" + esc(t("height")) + "</dt><dd>" + num(env.max_height_m, "m") + "</dd></dl>");
-    } else if (env && env.parts && env.parts.length) {
-      var p = env.parts[0];
-      h.push("<h3>" + esc(t("envelope")) + '</h3><p class="rtrw-small">KDB ' + num(p.kdb_max_pct, "%") + " · KLB " + num(p.klb_max) + " · KDH " + num(p.kdh_min_pct, "%") + " · " + esc(t("height")) + " " + num(p.height_max_m, "m") + "</p>");
-    }
-    h.push("<h3>" + esc(t("overlays")) + "</h3>" + (a.overlays.length ? "<ul id=\"rtrw-overlays\">" + a.overlays.map(function (o) {
-      var r = (o.rules || []).map(function (x) { return en ? (x.restriction_en || x.restriction) : x.restriction; }).join("; ");
-      return "<li><b>" + esc(o.name || o.code || o.layer) + "</b> <small>(" + esc(o.attribute || o.layer) + (a.geometry_type === "Point" ? "" : ", " + pct(o.share)) + ")</small>" + (r ? "<br><small>" + esc(r) + "</small>" : "") + "</li>";
-    }).join("") + "</ul>" : '<p class="muted">' + esc(t("none")) + "</p>"));
-    if (a.rasters && a.rasters.length) {
-      h.push("<h3>" + esc(t("rasters")) + '</h3><ul id="rtrw-rasters">' + a.rasters.map(function (r) {
-        var unit = r.unit ? " " + r.unit : "", seen;
-        if (r.value !== null && r.value !== undefined) seen = num(r.value) + unit + (r["class"] ? " (" + (en ? (r["class"].name_en || r["class"].name) : r["class"].name) + ")" : "");
-        else if (r.stats) seen = "min " + num(r.stats.min) + " · max " + num(r.stats.max) + " · " + (en ? "mean " : "rata-rata ") + num(r.stats.mean) + unit;
-        else seen = r.note || "–";
-        var rules = (r.rules || []).map(function (x) {
-          return "<br><small><b>" + esc(x.itbx || x.effect) + "</b> (" + esc(x.condition) + (a.geometry_type === "Point" ? "" : ", " + pct(x.share)) + ") " + esc(en ? (x.finding_en || x.finding) : x.finding) + (x.legal ? " — " + esc(x.legal.citation) : "") + "</small>";
-        }).join("");
-        return "<li><b>" + esc(r.title || r.raster) + "</b>: " + esc(seen) + rules + "</li>";
-      }).join("") + "</ul>");
-    }
-    var desa = a.admin.filter(function (x) { return x.level === "desa"; })[0];
-    var kec = a.admin.filter(function (x) { return x.level === "kecamatan"; })[0];
-    if (desa || kec) {
-      h.push("<h3>" + esc(t("location")) + '</h3><p id="rtrw-admin">' + (desa ? esc(t("desa")) + " <b>" + esc(desa.name) + "</b> (" + esc(desa.code) + ")" : "") + (kec ? "<br>" + esc(t("kecamatan")) + " <b>" + esc(kec.name) + "</b>" : "") + "</p>");
-    }
-    if (a.warnings && a.warnings.length) h.push("<details><summary>" + esc(t("warnings")) + "</summary><ul>" + a.warnings.map(function (w) { return "<li>" + esc(w) + "</li>"; }).join("") + "</ul></details>");
-    var legal = (a.sources && a.sources.legal) || [];
-    if (legal.length) {
-      var seen = {};
-      h.push("<details><summary>" + esc(t("sources")) + "</summary><ul>" + legal.filter(function (l) { var k = l.citation + (l.article || ""); if (seen[k]) return false; seen[k] = 1; return true; }).map(function (l) { return "<li>" + esc(l.citation) + (l.article ? ", " + esc(l.article) : "") + "</li>"; }).join("") + "</ul></details>");
-    }
-    box.innerHTML = h.join("");
+    box.innerHTML = html;
+    var body = box.querySelector(".rtrw-answer-body");
+    var data = box.querySelector(".rtrw-answer-json");
+    S.answer = data ? JSON.parse(data.textContent) : {};
+    S.answer.lang = S.lang;
+    S.answer.desa = body ? body.getAttribute("data-desa") : null;
     var actions = el("rtrw-actions"); if (actions) actions.hidden = false;
     var pdf = el("rtrw-pdf");
     if (pdf) {
@@ -523,8 +391,7 @@
       q.push("themes=" + themes.join(","));
       var year = el("rtrw-f-year"); if (year && year.value) q.push("year=" + encodeURIComponent(year.value));
     }
-    var desa = S.answer && (S.answer.admin || []).filter(function (x) { return x.level === "desa"; })[0];
-    if (desa) q.push("highlight=" + encodeURIComponent(desa.code));
+    if (S.answer && S.answer.desa) q.push("highlight=" + encodeURIComponent(S.answer.desa));
     q.push("lang=" + S.lang);
     return location.origin + "/embed/map?" + q.join("&");
   }
@@ -707,6 +574,8 @@
   /* ---------- start ---------- */
   function init(map, config, handles) {
     S.map = map; S.config = config; S.handles = handles;
+    I18N = config.i18n || I18N;
+    window.RTRW.i18n = I18N;
     window.RTRW_CONFIG = config;
     var url = readURL();
     var stored = null; try { stored = localStorage.getItem("rtrw.lang"); } catch (e) {}

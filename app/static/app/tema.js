@@ -5,24 +5,8 @@
 (function () {
   "use strict";
 
-  var TXT = {
-    id: {
-      themes: "Anggaran & PPID", projects: "Proyek APBD", budget: "Anggaran per desa",
-      budget_kec: "Anggaran per kecamatan", ppid: "PPID desa", year: "Tahun", opd: "OPD",
-      source: "Sumber dana", all: "Semua", pagu: "Pagu", realisation: "Realisasi",
-      progress: "Progres fisik", flags: "Catatan integritas", no_ppid: "Desa tanpa PPID",
-      formed: "PPID terbentuk", not_formed: "Belum ada PPID", kelurahan: "Kelurahan (tanpa PPID desa)",
-      projects_n: "proyek", coverage: "Cakupan PPID", loading: "Memuat…", none: "tidak ada",
-    },
-    en: {
-      themes: "Budget & PPID", projects: "APBD projects", budget: "Budget per village",
-      budget_kec: "Budget per district", ppid: "Village PPID", year: "Year", opd: "Agency (OPD)",
-      source: "Funding source", all: "All", pagu: "Budget ceiling", realisation: "Realisation",
-      progress: "Physical progress", flags: "Integrity flags", no_ppid: "Villages without a PPID",
-      formed: "PPID formed", not_formed: "No PPID yet", kelurahan: "Kelurahan (no village PPID)",
-      projects_n: "projects", coverage: "PPID coverage", loading: "Loading…", none: "none",
-    },
-  };
+  // Every text comes from the service (app/l10n/texts.py, "themes.*"): config.i18n_themes.
+  var TXT = { id: {}, en: {} };
   var RAMP = ["#f7fcf5", "#c7e9c0", "#74c476", "#31a354", "#006d2c"];
   var T = { S: null, lang: function () { return "id"; }, on: {}, data: {}, layers: {} };
 
@@ -286,6 +270,7 @@
 
   function init(S, lang) {
     T.S = S; T.lang = lang;
+    TXT = (S.config && S.config.i18n_themes) || TXT;
     if (!S.config.budget) return;
     // an embed shows only the themes its URL names; with none, no box either
     if (S.config.embed && !(S.config.themes || []).length) return;
