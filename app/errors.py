@@ -346,6 +346,11 @@ VALIDATION_ID: dict[str, str] = {
     "json_type": "harus berupa teks JSON",
     "union_tag_invalid": "jenisnya tidak dikenal",
     "value_error": "nilainya tidak valid",
+    # the custom types of app/schemas/fields.py (and app/api/guards.py)
+    "control_characters": "tidak boleh memuat karakter kendali (NUL, tab, baris baru, ...)",
+    "kbli_code": "kode KBLI 2020 terdiri atas lima angka, mis. 10631",
+    "kemendagri_code": "bukan kode Kemendagri (seperti 33.25, 33.25.01 atau 33.25.01.2001)",
+    "iso_date": "harus berupa tanggal bertulis TTTT-BB-HH, mis. 2026-01-01",
 }
 GENERIC_INVALID_ID = "nilainya tidak valid"
 

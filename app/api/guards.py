@@ -31,8 +31,8 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import InvalidParameter, InvalidRequest, status_for
-from app.schemas.fields import PLAIN_PATTERN
+from app.errors import VALIDATION_ID, InvalidParameter, InvalidRequest, status_for
+from app.schemas.fields import CONTROL_ERROR, PLAIN_PATTERN
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # A raw query string: a control byte as it is, or percent-encoded (%00-%1F, %7F)
@@ -43,8 +43,8 @@ NO_NUL_PATTERN = r"^[^\x00]*$"  # a JSON body string: anything but NUL
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 LOCATE_MAX_BYTES = 1_000_000  # a body up to this size is parsed to name the field with a NUL
 
-_CONTROL_EN = "must not contain control characters (NUL, tab, newline, ...)"
-_CONTROL_ID = "tidak boleh memuat karakter kendali (NUL, tab, baris baru, ...)"
+_CONTROL_EN = CONTROL_ERROR[1]
+_CONTROL_ID = VALIDATION_ID[CONTROL_ERROR[0]]
 _NUL_EN = "must not contain the NUL character (\\u0000)"
 _NUL_ID = "tidak boleh memuat karakter NUL (\\u0000)"
 
@@ -69,7 +69,7 @@ def _refusal(found: list[str | int], en: str, id_: str) -> JSONResponse:
     exc = kind(
         f"{where}: {en}",
         message_id=f"Permintaan tidak valid: {where}: {id_}",
-        errors=[{"loc": loc, "msg": en, "type": "control_characters"}],
+        errors=[{"loc": loc, "msg": en, "type": CONTROL_ERROR[0]}],
     )
     body = {
         "error": exc.code,

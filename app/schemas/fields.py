@@ -11,6 +11,7 @@ from datetime import date
 from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 INT4_MAX = 2**31 - 1  # PostgreSQL integer: versions, ids
 INT8_MAX = 2**63 - 1  # PostgreSQL bigint: offsets
@@ -25,16 +26,29 @@ KEMENDAGRI_PATTERN = (
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def _checker(pattern: str, message: str, max_length: int) -> Callable[[str], str]:
+# Each refusal is a PydanticCustomError whose type app/errors.py VALIDATION_ID words in
+# Bahasa Indonesia, so a 422 says it wholly in each language (a plain ValueError would give
+# the generic Indonesian phrase around the English message).
+CONTROL_ERROR = (
+    "control_characters",
+    "must not contain control characters (NUL, tab, newline, ...)",
+)
+
+
+def _checker(pattern: str, kind: str, message: str, max_length: int) -> Callable[[str], str]:
     rx = re.compile(pattern.removeprefix("^").removesuffix("$"))
 
     def check(value: str) -> str:
         if _CONTROL.search(value):
-            raise ValueError("must not contain control characters (NUL, tab, newline, ...)")
+            raise PydanticCustomError(*CONTROL_ERROR)
         if rx.fullmatch(value) is None:
-            raise ValueError(message)
+            raise PydanticCustomError(kind, message)
         if len(value) > max_length:
-            raise ValueError(f"must be at most {max_length} characters")
+            raise PydanticCustomError(
+                "string_too_long",
+                "String should have at most {max_length} characters",
+                {"max_length": max_length},
+            )
         return value
 
     return check
@@ -53,7 +67,7 @@ _PLAIN_MESSAGE = "must not contain control characters"
 
 KbliCode = Annotated[
     str,
-    AfterValidator(_checker(KBLI_PATTERN, _KBLI_MESSAGE, 5)),
+    AfterValidator(_checker(KBLI_PATTERN, "kbli_code", _KBLI_MESSAGE, 5)),
     _schema(KBLI_PATTERN, 5, "10631"),
 ]
 
@@ -64,7 +78,7 @@ def _kbli_number(value: object) -> object:
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool):
         if not 0 <= value <= 99999:
-            raise ValueError(_KBLI_MESSAGE)
+            raise PydanticCustomError("kbli_code", _KBLI_MESSAGE)
         return f"{value:05d}"
     return value
 
@@ -73,7 +87,7 @@ def _kbli_number(value: object) -> object:
 KbliInput = Annotated[
     str,
     BeforeValidator(_kbli_number),
-    AfterValidator(_checker(KBLI_PATTERN, _KBLI_MESSAGE, 5)),
+    AfterValidator(_checker(KBLI_PATTERN, "kbli_code", _KBLI_MESSAGE, 5)),
     WithJsonSchema(
         {
             "anyOf": [
@@ -86,27 +100,27 @@ KbliInput = Annotated[
 ]
 KemendagriCode = Annotated[
     str,
-    AfterValidator(_checker(KEMENDAGRI_PATTERN, _KEMENDAGRI_MESSAGE, 13)),
+    AfterValidator(_checker(KEMENDAGRI_PATTERN, "kemendagri_code", _KEMENDAGRI_MESSAGE, 13)),
     _schema(KEMENDAGRI_PATTERN, 13, "33.25.01.2001"),
 ]
 ActivityText = Annotated[
     str,
-    AfterValidator(_checker(PLAIN_PATTERN, _PLAIN_MESSAGE, 100)),
+    AfterValidator(_checker(PLAIN_PATTERN, CONTROL_ERROR[0], _PLAIN_MESSAGE, 100)),
     _schema(PLAIN_PATTERN, 100, "penggilingan_padi"),
 ]
 CrsText = Annotated[
     str,
-    AfterValidator(_checker(PLAIN_PATTERN, _PLAIN_MESSAGE, 100)),
+    AfterValidator(_checker(PLAIN_PATTERN, CONTROL_ERROR[0], _PLAIN_MESSAGE, 100)),
     _schema(PLAIN_PATTERN, 100, "EPSG:32749"),
 ]
 SearchText = Annotated[
     str,
-    AfterValidator(_checker(PLAIN_PATTERN, _PLAIN_MESSAGE, 200)),
+    AfterValidator(_checker(PLAIN_PATTERN, CONTROL_ERROR[0], _PLAIN_MESSAGE, 200)),
     _schema(PLAIN_PATTERN, 200, "padi"),
 ]
 ParcelId = Annotated[
     str,
-    AfterValidator(_checker(PLAIN_PATTERN, _PLAIN_MESSAGE, 200)),
+    AfterValidator(_checker(PLAIN_PATTERN, CONTROL_ERROR[0], _PLAIN_MESSAGE, 200)),
     _schema(PLAIN_PATTERN, 200, "11.01.0001", min_length=1),
 ]
 
@@ -117,7 +131,7 @@ def _iso_date(value: object) -> object:
         isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value)
     ):
         return value
-    raise ValueError("must be a date written YYYY-MM-DD, e.g. 2026-01-01")
+    raise PydanticCustomError("iso_date", "must be a date written YYYY-MM-DD, e.g. 2026-01-01")
 
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]

@@ -51,7 +51,10 @@ def parse_map_options(items: Iterable[str]) -> dict[str, str]:
     for item in items:
         target, sep, source = item.partition("=")
         if not sep or not target.strip() or not source.strip():
-            raise FieldMappingError(f"--map takes TARGET=SOURCE, got {item!r}")
+            raise FieldMappingError(
+                f"--map takes TARGET=SOURCE, got {item!r}",
+                message_id=f"--map berbentuk TARGET=SUMBER, diterima {item!r}",
+            )
         out[target.strip()] = source.strip()
     return out
 
@@ -74,13 +77,17 @@ def resolve_fields(
     for target, source in (explicit or {}).items():
         if target not in TARGETS:
             raise FieldMappingError(
-                f"unknown --map target {target!r}; targets are: {', '.join(TARGETS)}"
+                f"unknown --map target {target!r}; targets are: {', '.join(TARGETS)}",
+                message_id=f"Target --map {target!r} tidak dikenal; target yang ada: "
+                f"{', '.join(TARGETS)}",
             )
         found = by_upper.get(source.upper())
         if found is None:
             raise FieldMappingError(
                 f"--map {target}={source}: the file has no field {source!r}; "
-                f"its fields are: {', '.join(cols) or '(none)'}"
+                f"its fields are: {', '.join(cols) or '(none)'}",
+                message_id=f"--map {target}={source}: berkas tidak memiliki kolom {source!r}; "
+                f"kolomnya: {', '.join(cols) or '(tidak ada)'}",
             )
         resolved[target] = found
     for target, candidates in RECOGNISED.get(kind, {}).items():
@@ -95,12 +102,16 @@ def resolve_fields(
     missing = [t for t in REQUIRED.get(kind, ()) if t not in resolved]
     if missing:
         hints = {t: RECOGNISED[kind][t] for t in missing}
+        names = "; ".join(f"{t}: " + ", ".join(c) for t, c in hints.items())
         raise FieldMappingError(
             f"{_article(kind)} {kind} layer needs field(s) {', '.join(missing)}: "
-            f"none of the recognised names "
-            f"({'; '.join(f'{t}: ' + ', '.join(c) for t, c in hints.items())}) is in the file; "
+            f"none of the recognised names ({names}) is in the file; "
             f"its fields are: {', '.join(cols) or '(none)'}. "
-            f"Name them with --map, e.g. --map {missing[0]}=<field>"
+            f"Name them with --map, e.g. --map {missing[0]}=<field>",
+            message_id=f"Lapisan jenis {kind} memerlukan kolom {', '.join(missing)}: tidak ada "
+            f"nama yang dikenali ({names}) di berkas; kolomnya: "
+            f"{', '.join(cols) or '(tidak ada)'}. Sebutkan dengan --map, mis. "
+            f"--map {missing[0]}=<kolom>",
         )
     return resolved
 

@@ -12,9 +12,9 @@ from app.errors import InvalidParameter, LayerNotFound
 from app.services.geo.crs import STORAGE_SRID
 
 _VERSION_COLS = """
-    v.id AS version_id, v.version, v.title, v.title_en, v.kind, v.source_file, v.source_layer,
-    v.checksum, v.source_crs, v.metric_crs, v.geometry_type, v.feature_count, v.minx, v.miny,
-    v.maxx, v.maxy, v.licence, v.field_map, v.report, v.loaded_at, v.plan, v.oss_integrated
+    v.id AS version_id, v.version, v.title, v.kind, v.source_file, v.source_layer, v.checksum,
+    v.source_crs, v.metric_crs, v.geometry_type, v.feature_count, v.minx, v.miny, v.maxx, v.maxy,
+    v.licence, v.field_map, v.report, v.loaded_at, v.plan, v.oss_integrated
 """
 
 
@@ -56,7 +56,21 @@ def _ambiguous(name: str, codes: list[str]) -> InvalidParameter:
     return InvalidParameter(
         f"several regions have a layer named {name!r} ({', '.join(codes)}); "
         "name one with ?region=CODE (CLI: --region CODE)",
+        message_id=f"Beberapa wilayah memiliki lapisan bernama {name!r} ({', '.join(codes)}); "
+        "sebutkan salah satunya dengan ?region=KODE (CLI: --region KODE)",
         regions=codes,
+    )
+
+
+def _no_layer(name: str, region: str | None) -> LayerNotFound:
+    """Return the error of a layer name the catalog (or the region) does not hold."""
+    if region:
+        return LayerNotFound(
+            f"no layer named {name!r} in region {region}",
+            message_id=f"Tidak ada lapisan bernama {name!r} di wilayah {region}",
+        )
+    return LayerNotFound(
+        f"no layer named {name!r}", message_id=f"Tidak ada lapisan bernama {name!r}"
     )
 
 
@@ -78,8 +92,7 @@ def find_layer(
         {"n": name, "region": region},
     ).all()
     if not rows:
-        where = f" in region {region}" if region else ""
-        raise LayerNotFound(f"no layer named {name!r}{where}")
+        raise _no_layer(name, region)
     if len(rows) > 1:
         raise _ambiguous(name, [str(r.region_code) for r in rows])
     return rows[0]
@@ -103,8 +116,7 @@ def get_layer(conn: Connection, name: str, region: str | None = None) -> dict[st
         {"n": name, "region": region},
     ).all()
     if not rows:
-        where = f" in region {region}" if region else ""
-        raise LayerNotFound(f"no layer named {name!r}{where}")
+        raise _no_layer(name, region)
     if len(rows) > 1:
         raise _ambiguous(name, [str(r.region) for r in rows])
     row = rows[0]
@@ -213,9 +225,10 @@ def rollback_layer(
         ).all()
     )
     if version not in versions:
+        listed = ", ".join(str(v) for v in versions)
         raise LayerNotFound(
-            f"layer {name!r} has no version {version}; its versions are: "
-            + ", ".join(str(v) for v in versions)
+            f"layer {name!r} has no version {version}; its versions are: {listed}",
+            message_id=f"Lapisan {name!r} tidak memiliki versi {version}; versinya: {listed}",
         )
     result = {
         "name": name,
@@ -249,7 +262,10 @@ def resolve_version(
             {"l": layer.id, "v": version},
         ).scalar()
     if vid is None:
-        raise LayerNotFound(f"layer {name!r} has no version {version}")
+        raise LayerNotFound(
+            f"layer {name!r} has no version {version}",
+            message_id=f"Lapisan {name!r} tidak memiliki versi {version}",
+        )
     return int(vid)
 
 

@@ -19,7 +19,7 @@ from pydantic import (
 )
 from sqlalchemy import Connection, text
 
-from app.errors import RegionPackError, RtrwError
+from app.errors import RegionPackError, RtrwError, validation_id
 from app.models.catalog import LAYER_KINDS
 from app.services.catalog.current import ADMIN_LEVEL_KEYS, IN_REGION, METRIC_CRS_SQL
 from app.services.catalog.edges import unknown_codes_warning
@@ -71,8 +71,7 @@ class LayerEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(pattern=_LAYER_NAME)
-    title: str | None = None  # Bahasa Indonesia, a name only (provenance goes in `licence`)
-    title_en: str | None = None  # English, shown on English pages (none: `title`)
+    title: str | None = None
     kind: str
     file: str
     layer: str | None = None
@@ -108,7 +107,6 @@ class RasterEntry(BaseModel):
     kind: Literal["continuous", "categorical"] | None = None  # default: categorical with classes
     classes: str | None = None  # classes.csv (value, name_id, name_en, color), pack-relative
     title: str | None = None
-    title_en: str | None = None
     unit: str | None = None
     colormap: str | None = None  # rio-tiler colour map of a continuous raster
     source: str | None = None
@@ -197,26 +195,38 @@ def read_manifest(pack: Path) -> Manifest:
     """Return the parsed, validated manifest of a region pack folder; RegionPackError if bad."""
     path = pack / MANIFEST if pack.is_dir() else pack
     if not path.exists():
-        raise RegionPackError(f"no {MANIFEST} in {pack}")
+        raise RegionPackError(
+            f"no {MANIFEST} in {pack}", message_id=f"Tidak ada {MANIFEST} di {pack}"
+        )
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise RegionPackError(f"{path}: not valid TOML: {exc}") from exc
+        raise RegionPackError(
+            f"{path}: not valid TOML: {exc}", message_id=f"{path}: bukan TOML yang valid: {exc}"
+        ) from exc
     try:
         manifest = Manifest.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        where = [".".join(str(p) for p in e["loc"]) for e in exc.errors()]
+        problems = "; ".join(f"{w}: {e['msg']}" for w, e in zip(where, exc.errors(), strict=True))
+        problems_id = "; ".join(
+            f"{w}: {validation_id(dict(e))}" for w, e in zip(where, exc.errors(), strict=True)
         )
-        raise RegionPackError(f"{path}: {problems}") from exc
+        raise RegionPackError(f"{path}: {problems}", message_id=f"{path}: {problems_id}") from exc
     names = [entry.name for entry in manifest.layers]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
-        raise RegionPackError(f"{path}: layer names used twice: {', '.join(dupes)}")
+        raise RegionPackError(
+            f"{path}: layer names used twice: {', '.join(dupes)}",
+            message_id=f"{path}: nama lapisan dipakai dua kali: {', '.join(dupes)}",
+        )
     rasters = [entry.name for entry in manifest.rasters]
     dupes = sorted({n for n in rasters if rasters.count(n) > 1})
     if dupes:
-        raise RegionPackError(f"{path}: raster names used twice: {', '.join(dupes)}")
+        raise RegionPackError(
+            f"{path}: raster names used twice: {', '.join(dupes)}",
+            message_id=f"{path}: nama raster dipakai dua kali: {', '.join(dupes)}",
+        )
     return manifest
 
 
@@ -234,13 +244,19 @@ def requests_for(
     if only:
         unknown = sorted(set(only) - {e.name for e in entries})
         if unknown:
-            raise RegionPackError(f"the pack has no layer(s) {', '.join(unknown)}")
+            raise RegionPackError(
+                f"the pack has no layer(s) {', '.join(unknown)}",
+                message_id=f"Paket tidak memiliki lapisan {', '.join(unknown)}",
+            )
         entries = [e for e in entries if e.name in only]
     missing = [e.file for e in entries if not (base / e.file).exists()]
     if missing:
+        demo = "demo" in base.name
         raise RegionPackError(
             f"files missing from {base}: {', '.join(missing)}"
-            + (" (for the demo pack run `rtrw demo generate` first)" if "demo" in base.name else "")
+            + (" (for the demo pack run `rtrw demo generate` first)" if demo else ""),
+            message_id=f"Berkas tidak ada di {base}: {', '.join(missing)}"
+            + (" (untuk paket demo jalankan `rtrw demo generate` dahulu)" if demo else ""),
         )
     return [
         LoadRequest(
@@ -248,7 +264,6 @@ def requests_for(
             name=e.name,
             kind=e.kind,
             title=e.title,
-            title_en=e.title_en,
             layer=e.layer,
             source_crs=e.source_crs,
             field_map=e.fields,
@@ -365,8 +380,8 @@ def unchanged(conn: Connection, req: LoadRequest) -> bool:
 
     Compares fingerprints (app.services.catalog.ingest.load_fingerprint): the file bytes and
     every option that shapes the result (kind, GeoPackage layer, source and metric CRS, field
-    map, licence, title, title_en). A version without a fingerprint (loaded before migration
-    0003) never counts as unchanged.
+    map, licence, title). A version without a fingerprint (loaded before migration 0003) never
+    counts as unchanged.
     """
     stored = conn.execute(
         text(
@@ -428,9 +443,12 @@ def load_region(
     requests = requests_for(pack, manifest, only)
     missing = [p.name for p in data_files(pack, manifest) if not only and not p.exists()]
     if missing:
+        demo = "demo" in str(pack)
         raise RegionPackError(
             f"files missing from {pack_dir(pack)}: {', '.join(missing)}"
-            + (" (for the demo pack run `rtrw demo generate` first)" if "demo" in str(pack) else "")
+            + (" (for the demo pack run `rtrw demo generate` first)" if demo else ""),
+            message_id=f"Berkas tidak ada di {pack_dir(pack)}: {', '.join(missing)}"
+            + (" (untuk paket demo jalankan `rtrw demo generate` dahulu)" if demo else ""),
         )
     for req in requests:
         req.actor, req.strict = actor, strict
@@ -506,7 +524,6 @@ def _load_rasters(
                     classes_csv=base / r.classes if r.classes else None,
                     kind=r.kind,
                     title=r.title,
-                    title_en=r.title_en,
                     unit=r.unit,
                     colormap=r.colormap,
                     source=r.source,

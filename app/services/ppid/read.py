@@ -218,15 +218,25 @@ def parse_formed(value: object) -> bool:
     )
 
 
+# The date columns by the name callers give them (English), and in Bahasa Indonesia.
+DATE_FIELDS: dict[str, str] = {"decree date": "tanggal SK", "last update": "pembaruan terakhir"}
+
+
 def _date(y: int, m: int, d: int, raw: str, what: str) -> date:
     try:
         return date(y, m, d)
     except ValueError:
-        raise BadValue(f"{what} {raw!r} is not a date", f"{what} {raw!r} bukan tanggal") from None
+        raise BadValue(
+            f"{what} {raw!r} is not a date",
+            f"{DATE_FIELDS.get(what, 'tanggal')} {raw!r} bukan tanggal yang ada",
+        ) from None
 
 
 def parse_date(value: object, what: str) -> date | None:
-    """Return a date from dd/mm/yyyy, yyyy-mm-dd, '12 Maret 2024' or an Excel cell; BadValue."""
+    """Return a date from dd/mm/yyyy, yyyy-mm-dd, '12 Maret 2024' or an Excel cell; BadValue.
+
+    `what` names the column in messages: a key of DATE_FIELDS (its Indonesian name).
+    """
     if is_blank(value):
         return None
     if isinstance(value, datetime):
@@ -244,7 +254,7 @@ def parse_date(value: object, what: str) -> date | None:
             return _date(int(m[3]), month, int(m[1]), raw, what)
     raise BadValue(
         f"{what} {raw!r} is not a date (dd/mm/yyyy or yyyy-mm-dd)",
-        f"{what} {raw!r} bukan tanggal (hh/bb/tttt atau tttt-bb-hh)",
+        f"{DATE_FIELDS.get(what, 'tanggal')} {raw!r} bukan tanggal (hh/bb/tttt atau tttt-bb-hh)",
     )
 
 

@@ -291,8 +291,13 @@ def coordinates(value: object) -> LonLat | None:
     return order(a, b, raw)
 
 
+# The number columns by the name callers give them (English), and in Bahasa Indonesia.
+NUMBER_FIELDS: dict[str, str] = {"longitude": "bujur", "latitude": "lintang"}
+
+
 def number(value: object, what: str) -> float | None:
-    """Return a plain decimal number (decimal comma allowed); BadValue naming `what`."""
+    """Return a plain decimal number (decimal comma allowed); BadValue naming `what` (a key of
+    NUMBER_FIELDS, which gives its Indonesian name)."""
     if is_blank(value):
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -301,7 +306,10 @@ def number(value: object, what: str) -> float | None:
     try:
         return float(raw.replace(" ", "").replace(",", "."))
     except ValueError:
-        raise BadValue(f"{what} {raw!r} is not a number", f"{what} {raw!r} bukan angka") from None
+        raise BadValue(
+            f"{what} {raw!r} is not a number",
+            f"{NUMBER_FIELDS.get(what, 'nilai')} {raw!r} bukan angka",
+        ) from None
 
 
 def geometry_wkt(value: object, crs: str | None) -> tuple[BaseGeometry, bool] | None:

@@ -130,12 +130,17 @@ class Legend:
 def read_legend(path: Path) -> Legend:
     """Read a legend CSV `code,text[,text_en]`; RulesError on a missing column or empty text."""
     if not path.is_file():
-        raise RulesError(f"legend {path} not found")
+        raise RulesError(
+            f"legend {path} not found", message_id=f"Legenda {path} tidak ditemukan"
+        )
     with path.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
         header = [(h or "").strip().lower() for h in reader.fieldnames or []]
         if "code" not in header or "text" not in header:
-            raise RulesError(f"legend {path.name}: needs columns code,text[,text_en]")
+            raise RulesError(
+                f"legend {path.name}: needs columns code,text[,text_en]",
+                message_id=f"Legenda {path.name}: memerlukan kolom code,text[,text_en]",
+            )
         texts: dict[str, tuple[str, str | None]] = {}
         for line, row in enumerate(reader, start=2):
             clean = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if k}
@@ -143,9 +148,15 @@ def read_legend(path: Path) -> Legend:
             if not code:
                 continue
             if not clean.get("text"):
-                raise RulesError(f"legend {path.name}:{line}: {code} has no text")
+                raise RulesError(
+                    f"legend {path.name}:{line}: {code} has no text",
+                    message_id=f"Legenda {path.name}:{line}: {code} tidak memiliki teks",
+                )
             if code in texts:
-                raise RulesError(f"legend {path.name}:{line}: {code} defined twice")
+                raise RulesError(
+                    f"legend {path.name}:{line}: {code} defined twice",
+                    message_id=f"Legenda {path.name}:{line}: {code} didefinisikan dua kali",
+                )
             texts[code] = (clean["text"], clean.get("text_en") or None)
     return Legend(texts)
 
@@ -179,11 +190,14 @@ class MatrixSheet:
 def _grids(path: Path, sheet: str | None) -> list[tuple[str | None, list[list[Any]]]]:
     """Return (sheet name, rows of values) of a .csv or of the .xlsx sheet(s) to look at."""
     if not path.is_file():
-        raise RulesError(f"matrix {path} not found")
+        raise RulesError(f"matrix {path} not found", message_id=f"Matriks {path} tidak ditemukan")
     suffix = path.suffix.lower()
     if suffix == ".csv":
         if sheet is not None:
-            raise RulesError(f"--sheet applies to .xlsx files; {path.name} is a CSV")
+            raise RulesError(
+                f"--sheet applies to .xlsx files; {path.name} is a CSV",
+                message_id=f"--sheet hanya untuk berkas .xlsx; {path.name} adalah CSV",
+            )
         with path.open(encoding="utf-8-sig", newline="") as fh:
             sample = fh.read(4096)
             fh.seek(0)
@@ -193,16 +207,25 @@ def _grids(path: Path, sheet: str | None) -> list[tuple[str | None, list[list[An
                 dialect = csv.excel
             return [(None, [list(r) for r in csv.reader(fh, dialect)])]
     if suffix not in (".xlsx", ".xlsm"):
-        raise RulesError(f"matrix {path.name}: read .xlsx or .csv files, not {suffix or 'this'}")
+        raise RulesError(
+            f"matrix {path.name}: read .xlsx or .csv files, not {suffix or 'this'}",
+            message_id=f"Matriks {path.name}: baca berkas .xlsx atau .csv, bukan "
+            f"{suffix or 'berkas ini'}",
+        )
     import openpyxl  # a dependency of this command only
 
     try:
         book = openpyxl.load_workbook(path, data_only=True)
     except Exception as exc:  # a broken or mis-named workbook: say so, not a traceback
-        raise RulesError(f"matrix {path.name}: cannot read the workbook: {exc}") from exc
+        raise RulesError(
+            f"matrix {path.name}: cannot read the workbook: {exc}",
+            message_id=f"Matriks {path.name}: buku kerja tidak dapat dibaca: {exc}",
+        ) from exc
     if sheet is not None and sheet not in book.sheetnames:
         raise RulesError(
-            f"matrix {path.name} has no sheet {sheet!r}; its sheets: {', '.join(book.sheetnames)}"
+            f"matrix {path.name} has no sheet {sheet!r}; its sheets: {', '.join(book.sheetnames)}",
+            message_id=f"Matriks {path.name} tidak memiliki lembar {sheet!r}; lembarnya: "
+            f"{', '.join(book.sheetnames)}",
         )
     out = []
     for ws in [book[sheet]] if sheet is not None else book.worksheets:
@@ -237,10 +260,13 @@ def read_matrix(
     found = [(name, g, _kbli_column(g)) for name, g in grids]
     usable = [(name, g, col) for name, g, col in found if col is not None]
     if not usable:
-        where = f" in sheet(s) {', '.join(str(n) for n, _ in grids)}" if grids[0][0] else ""
+        sheets = ", ".join(str(n) for n, _ in grids) if grids[0][0] else ""
+        where, where_id = (f" in sheet(s) {sheets}", f" di lembar {sheets}") if sheets else ("", "")
         raise RulesError(
             f"matrix {path.name}: no KBLI column{where} (a column of five-digit KBLI 2020 "
-            "codes, one row per code); the importer needs the KBLI code of every row"
+            "codes, one row per code); the importer needs the KBLI code of every row",
+            message_id=f"Matriks {path.name}: tidak ada kolom KBLI{where_id} (kolom kode KBLI "
+            "2020 lima digit, satu baris per kode); pengimpor memerlukan kode KBLI setiap baris",
         )
     name, grid, kcol = usable[0]
     width = max(len(r) for r in grid)
@@ -265,7 +291,9 @@ def read_matrix(
         ]
         if not plausible:
             raise RulesError(
-                f"matrix {path.name}: no header row of sub-zone codes above row {first + 1}"
+                f"matrix {path.name}: no header row of sub-zone codes above row {first + 1}",
+                message_id=f"Matriks {path.name}: tidak ada baris judul berisi kode subzona di "
+                f"atas baris {first + 1}",
             )
         header = plausible[-1]
     head = grid[header]
@@ -287,7 +315,7 @@ def read_matrix(
 
     zones: list[tuple[str, str, str, str | None]] = []
     zone_cols: list[tuple[int, str]] = []
-    unknown: list[str] = []
+    unknown: list[tuple[str, str]] = []
     ignored: list[tuple[str, str]] = []
     for c in range(kcol + 1, width):
         label = _text(head[c])
@@ -300,22 +328,32 @@ def read_matrix(
             continue
         values = [_text(grid[i][c]) for i in data_rows]
         if any(v and CELL_RE.fullmatch(v.upper()) for v in values):
-            unknown.append(f"{label!r} (column {column_letter(c)})")
+            unknown.append((label, column_letter(c)))
         else:  # a remarks column: no ITBX values under it
             ignored.append((column_letter(c), label))
     if unknown:
         raise RulesError(
             f"matrix {path.name}: unknown sub-zone column(s) in header row {header + 1}: "
-            f"{', '.join(unknown)}; add them to zone_classes.csv or zone_aliases.csv"
+            + ", ".join(f"{label!r} (column {col})" for label, col in unknown)
+            + "; add them to zone_classes.csv or zone_aliases.csv",
+            message_id=f"Matriks {path.name}: kolom subzona tidak dikenal di baris judul "
+            f"{header + 1}: "
+            + ", ".join(f"{label!r} (kolom {col})" for label, col in unknown)
+            + "; tambahkan ke zone_classes.csv atau zone_aliases.csv",
         )
     if not zones:
-        raise RulesError(f"matrix {path.name}: no sub-zone columns in header row {header + 1}")
+        raise RulesError(
+            f"matrix {path.name}: no sub-zone columns in header row {header + 1}",
+            message_id=f"Matriks {path.name}: tidak ada kolom subzona di baris judul {header + 1}",
+        )
     seen: dict[str, str] = {}
     for letter, _label, national, _ in zones:
         if national in seen:
             raise RulesError(
                 f"matrix {path.name}: columns {seen[national]} and {letter} are both "
-                f"sub-zone {national}"
+                f"sub-zone {national}",
+                message_id=f"Matriks {path.name}: kolom {seen[national]} dan {letter} "
+                f"sama-sama subzona {national}",
             )
         seen[national] = letter
 
@@ -349,7 +387,9 @@ def read_matrix(
             continue
         if code in first_row:
             raise RulesError(
-                f"matrix {path.name}: KBLI {code} is on rows {first_row[code]} and {i + 1}"
+                f"matrix {path.name}: KBLI {code} is on rows {first_row[code]} and {i + 1}",
+                message_id=f"Matriks {path.name}: KBLI {code} ada di baris {first_row[code]} "
+                f"dan {i + 1}",
             )
         first_row[code] = i + 1
         cells: dict[str, Cell] = {}
@@ -369,7 +409,9 @@ def read_matrix(
         shown = ", ".join(bad[:MAX_LISTED]) + (" ..." if len(bad) > MAX_LISTED else "")
         raise RulesError(
             f"matrix {path.name}: {len(bad)} cell(s) are not ITBX values "
-            f"(I, X, T1, B2, T1,B1, ...): {shown}"
+            f"(I, X, T1, B2, T1,B1, ...): {shown}",
+            message_id=f"Matriks {path.name}: {len(bad)} sel bukan nilai ITBX "
+            f"(I, X, T1, B2, T1,B1, ...): {shown}",
         )
     return sheet_out
 
@@ -461,7 +503,11 @@ def zone_codes_of(folder: Path) -> dict[str, str]:
     """Return every sub-zone code and local alias of a rules folder -> its national code."""
     _, zones = _read_csv(folder / FILES["zone_classes"])
     if not zones:
-        raise RulesError(f"no zone_classes.csv rows in {folder}: the matrix needs sub-zone codes")
+        raise RulesError(
+            f"no zone_classes.csv rows in {folder}: the matrix needs sub-zone codes",
+            message_id=f"Tidak ada baris zone_classes.csv di {folder}: matriks memerlukan kode "
+            "subzona",
+        )
     codes = {z["code"]: z["code"] for z in zones if z.get("code")}
     _, aliases = _read_csv(folder / FILES["zone_aliases"])
     for a in aliases:
@@ -532,16 +578,23 @@ def import_matrix(
     """
     folder = rules_folder(pack)
     if not folder.is_dir():
-        raise RulesError(f"no rules folder at {folder}")
+        raise RulesError(
+            f"no rules folder at {folder}", message_id=f"Tidak ada folder aturan di {folder}"
+        )
     if plan_layer is not None:
         manifest = pack if pack.name == "region.toml" else pack / "region.toml"
         if not manifest.exists():
-            raise RulesError(f"--plan-layer needs the pack's region.toml; none at {manifest}")
+            raise RulesError(
+                f"--plan-layer needs the pack's region.toml; none at {manifest}",
+                message_id=f"--plan-layer memerlukan region.toml paket; tidak ada di {manifest}",
+            )
         layers = zoning_layers(manifest.parent)
         if plan_layer not in layers:
             raise RulesError(
                 f"--plan-layer {plan_layer!r} is not a zoning layer of {manifest}; "
-                f"its zoning layers: {', '.join(layers) or 'none'}"
+                f"its zoning layers: {', '.join(layers) or 'none'}",
+                message_id=f"--plan-layer {plan_layer!r} bukan lapisan zonasi {manifest}; "
+                f"lapisan zonasinya: {', '.join(layers) or 'tidak ada'}",
             )
     codes = zone_codes_of(folder)
     notes = read_legend(legend)
@@ -553,11 +606,14 @@ def import_matrix(
             col = next(z[0] for z in sheet_data.zones if z[2] == national)
             for code in cell.codes:
                 used.setdefault(code, f"{col}{r.row}")
-    missing = [f"{c} (first in {where})" for c, where in used.items() if c not in notes.texts]
+    missing = [(c, where) for c, where in used.items() if c not in notes.texts]
     if missing:
         raise RulesError(
             f"legend {legend.name} does not define {len(missing)} condition code(s) the matrix "
-            f"uses: {', '.join(missing)}"
+            f"uses: {', '.join(f'{c} (first in {where})' for c, where in missing)}",
+            message_id=f"Legenda {legend.name} tidak mendefinisikan {len(missing)} kode syarat "
+            "yang dipakai matriks: "
+            + ", ".join(f"{c} (pertama di {where})" for c, where in missing),
         )
 
     act_header, activities = _read_csv(folder / FILES["activities"])
@@ -580,7 +636,10 @@ def import_matrix(
             continue
         aid = f"kbli_{r.kbli}"
         if aid in ids:
-            raise RulesError(f"activities.csv has an activity {aid!r} without KBLI {r.kbli}")
+            raise RulesError(
+                f"activities.csv has an activity {aid!r} without KBLI {r.kbli}",
+                message_id=f"activities.csv memiliki kegiatan {aid!r} tanpa KBLI {r.kbli}",
+            )
         name = (lookup(r.kbli) if lookup else None) or r.title or r.kbli
         activities.append({"id": aid, "name": name, "kbli": r.kbli})
         ids.add(aid)
@@ -614,7 +673,10 @@ def import_matrix(
                 raise RulesError(
                     f"KBLI {r.kbli} (row {r.row}) belongs to activity {aid!r} of activities.csv "
                     f"with other KBLI codes, but the matrix gives it another value in {national}; "
-                    "give each of these KBLI codes its own activity"
+                    "give each of these KBLI codes its own activity",
+                    message_id=f"KBLI {r.kbli} (baris {r.row}) termasuk kegiatan {aid!r} di "
+                    "activities.csv bersama kode KBLI lain, tetapi matriks memberinya nilai lain "
+                    f"di {national}; beri setiap kode KBLI ini kegiatannya sendiri",
                 )
             new_rows[(aid, national)] = row
 
@@ -633,7 +695,9 @@ def import_matrix(
         except RulesError as exc:
             raise RulesError(
                 f"the imported tables would not pass `rtrw rules check`; nothing was written:\n"
-                f"{exc.message}"
+                f"{exc.message}",
+                message_id="Tabel hasil impor tidak akan lolos `rtrw rules check`; tidak ada "
+                f"yang ditulis:\n{exc.message_id}",
             ) from exc
         for table in ("activities", "itbx"):
             staged = folder / f".{FILES[table]}.import"

@@ -156,9 +156,13 @@ class _Problems:
         if self.items:
             shown = "\n  ".join(self.items[:25])
             more = f"\n  ... and {len(self.items) - 25} more" if len(self.items) > 25 else ""
+            more_id = f"\n  ... dan {len(self.items) - 25} lagi" if len(self.items) > 25 else ""
             raise RulesError(
                 f"rule tables in {folder} have {len(self.items)} problem(s); nothing was loaded:"
-                f"\n  {shown}{more}"
+                f"\n  {shown}{more}",
+                # the problems themselves are listed as the checks word them (English)
+                message_id=f"Tabel aturan di {folder} memiliki {len(self.items)} masalah; tidak "
+                f"ada yang dimuat. Rincian (bahasa Inggris):\n  {shown}{more_id}",
             )
 
 
@@ -171,7 +175,10 @@ def rules_folder(path: Path) -> Path:
         try:
             data = tomllib.loads(manifest.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
-            raise RulesError(f"{manifest}: not valid TOML: {exc}") from exc
+            raise RulesError(
+                f"{manifest}: not valid TOML: {exc}",
+                message_id=f"{manifest}: bukan TOML yang valid: {exc}",
+            ) from exc
         rules = data["rules"] if isinstance(data.get("rules"), dict) else {}
         return manifest.parent / str(rules.get("dir", "rules"))
     return path / "rules"
@@ -260,7 +267,9 @@ def read_rules(path: Path) -> RuleTables:
     """Read and validate every rule table of a pack; raise RulesError listing all problems."""
     folder = rules_folder(path)
     if not folder.is_dir():
-        raise RulesError(f"no rules folder at {folder}")
+        raise RulesError(
+            f"no rules folder at {folder}", message_id=f"Tidak ada folder aturan di {folder}"
+        )
     problems = _Problems()
     raw = {t: _read(folder, t, problems) for t in FILES}
     digest = hashlib.sha256()
