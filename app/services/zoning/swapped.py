@@ -19,6 +19,7 @@ from sqlalchemy import Connection, text
 from app.errors import InvalidGeometry, InvalidRequest, validation_id
 from app.services.geo.crs import cached_crs, crs_label
 from app.services.rules.book import RuleBooks
+from app.services.zoning.answer import Answer
 from app.services.zoning.check import check
 
 LON_MAX, LAT_MAX = 180.0, 90.0
@@ -145,7 +146,7 @@ def check_geometry(
     as_of: date | None = None,
     *,
     books: RuleBooks | None = None,
-) -> Any:  # check's answer, whatever its type
+) -> Answer:
     """Return `check`'s answer; its lon/lat range error gains the swap hint when it applies."""
     try:
         return check(conn, geometry, crs, kbli, activity, as_of, books=books)
