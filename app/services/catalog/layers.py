@@ -12,9 +12,9 @@ from app.errors import InvalidParameter, LayerNotFound
 from app.services.geo.crs import STORAGE_SRID
 
 _VERSION_COLS = """
-    v.id AS version_id, v.version, v.title, v.kind, v.source_file, v.source_layer, v.checksum,
-    v.source_crs, v.metric_crs, v.geometry_type, v.feature_count, v.minx, v.miny, v.maxx, v.maxy,
-    v.licence, v.field_map, v.report, v.loaded_at, v.plan, v.oss_integrated
+    v.id AS version_id, v.version, v.title, v.title_en, v.kind, v.source_file, v.source_layer,
+    v.checksum, v.source_crs, v.metric_crs, v.geometry_type, v.feature_count, v.minx, v.miny,
+    v.maxx, v.maxy, v.licence, v.field_map, v.report, v.loaded_at, v.plan, v.oss_integrated
 """
 
 

@@ -71,7 +71,8 @@ class LayerEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(pattern=_LAYER_NAME)
-    title: str | None = None
+    title: str | None = None  # Bahasa Indonesia, a name only (provenance goes in `licence`)
+    title_en: str | None = None  # English, shown on English pages (none: `title`)
     kind: str
     file: str
     layer: str | None = None
@@ -107,6 +108,7 @@ class RasterEntry(BaseModel):
     kind: Literal["continuous", "categorical"] | None = None  # default: categorical with classes
     classes: str | None = None  # classes.csv (value, name_id, name_en, color), pack-relative
     title: str | None = None
+    title_en: str | None = None
     unit: str | None = None
     colormap: str | None = None  # rio-tiler colour map of a continuous raster
     source: str | None = None
@@ -264,6 +266,7 @@ def requests_for(
             name=e.name,
             kind=e.kind,
             title=e.title,
+            title_en=e.title_en,
             layer=e.layer,
             source_crs=e.source_crs,
             field_map=e.fields,
@@ -380,8 +383,8 @@ def unchanged(conn: Connection, req: LoadRequest) -> bool:
 
     Compares fingerprints (app.services.catalog.ingest.load_fingerprint): the file bytes and
     every option that shapes the result (kind, GeoPackage layer, source and metric CRS, field
-    map, licence, title). A version without a fingerprint (loaded before migration 0003) never
-    counts as unchanged.
+    map, licence, title, title_en). A version without a fingerprint (loaded before migration
+    0003) never counts as unchanged.
     """
     stored = conn.execute(
         text(
@@ -524,6 +527,7 @@ def _load_rasters(
                     classes_csv=base / r.classes if r.classes else None,
                     kind=r.kind,
                     title=r.title,
+                    title_en=r.title_en,
                     unit=r.unit,
                     colormap=r.colormap,
                     source=r.source,
