@@ -351,6 +351,13 @@ VALIDATION_ID: dict[str, str] = {
     "kbli_code": "kode KBLI 2020 terdiri atas lima angka, mis. 10631",
     "kemendagri_code": "bukan kode Kemendagri (seperti 33.25, 33.25.01 atau 33.25.01.2001)",
     "iso_date": "harus berupa tanggal bertulis TTTT-BB-HH, mis. 2026-01-01",
+    # the GeoJSON checks of app/schemas/zoning.py and app/schemas/rasters.py
+    "geometry_type": "jenis geometri {kind} tidak diperiksa; gunakan {types} (GeoJSON)",
+    "geometry_coordinates": "GeoJSON {kind} salah bentuk: koordinatnya harus berupa {shape_id} "
+    "(angka)",
+    "zonal_feature": "geometri Feature harus berupa GeoJSON Polygon atau MultiPolygon",
+    "zonal_body": "harus berupa GeoJSON Polygon atau MultiPolygon (cincin berisi >= 4 titik "
+    "[x, y] berupa angka), atau Feature yang memuat salah satunya",
 }
 GENERIC_INVALID_ID = "nilainya tidak valid"
 

@@ -65,6 +65,11 @@ def raster_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def clean(engine: Engine, raster_store: Path) -> Engine:
     """Start the test with an empty catalog (every layer, raster, region, project and PPID row
     dropped, and the raster store emptied)."""
+    return empty_catalog(engine, raster_store)
+
+
+def empty_catalog(engine: Engine, raster_store: Path) -> Engine:
+    """Drop every layer, raster, region, project and PPID row and empty the raster store."""
     import shutil
 
     with engine.begin() as conn:
@@ -137,6 +142,34 @@ def demo_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(DEMO_PACK / "rules", pack / "rules")
     generate(pack / "data")
     return pack
+
+
+# What the catalog held right after `demo_region` loaded the demo (sequence ids never come back,
+# so the same ids mean no test has cleaned or reloaded anything since).
+_DEMO_LOADED: dict[str, object] = {}
+CATALOG_IDS_SQL = (
+    "SELECT (SELECT array_agg(id ORDER BY id) FROM layer_version), "
+    "(SELECT array_agg(id ORDER BY id) FROM raster_version), "
+    "(SELECT array_agg(id ORDER BY id) FROM rule_set), "
+    "(SELECT array_agg(id ORDER BY id) FROM region)"
+)
+
+
+@pytest.fixture(scope="module")
+def demo_region(engine: Engine, demo_pack: Path, raster_store: Path) -> Engine:
+    """The whole demo region loaded for a module (~10 s); a later module reuses the load while
+    the catalog still holds exactly what it loaded."""
+    from app.services.catalog.packs import load_region
+
+    with engine.connect() as conn:
+        ids = tuple(conn.exec_driver_sql(CATALOG_IDS_SQL).one())
+    if _DEMO_LOADED.get("ids") != ids:
+        empty_catalog(engine, raster_store)
+        with engine.begin() as conn:
+            load_region(conn, demo_pack)
+        with engine.connect() as conn:
+            _DEMO_LOADED["ids"] = tuple(conn.exec_driver_sql(CATALOG_IDS_SQL).one())
+    return engine
 
 
 @pytest.fixture

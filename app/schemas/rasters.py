@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, RootModel, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from app.schemas.zoning import _coordinates_schema, _nested
 
@@ -179,14 +180,18 @@ def _polygon(value: object) -> bool:
 
 
 def _check_body(value: dict[str, Any]) -> dict[str, Any]:
+    # custom error types, worded in Bahasa Indonesia by app/errors.py VALIDATION_ID
     if value.get("type") == "Feature":
         if not _polygon(value.get("geometry")):
-            raise ValueError("a Feature's geometry must be a GeoJSON Polygon or MultiPolygon")
+            raise PydanticCustomError(
+                "zonal_feature", "a Feature's geometry must be a GeoJSON Polygon or MultiPolygon"
+            )
         return value
     if not _polygon(value):
-        raise ValueError(
+        raise PydanticCustomError(
+            "zonal_body",
             "the body must be a GeoJSON Polygon or MultiPolygon (rings of >= 4 [x, y] "
-            "numbers), or a Feature holding one"
+            "numbers), or a Feature holding one",
         )
     return value
 

@@ -4,6 +4,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from app.schemas.fields import ActivityText, CrsText, IsoDate, KbliInput
 
@@ -57,16 +58,29 @@ def _nested(value: object, depth: int) -> bool:
     )
 
 
+# The shape of each type's coordinates, in English and in Bahasa Indonesia (the 422 words the
+# refusal in each language: app/errors.py VALIDATION_ID has the Indonesian templates).
+_SHAPES = {
+    0: ("[x, y]", "[x, y]"),
+    2: ("rings of >= 4 [x, y]", "cincin berisi >= 4 titik [x, y]"),
+    3: ("polygons of rings of >= 4 [x, y]", "poligon berisi cincin >= 4 titik [x, y]"),
+}
+
+
 def _check_geometry(value: dict[str, Any]) -> dict[str, Any]:
     kind = value.get("type")
     if not isinstance(kind, str) or kind not in _DEPTHS:
-        raise ValueError(
-            f"geometry type {kind!r} is not checked; use {', '.join(_DEPTHS)} (GeoJSON)"
+        raise PydanticCustomError(
+            "geometry_type",
+            "geometry type {kind} is not checked; use {types} (GeoJSON)",
+            {"kind": repr(kind), "types": ", ".join(_DEPTHS)},
         )
     if not _nested(value.get("coordinates"), _DEPTHS[kind]):
-        shape = {0: "[x, y]", 2: "rings of >= 4 [x, y]", 3: "polygons of rings of >= 4 [x, y]"}
-        raise ValueError(
-            f"malformed GeoJSON {kind}: coordinates must be {shape[_DEPTHS[kind]]} numbers"
+        shape, shape_id = _SHAPES[_DEPTHS[kind]]
+        raise PydanticCustomError(
+            "geometry_coordinates",
+            "malformed GeoJSON {kind}: coordinates must be {shape} numbers",
+            {"kind": kind, "shape": shape, "shape_id": shape_id},
         )
     return value
 

@@ -322,8 +322,8 @@ def raster_findings(
             )  # fmt: skip
             letter = rule_letter(rule)
             if letter and activity is not None:
-                title = rec.title or rec.name
-                what = both("because.raster", title=same(title), condition=same(condition))
+                title = Text(rec.title or rec.name, rec.title_en or rec.title or rec.name)
+                what = both("because.raster", title=title, condition=same(condition))
                 text = Text(rule["finding"], rule["finding_en"] or rule["finding"])
                 because = Because(
                     "raster", rec.name, None, condition, letter, rule["effect"], what, text, legal
