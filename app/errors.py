@@ -11,6 +11,8 @@ from fastapi.responses import JSONResponse
 from starlette import status
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.l10n import table
+
 
 class RtrwError(Exception):
     """Base of every error the services raise on purpose; `code` names it in responses.
@@ -191,46 +193,9 @@ class QueryTimeout(RtrwError):
     code = "timeout"
 
 
-# The Indonesian sentence of each code, for a raise site (or a handler) that gives none.
-FALLBACK_ID: dict[str, str] = {
-    "error": "Permintaan tidak dapat diproses",
-    "not_found": "Data yang diminta tidak ditemukan",
-    "layer_not_found": "Lapisan yang diminta tidak ditemukan di katalog",
-    "raster_not_found": "Raster yang diminta tidak ditemukan di katalog",
-    "point_outside_raster": "Titik berada di luar cakupan raster; tidak ada nilai di sana",
-    "outside_raster": "Persil berada sepenuhnya di luar cakupan raster",
-    "admin_area_not_found": "Wilayah administrasi dengan kode tersebut belum dimuat",
-    "invalid_parameter": "Parameter permintaan tidak valid",
-    "load_error": "Lapisan atau wilayah tidak dapat dimuat; tidak ada data yang ditulis",
-    "source_file_error": "Berkas sumber tidak ada, tidak terbaca, rusak, atau terpotong",
-    "field_mapping_error": "Kolom wajib tidak ada di berkas, atau --map menyebut kolom yang "
-    "tidak dikenal",
-    "invalid_crs": "Sistem koordinat (CRS) tidak dikenal, atau berkas tidak menyebutkan CRS-nya",
-    "region_pack_error": "Manifes paket wilayah (region.toml) tidak ada atau formatnya salah",
-    "rules_error": "Tabel aturan zonasi tidak lolos pemeriksaan; tidak ada aturan yang dimuat",
-    "invalid_geometry": "Geometri persil tidak valid, kosong setelah diperbaiki, atau jenisnya "
-    "tidak dapat diperiksa",
-    "outside_planning_area": "Geometri berada di luar wilayah perencanaan",
-    "too_large": "Permintaan melebihi batas (jumlah titik, luas, atau jumlah persil)",
-    "too_many_vertices": "Geometri memiliki lebih banyak titik sudut daripada batasnya",
-    "too_many_parcels": "Batch memuat lebih banyak persil daripada batasnya",
-    "body_too_large": "Isi permintaan melebihi ukuran maksimum",
-    "unknown_activity": "Kode KBLI atau kegiatan tidak dikenal dalam aturan zonasi",
-    "no_rules": "Belum ada aturan zonasi yang dimuat",
-    "unauthorized": "Jalur ini memerlukan kunci API yang valid: kirim Authorization: Bearer "
-    "<kunci>",
-    "forbidden": "Peran kunci API ini tidak diizinkan melakukan tindakan ini",
-    "database_unavailable": "Basis data tidak dapat dihubungi atau sedang sibuk; "
-    "coba lagi sebentar lagi",
-    "timeout": "Kueri basis data melewati batas waktu; coba permintaan yang lebih kecil",
-    # codes of the handlers below and of batch rows
-    "invalid_request": "Permintaan tidak valid",
-    "internal_error": "Terjadi kesalahan yang tidak terduga; kesalahan ini telah dicatat",
-    "invalid_feature": "Fitur GeoJSON tidak valid",
-    "bad_request": "Isi permintaan tidak dapat dibaca",
-    "method_not_allowed": "Metode HTTP ini tidak diizinkan pada jalur ini",
-    "unsupported_media_type": "Jenis isi (Content-Type) permintaan tidak didukung",
-}
+# The Indonesian sentence of each code, for a raise site (or a handler) that gives none
+# (app/l10n/texts.py: `error.<code>`, with its English beside it).
+FALLBACK_ID: dict[str, str] = table("error", "id")
 
 
 def fallback_id(code: str) -> str:
@@ -311,55 +276,10 @@ def _body(
     return {"error": code, "detail": detail, "message": message, **extra}
 
 
-# pydantic error types in Bahasa Indonesia; ctx values fill the {placeholders}
-VALIDATION_ID: dict[str, str] = {
-    "missing": "wajib diisi",
-    "extra_forbidden": "tidak dikenal (isian tambahan tidak diizinkan)",
-    "string_type": "harus berupa teks",
-    "string_too_short": "paling sedikit {min_length} karakter",
-    "string_too_long": "paling banyak {max_length} karakter",
-    "string_pattern_mismatch": "tidak sesuai pola {pattern}",
-    "int_type": "harus berupa bilangan bulat",
-    "int_parsing": "harus berupa bilangan bulat",
-    "int_from_float": "harus berupa bilangan bulat, bukan pecahan",
-    "float_type": "harus berupa angka",
-    "float_parsing": "harus berupa angka",
-    "finite_number": "harus berupa angka berhingga",
-    "bool_type": "harus true atau false",
-    "bool_parsing": "harus true atau false",
-    "greater_than": "harus lebih besar dari {gt}",
-    "greater_than_equal": "harus lebih besar dari atau sama dengan {ge}",
-    "less_than": "harus lebih kecil dari {lt}",
-    "less_than_equal": "harus lebih kecil dari atau sama dengan {le}",
-    "too_short": "paling sedikit {min_length} butir",
-    "too_long": "paling banyak {max_length} butir",
-    "literal_error": "harus salah satu dari {expected}",
-    "enum": "harus salah satu dari {expected}",
-    "date_type": "harus berupa tanggal (TTTT-BB-HH)",
-    "date_parsing": "harus berupa tanggal (TTTT-BB-HH)",
-    "date_from_datetime_parsing": "harus berupa tanggal (TTTT-BB-HH)",
-    "dict_type": "harus berupa objek JSON",
-    "model_type": "harus berupa objek JSON",
-    "model_attributes_type": "harus berupa objek JSON",
-    "list_type": "harus berupa daftar (array JSON)",
-    "json_invalid": "bukan JSON yang valid",
-    "json_type": "harus berupa teks JSON",
-    "union_tag_invalid": "jenisnya tidak dikenal",
-    "value_error": "nilainya tidak valid",
-    # the custom types of app/schemas/fields.py (and app/api/guards.py)
-    "control_characters": "tidak boleh memuat karakter kendali (NUL, tab, baris baru, ...)",
-    "kbli_code": "kode KBLI 2020 terdiri atas lima angka, mis. 10631",
-    "kemendagri_code": "bukan kode Kemendagri (seperti 33.25, 33.25.01 atau 33.25.01.2001)",
-    "iso_date": "harus berupa tanggal bertulis TTTT-BB-HH, mis. 2026-01-01",
-    # the GeoJSON checks of app/schemas/zoning.py and app/schemas/rasters.py
-    "geometry_type": "jenis geometri {kind} tidak diperiksa; gunakan {types} (GeoJSON)",
-    "geometry_coordinates": "GeoJSON {kind} salah bentuk: koordinatnya harus berupa {shape_id} "
-    "(angka)",
-    "zonal_feature": "geometri Feature harus berupa GeoJSON Polygon atau MultiPolygon",
-    "zonal_body": "harus berupa GeoJSON Polygon atau MultiPolygon (cincin berisi >= 4 titik "
-    "[x, y] berupa angka), atau Feature yang memuat salah satunya",
-}
-GENERIC_INVALID_ID = "nilainya tidak valid"
+# pydantic error types in Bahasa Indonesia (app/l10n/texts.py: `validation.<type>`); ctx values
+# fill the {placeholders}
+VALIDATION_ID: dict[str, str] = table("validation", "id")
+GENERIC_INVALID_ID = VALIDATION_ID["value_error"]
 
 
 def _ctx_text(value: object) -> str:

@@ -13,6 +13,7 @@ from app.schemas.zoning import Activity, CheckRequest, CheckResponse
 from app.services import zoning
 from app.services.maps.panel import panel_html
 from app.services.zoning import swapped
+from app.services.zoning.answer import Answer
 
 router = APIRouter(prefix="/zoning", tags=["zoning"])
 Kbli = Annotated[KbliCode | None, Query(description="KBLI 2020 five-digit code, e.g. 10631")]
@@ -30,11 +31,15 @@ AsOf = Annotated[IsoDate | None, Query(description="rules in force on this date"
 )
 def post_check(db: Db, body: CheckRequest) -> dict:
     """Check a point or parcel: zones and shares, ITBX verdict, envelope, overlays, sources."""
-    answer = db.run(
+    return _answer(db, body).to_json()
+
+
+def _answer(db: Db, body: CheckRequest) -> Answer:
+    """Return the check of a request body (a swapped lon/lat gets the hint in its 422)."""
+    return db.run(
         swapped.check_geometry, body.geometry, body.crs, body.kbli, body.activity, body.as_of,
         books=db.books,
     )  # fmt: skip
-    return answer.to_json()
 
 
 # The ranges are documented (minimum/maximum) but checked by lon_lat, whose 422 can then say
@@ -77,11 +82,7 @@ LonLat = Annotated[tuple[float, float], Depends(lon_lat)]
 )
 def post_panel(db: Db, body: CheckRequest, lang: Lang = "id") -> HTMLResponse:
     """The map panel's answer to a check as an HTML fragment in `lang` (the PDF's words)."""
-    answer = db.run(
-        zoning.check, body.geometry, body.crs, body.kbli, body.activity, body.as_of,
-        books=db.books,
-    )  # fmt: skip
-    return HTMLResponse(panel_html(answer, lang))
+    return HTMLResponse(panel_html(_answer(db, body), lang))
 
 
 @router.get("/at", response_model=CheckResponse, responses=error_responses(409))

@@ -150,6 +150,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{where} berada di luar semua wilayah perencanaan yang dimuat: tidak dinilai",
         "{where} lies outside every loaded planning area: not assessed",
     ),
+    "summary.overlay": ("Berada di kawasan {what}", "Lies in the {what} area"),
     "summary.verdict": ("Kesimpulan: {phrase}", "Verdict: {phrase}"),
     "summary.mixed": ("Kesimpulan campuran: {shares}", "Mixed verdict: {shares}"),
     "summary.of_inside": ("dari bagian di dalam wilayah", "of the part inside the region"),
@@ -408,4 +409,323 @@ TEXTS: dict[str, tuple[str, str]] = {
     "themes.coverage": ("Cakupan PPID", "PPID coverage"),
     "themes.loading": ("Memuat…", "Loading…"),
     "themes.none": ("tidak ada", "none"),
+    # --- the static map (PNG) and the map in the PDF ------------------------------------------
+    "static.north": ("U", "N"),
+    "static.legend": ("Legenda", "Legend"),
+    "static.zoning": ("Pola ruang", "Zoning"),
+    "static.admin": ("Batas administrasi", "Administrative boundaries"),
+    "static.level.2": ("Batas kabupaten", "Regency boundary"),
+    "static.level.3": ("Batas kecamatan", "District boundary"),
+    "static.level.4": ("Batas desa/kelurahan", "Village boundary"),
+    "static.highlight": ("Batas yang ditandai", "Highlighted outline"),
+    "static.parcel": ("Persil", "Parcel"),
+    "static.source": ("Sumber", "Source"),
+    "static.rules": ("aturan zonasi", "zoning rules"),
+    "static.made": ("Peta dibuat oleh layanan RTRW", "Map made by the RTRW service"),
+    "static.crs": ("Proyeksi", "Projection"),
+    "static.more": ("lainnya", "more"),
+    "static.anggaran": ("Pagu APBD per desa", "APBD budget per village"),
+    "static.ppid": ("PPID desa", "Village PPID"),
+    "static.proyek": ("Proyek APBD (progres fisik)", "APBD projects (physical progress)"),
+    "static.no_budget": ("tanpa proyek", "no project"),
+    "static.formed": ("PPID terbentuk", "PPID formed"),
+    "static.not_formed": ("PPID belum terbentuk", "no PPID yet"),
+    "static.kelurahan": ("kelurahan (bukan desa)", "kelurahan (not a desa)"),
+    # --- errors: each code's sentence (a raise site without its own Indonesian text gets it) ---
+    "error.error": (
+        "Permintaan tidak dapat diproses",
+        "The request cannot be processed",
+    ),
+    "error.not_found": (
+        "Data yang diminta tidak ditemukan",
+        "The data asked for was not found",
+    ),
+    "error.layer_not_found": (
+        "Lapisan yang diminta tidak ditemukan di katalog",
+        "The layer asked for is not in the catalog",
+    ),
+    "error.raster_not_found": (
+        "Raster yang diminta tidak ditemukan di katalog",
+        "The raster asked for is not in the catalog",
+    ),
+    "error.point_outside_raster": (
+        "Titik berada di luar cakupan raster; tidak ada nilai di sana",
+        "The point lies outside the raster; there is no value there",
+    ),
+    "error.outside_raster": (
+        "Persil berada sepenuhnya di luar cakupan raster",
+        "The parcel lies wholly outside the raster",
+    ),
+    "error.admin_area_not_found": (
+        "Wilayah administrasi dengan kode tersebut belum dimuat",
+        "No administrative area with that code is loaded",
+    ),
+    "error.invalid_parameter": (
+        "Parameter permintaan tidak valid",
+        "A request parameter is not valid",
+    ),
+    "error.load_error": (
+        "Lapisan atau wilayah tidak dapat dimuat; tidak ada data yang ditulis",
+        "The layer or region cannot be loaded; nothing was written",
+    ),
+    "error.source_file_error": (
+        "Berkas sumber tidak ada, tidak terbaca, rusak, atau terpotong",
+        "The source file is missing, unreadable, corrupt or truncated",
+    ),
+    "error.field_mapping_error": (
+        "Kolom wajib tidak ada di berkas, atau --map menyebut kolom yang tidak dikenal",
+        "A required field is missing from the file, or --map names an unknown field",
+    ),
+    "error.invalid_crs": (
+        "Sistem koordinat (CRS) tidak dikenal, atau berkas tidak menyebutkan CRS-nya",
+        "The coordinate system (CRS) is unknown, or the file does not name one",
+    ),
+    "error.region_pack_error": (
+        "Manifes paket wilayah (region.toml) tidak ada atau formatnya salah",
+        "The region pack's manifest (region.toml) is missing or malformed",
+    ),
+    "error.rules_error": (
+        "Tabel aturan zonasi tidak lolos pemeriksaan; tidak ada aturan yang dimuat",
+        "The zoning rule tables did not pass the checks; no rules were loaded",
+    ),
+    "error.invalid_geometry": (
+        "Geometri persil tidak valid, kosong setelah diperbaiki, atau jenisnya tidak dapat "
+        "diperiksa",
+        "The parcel's geometry is invalid, empty after repair, or of a type that is not checked",
+    ),
+    "error.outside_planning_area": (
+        "Geometri berada di luar wilayah perencanaan",
+        "The geometry lies outside the planning area",
+    ),
+    "error.too_large": (
+        "Permintaan melebihi batas (jumlah titik, luas, atau jumlah persil)",
+        "The request exceeds a limit (vertices, area or parcels)",
+    ),
+    "error.too_many_vertices": (
+        "Geometri memiliki lebih banyak titik sudut daripada batasnya",
+        "The geometry has more vertices than the limit",
+    ),
+    "error.too_many_parcels": (
+        "Batch memuat lebih banyak persil daripada batasnya",
+        "The batch holds more parcels than the limit",
+    ),
+    "error.body_too_large": (
+        "Isi permintaan melebihi ukuran maksimum",
+        "The request body is larger than the maximum",
+    ),
+    "error.unknown_activity": (
+        "Kode KBLI atau kegiatan tidak dikenal dalam aturan zonasi",
+        "The KBLI code or activity is not known to the zoning rules",
+    ),
+    "error.no_rules": (
+        "Belum ada aturan zonasi yang dimuat",
+        "No zoning rules are loaded yet",
+    ),
+    "error.unauthorized": (
+        "Jalur ini memerlukan kunci API yang valid: kirim Authorization: Bearer <kunci>",
+        "This route needs a valid API key: send Authorization: Bearer <key>",
+    ),
+    "error.forbidden": (
+        "Peran kunci API ini tidak diizinkan melakukan tindakan ini",
+        "This API key's role may not do this",
+    ),
+    "error.database_unavailable": (
+        "Basis data tidak dapat dihubungi atau sedang sibuk; coba lagi sebentar lagi",
+        "The database cannot be reached or is busy; try again shortly",
+    ),
+    "error.timeout": (
+        "Kueri basis data melewati batas waktu; coba permintaan yang lebih kecil",
+        "The database query ran past its time limit; try a smaller request",
+    ),
+    "error.invalid_request": (
+        "Permintaan tidak valid",
+        "The request is not valid",
+    ),
+    "error.internal_error": (
+        "Terjadi kesalahan yang tidak terduga; kesalahan ini telah dicatat",
+        "An unexpected error occurred; it has been logged",
+    ),
+    "error.invalid_feature": (
+        "Fitur GeoJSON tidak valid",
+        "The GeoJSON feature is not valid",
+    ),
+    "error.bad_request": (
+        "Isi permintaan tidak dapat dibaca",
+        "The request body cannot be read",
+    ),
+    "error.method_not_allowed": (
+        "Metode HTTP ini tidak diizinkan pada jalur ini",
+        "This HTTP method is not allowed on this path",
+    ),
+    "error.unsupported_media_type": (
+        "Jenis isi (Content-Type) permintaan tidak didukung",
+        "The request's Content-Type is not supported",
+    ),
+    # --- request validation: pydantic's error types; ctx values fill the {placeholders} ----
+    "validation.missing": (
+        "wajib diisi",
+        "is required",
+    ),
+    "validation.extra_forbidden": (
+        "tidak dikenal (isian tambahan tidak diizinkan)",
+        "is unknown (extra fields are not allowed)",
+    ),
+    "validation.string_type": (
+        "harus berupa teks",
+        "must be text",
+    ),
+    "validation.string_too_short": (
+        "paling sedikit {min_length} karakter",
+        "at least {min_length} characters",
+    ),
+    "validation.string_too_long": (
+        "paling banyak {max_length} karakter",
+        "at most {max_length} characters",
+    ),
+    "validation.string_pattern_mismatch": (
+        "tidak sesuai pola {pattern}",
+        "does not match the pattern {pattern}",
+    ),
+    "validation.int_type": (
+        "harus berupa bilangan bulat",
+        "must be a whole number",
+    ),
+    "validation.int_parsing": (
+        "harus berupa bilangan bulat",
+        "must be a whole number",
+    ),
+    "validation.int_from_float": (
+        "harus berupa bilangan bulat, bukan pecahan",
+        "must be a whole number, not a fraction",
+    ),
+    "validation.float_type": (
+        "harus berupa angka",
+        "must be a number",
+    ),
+    "validation.float_parsing": (
+        "harus berupa angka",
+        "must be a number",
+    ),
+    "validation.finite_number": (
+        "harus berupa angka berhingga",
+        "must be a finite number",
+    ),
+    "validation.bool_type": (
+        "harus true atau false",
+        "must be true or false",
+    ),
+    "validation.bool_parsing": (
+        "harus true atau false",
+        "must be true or false",
+    ),
+    "validation.greater_than": (
+        "harus lebih besar dari {gt}",
+        "must be greater than {gt}",
+    ),
+    "validation.greater_than_equal": (
+        "harus lebih besar dari atau sama dengan {ge}",
+        "must be greater than or equal to {ge}",
+    ),
+    "validation.less_than": (
+        "harus lebih kecil dari {lt}",
+        "must be less than {lt}",
+    ),
+    "validation.less_than_equal": (
+        "harus lebih kecil dari atau sama dengan {le}",
+        "must be less than or equal to {le}",
+    ),
+    "validation.too_short": (
+        "paling sedikit {min_length} butir",
+        "at least {min_length} items",
+    ),
+    "validation.too_long": (
+        "paling banyak {max_length} butir",
+        "at most {max_length} items",
+    ),
+    "validation.literal_error": (
+        "harus salah satu dari {expected}",
+        "must be one of {expected}",
+    ),
+    "validation.enum": (
+        "harus salah satu dari {expected}",
+        "must be one of {expected}",
+    ),
+    "validation.date_type": (
+        "harus berupa tanggal (TTTT-BB-HH)",
+        "must be a date (YYYY-MM-DD)",
+    ),
+    "validation.date_parsing": (
+        "harus berupa tanggal (TTTT-BB-HH)",
+        "must be a date (YYYY-MM-DD)",
+    ),
+    "validation.date_from_datetime_parsing": (
+        "harus berupa tanggal (TTTT-BB-HH)",
+        "must be a date (YYYY-MM-DD)",
+    ),
+    "validation.dict_type": (
+        "harus berupa objek JSON",
+        "must be a JSON object",
+    ),
+    "validation.model_type": (
+        "harus berupa objek JSON",
+        "must be a JSON object",
+    ),
+    "validation.model_attributes_type": (
+        "harus berupa objek JSON",
+        "must be a JSON object",
+    ),
+    "validation.list_type": (
+        "harus berupa daftar (array JSON)",
+        "must be a list (JSON array)",
+    ),
+    "validation.json_invalid": (
+        "bukan JSON yang valid",
+        "is not valid JSON",
+    ),
+    "validation.json_type": (
+        "harus berupa teks JSON",
+        "must be JSON text",
+    ),
+    "validation.union_tag_invalid": (
+        "jenisnya tidak dikenal",
+        "its type is unknown",
+    ),
+    "validation.value_error": (
+        "nilainya tidak valid",
+        "the value is not valid",
+    ),
+    "validation.control_characters": (
+        "tidak boleh memuat karakter kendali (NUL, tab, baris baru, ...)",
+        "must not contain control characters (NUL, tab, newline, ...)",
+    ),
+    "validation.kbli_code": (
+        "kode KBLI 2020 terdiri atas lima angka, mis. 10631",
+        "KBLI 2020 codes have five digits, e.g. 10631",
+    ),
+    "validation.kemendagri_code": (
+        "bukan kode Kemendagri (seperti 33.25, 33.25.01 atau 33.25.01.2001)",
+        "not a Kemendagri code (like 33.25, 33.25.01 or 33.25.01.2001)",
+    ),
+    "validation.iso_date": (
+        "harus berupa tanggal bertulis TTTT-BB-HH, mis. 2026-01-01",
+        "must be a date written YYYY-MM-DD, e.g. 2026-01-01",
+    ),
+    "validation.geometry_type": (
+        "jenis geometri {kind} tidak diperiksa; gunakan {types} (GeoJSON)",
+        "geometry type {kind} is not checked; use {types} (GeoJSON)",
+    ),
+    "validation.geometry_coordinates": (
+        "GeoJSON {kind} salah bentuk: koordinatnya harus berupa {shape_id} (angka)",
+        "malformed GeoJSON {kind}: coordinates must be {shape} numbers",
+    ),
+    "validation.zonal_feature": (
+        "geometri Feature harus berupa GeoJSON Polygon atau MultiPolygon",
+        "the Feature's geometry must be a GeoJSON Polygon or MultiPolygon",
+    ),
+    "validation.zonal_body": (
+        "harus berupa GeoJSON Polygon atau MultiPolygon (cincin berisi >= 4 titik [x, y] berupa "
+        "angka), atau Feature yang memuat salah satunya",
+        "must be a GeoJSON Polygon or MultiPolygon (rings of >= 4 [x, y] numbers), or a Feature "
+        "holding one",
+    ),
 }

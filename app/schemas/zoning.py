@@ -254,6 +254,7 @@ class RasterFinding(BaseModel):
 
     raster: str
     title: str | None = None
+    title_en: str | None = None
     version: int
     unit: str | None = None
     kind: Literal["continuous", "categorical"]
@@ -321,6 +322,7 @@ class PlanRef(BaseModel):
     layer: str
     version: int
     title: str | None = None
+    title_en: str | None = None
 
 
 class PermitRoute(BaseModel):

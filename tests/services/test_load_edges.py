@@ -8,6 +8,7 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import shapely
+from shapely.geometry import mapping as shapely_mapping
 from sqlalchemy import Engine, text
 
 from app.errors import LoadError
@@ -85,6 +86,31 @@ def test_a_layer_shifted_north_warns_with_count_and_share(region, load, files) -
     )
     assert report.edge is not None and report.edge["outside"] == 3
     assert codes(report) == ["outside_region"]  # the codes are known
+
+
+def test_a_check_in_the_shifted_layer_answers_outside(region, load, files) -> None:
+    """The issue's case: the layer loads (with its warning) and a check there is `outside`,
+    never the letter of the shifted zone; the same zone inside the region answers as usual."""
+    import geopandas as gpd
+
+    from app.services import zoning
+
+    load(files["shifted"], "zona", "zoning", region=REGION)
+    shifted = gpd.read_file(files["shifted"]).to_crs(4326)
+    centre = shifted.geometry.iloc[0].representative_point()  # R-2, moved into the sea
+    with region.connect() as conn:
+        a = zoning.check_point(conn, centre.x, centre.y, kbli="68111").to_json()
+    assert a["verdict"] == "outside" and a["verdict_shares"] == {"outside": 1.0}
+    assert a["zones"] == [] and a["admin"] == []
+    notes = {w["code"]: w for w in a["warnings"]}
+    assert set(notes) == {"zoning_outside", "outside"}
+    assert "R-2" in notes["zoning_outside"]["en"] and "zona" in notes["zoning_outside"]["en"]
+    assert REGION_NAME in notes["outside"]["en"] and REGION_NAME in notes["outside"]["id"]
+    # a parcel over it: wholly outside too
+    square = shifted.geometry.iloc[0]
+    with region.connect() as conn:
+        b = zoning.check(conn, shapely_mapping(square), "EPSG:4326", kbli="68111").to_json()
+    assert b["verdict"] == "outside" and b["outside_share"] == 1.0 and b["zones"] == []
 
 
 def test_half_outside_counts_whole_and_partial_features_and_unknown_codes(

@@ -88,9 +88,9 @@ def test_parcel_half_on_a_steep_slope_is_mixed(sloped: Engine) -> None:
     assert met["> 40"]["share"] == pytest.approx(0.5) and met["> 40"]["itbx"] == "X"
     assert met["> 40"]["legal"]["citation"] == "Perda Uji No. 2 Tahun 2024"
     assert "Lereng curam" in a["summary"]["id"] and "Steep slope" in a["summary"]["en"]
-    assert {"raster": "lereng", "version": 1, "title": "Kemiringan lereng"} in a["sources"][
-        "rasters"
-    ]
+    assert {"raster": "lereng", "version": 1, "title": "Kemiringan lereng", "title_en": None} in (
+        a["sources"]["rasters"]
+    )
 
 
 def test_points_read_the_pixel_and_meet_the_rules_there(sloped: Engine) -> None:

@@ -126,7 +126,8 @@ def test_far_outside_the_region_answers_outside(area: Engine) -> None:
     assert a["verdict"] == "outside" and a["verdict_shares"] == {"outside": 1.0}
     assert a["zones"] == [] and a["outside_share"] == 1.0
     assert [w["code"] for w in a["warnings"]] == ["outside"]
-    assert "outside" in a["summary"]["en"] and "di luar wilayah" in a["summary"]["id"]
+    assert "outside every loaded planning area" in a["summary"]["en"]
+    assert "di luar semua wilayah perencanaan" in a["summary"]["id"]
 
 
 def test_point_is_in_one_zone_with_share_one(area: Engine) -> None:

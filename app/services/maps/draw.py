@@ -31,6 +31,8 @@ from matplotlib.path import Path  # noqa: E402
 from shapely.geometry import Point  # noqa: E402
 from shapely.geometry.base import BaseGeometry  # noqa: E402
 
+from app.l10n import table  # noqa: E402
+
 NO_COLOUR = "#CCCCCC"  # a zone code the rule tables give no colour
 HIGHLIGHT = "#E6007E"  # the outline of a highlighted desa or parcel
 OVERLAY_COLOURS = ("#7B2CBF", "#D00000", "#0077B6", "#E85D04", "#2B9348", "#6C757D")
@@ -41,36 +43,11 @@ ADMIN_DASH: dict[int, Any] = {2: "solid", 3: (0, (6, 2)), 4: (0, (3, 2))}
 MARKER_PT = 8.0  # the ring around a highlighted point: its diameter (points, times the scale)
 MARKER_EDGE_PT = 2.2  # and its line width
 
-WORDS: dict[str, dict[str, Any]] = {
-    "id": {
-        "north": "U",
-        "legend": "Legenda",
-        "zoning": "Pola ruang",
-        "admin": "Batas administrasi",
-        "level": {2: "Batas kabupaten", 3: "Batas kecamatan", 4: "Batas desa/kelurahan"},
-        "highlight": "Batas yang ditandai",
-        "parcel": "Persil",
-        "source": "Sumber",
-        "rules": "aturan zonasi",
-        "made": "Peta dibuat oleh layanan RTRW",
-        "crs": "Proyeksi",
-        "more": "lainnya",
-    },
-    "en": {
-        "north": "N",
-        "legend": "Legend",
-        "zoning": "Zoning",
-        "admin": "Administrative boundaries",
-        "level": {2: "Regency boundary", 3: "District boundary", 4: "Village boundary"},
-        "highlight": "Highlighted outline",
-        "parcel": "Parcel",
-        "source": "Source",
-        "rules": "zoning rules",
-        "made": "Map made by the RTRW service",
-        "crs": "Projection",
-        "more": "more",
-    },
-}
+def words(lang: str) -> dict[str, Any]:
+    """Return the static map's words in `lang` (app/l10n: `static.*`)."""
+    out: dict[str, Any] = table("static", lang)
+    out["level"] = {level: out[f"level.{level}"] for level in (2, 3, 4)}
+    return out
 
 
 @dataclass
@@ -217,7 +194,7 @@ def draw_map(canvas: Canvas, layers: Sequence[DrawnLayer]) -> Drawing:
         legend += _draw_layer(ax, layer, s, m_per_pt, canvas.lang, names)
     if canvas.highlight:
         _outline(ax, canvas.highlight, s)
-        label = canvas.highlight_label or WORDS[canvas.lang]["highlight"]
+        label = canvas.highlight_label or words(canvas.lang)["highlight"]
         legend.append(Line2D([], [], color=HIGHLIGHT, linewidth=2.2 * s, label=label))
     _legend(ax, legend, s, canvas.lang)
     _scale_bar(ax, canvas, s)
@@ -309,11 +286,11 @@ def _draw_layer(
     ax: Axes, layer: DrawnLayer, s: float, m_per_pt: float, lang: str, names: _Names
 ) -> list[Any]:
     """Draw one layer; return its legend handles."""
-    words = WORDS[lang]
+    said = words(lang)
     if layer.kind == "zoning":
         return _draw_zoning(ax, layer, s)
     if layer.kind == "admin":
-        return _draw_admin(ax, layer, s, m_per_pt, words, names)
+        return _draw_admin(ax, layer, s, m_per_pt, said, names)
     if layer.kind == "choropleth":
         return _draw_choropleth(ax, layer, s)
     if layer.kind == "raster":
@@ -568,9 +545,9 @@ def _legend(ax: Axes, handles: list[Any], s: float, lang: str) -> None:
         rest = len(handles) - room + 1
         handles = [*handles[: room - 1],
                    Patch(facecolor="none", edgecolor="none",
-                         label=f"+{rest} {WORDS[lang]['more']}")]  # fmt: skip
+                         label=f"+{rest} {words(lang)['more']}")]  # fmt: skip
     leg = ax.legend(
-        handles=handles, loc="lower right", fontsize=size, title=WORDS[lang]["legend"],
+        handles=handles, loc="lower right", fontsize=size, title=words(lang)["legend"],
         title_fontsize=size * 1.1, ncol=ncol, framealpha=0.95, borderpad=0.5,
         handlelength=1.6, handleheight=0.9, labelspacing=0.35, columnspacing=0.9,
         fancybox=False, edgecolor="#666666",
@@ -651,7 +628,7 @@ def _north_arrow(ax: Axes, canvas: Canvas, s: float) -> None:
                          linewidth=0.5 * s, zorder=20))  # fmt: skip
     tx, ty = rot(0, size * 0.5 + 5 * s * m_per_pt)
     ax.text(
-        tx, ty, WORDS[canvas.lang]["north"], ha="center", va="center", fontsize=8 * s,
+        tx, ty, words(canvas.lang)["north"], ha="center", va="center", fontsize=8 * s,
         fontweight="bold", zorder=21,
         path_effects=[patheffects.withStroke(linewidth=1.5 * s, foreground="white")],
     )  # fmt: skip

@@ -56,11 +56,11 @@ def panel_html(answer: Answer, lang: str) -> str:
         h.append(
             f'<p class="rtrw-verdict-note" id="rtrw-verdict-note">{escape(sh.headline_note)}</p>'
         )
-    h.append(f'<p class="rtrw-summary" id="rtrw-summary">{escape(sh.summary)}</p>')
     if answer.outside_warning is not None:
         h.append(f'<p class="rtrw-warn">{escape(answer.outside_warning.of(lang))}</p>')
-    if sh.zones or sh.rest:
+    if sh.zones or sh.rest:  # the zones first: the headline's table, then the whole sentence
         h.append(_zones(sh, answer.is_point))
+    h.append(f'<p class="rtrw-summary" id="rtrw-summary">{escape(sh.summary)}</p>')
     if sh.route:
         h.append(
             f'<h3>{escape(t("sheet.route", lang))}</h3><p id="rtrw-route">{escape(sh.route)}</p>'
@@ -120,7 +120,8 @@ def _zones(sh: Sheet, point: bool) -> str:
         if z.conditions:
             matrix += f"<br><small>{escape(z.conditions)}</small>"
         effective = " ".join(
-            badge(o) + ("" if point or len(z.effective) == 1 else f" {escape(share)}")
+            '<span class="rtrw-nw">' + badge(o)
+            + ("" if point or len(z.effective) == 1 else f" {escape(share)}") + "</span>"
             for o, share in z.effective
         ) or "–"  # fmt: skip
         rows.append(

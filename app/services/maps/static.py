@@ -574,7 +574,7 @@ def _zone_colours(
 
 def _attribution(rows: list[Any], book: RuleBook | None, metric: str, lang: str) -> str:
     """Return the sources line: each layer's title and version, grouped by licence."""
-    words = draw.WORDS[lang]
+    words = draw.words(lang)
     by_licence: dict[str, list[str]] = {}
     for r in rows:
         title = shown_title(r.title, r.title_en, r.name, lang)

@@ -14,6 +14,7 @@ from typing import Any
 import shapely
 from sqlalchemy import Connection, text
 
+from app.l10n import rupiah_short, table
 from app.services.maps import draw
 from app.services.ppid.coverage import desa_list
 from app.services.projects.queries import budget_summary
@@ -24,32 +25,9 @@ PPID_COLOURS = {"formed": "#4daf4a", "not_formed": "#e41a1c", "kelurahan": "#d9d
 # physical progress classes (tema.js progressColour): 0 %, under 50 %, under 100 %, 100 %
 PROGRESS = (("0", "#d7191c"), ("<50", "#fdae61"), ("<100", "#a6d96a"), ("100", "#1a9641"))
 
-WORDS: dict[str, dict[str, Any]] = {
-    "id": {
-        "anggaran": "Pagu APBD per desa",
-        "ppid": "PPID desa",
-        "proyek": "Proyek APBD (progres fisik)",
-        "no_budget": "tanpa proyek",
-        "formed": "PPID terbentuk",
-        "not_formed": "PPID belum terbentuk",
-        "kelurahan": "kelurahan (bukan desa)",
-        "progress": ("0 %", "< 50 %", "< 100 %", "100 %"),
-        "billion": "M",
-        "million": "jt",
-    },
-    "en": {
-        "anggaran": "APBD budget per village",
-        "ppid": "Village PPID",
-        "proyek": "APBD projects (physical progress)",
-        "no_budget": "no project",
-        "formed": "PPID formed",
-        "not_formed": "no PPID yet",
-        "kelurahan": "kelurahan (not a desa)",
-        "progress": ("0 %", "< 50 %", "< 100 %", "100 %"),
-        "billion": "bn",
-        "million": "m",
-    },
-}
+# The legend's progress classes (the colours and words of each class are fixed, not per language).
+PROGRESS_LABELS = ("0 %", "< 50 %", "< 100 %", "100 %")
+
 
 # Placed projects meeting the lon/lat box, in EPSG :srid (points and road lines).
 PROJECTS_SQL = """
@@ -91,19 +69,6 @@ def progress_colour(progress: float | None) -> str:
     return PROGRESS[0][1]
 
 
-def rupiah_short(value: float, lang: str) -> str:
-    """Return `Rp 1,2 M` / `Rp 1.2 bn` style text for a legend."""
-    w = WORDS[lang]
-    if value >= 1e9:
-        num, unit = value / 1e9, w["billion"]
-    else:
-        num, unit = value / 1e6, w["million"]
-    shown = f"{num:.1f}"
-    if lang == "id":
-        shown = shown.replace(".", ",")
-    return f"Rp {shown} {unit}"
-
-
 def theme_layer(
     conn: Connection,
     name: str,
@@ -133,7 +98,7 @@ def _desa_features(desa: draw.DrawnLayer | None) -> list[draw.Feature]:
 
 def _budget(conn: Connection, *, desa: draw.DrawnLayer | None, year: int | None, lang: str,
             **_: Any) -> draw.DrawnLayer:  # fmt: skip
-    w = WORDS[lang]
+    w = table("static", lang)
     groups = budget_summary(conn, "desa", year)["groups"]
     pagu = {g["key"]: g["pagu"] for g in groups if g["key"]}
     breaks = quantile_breaks(list(pagu.values()))
@@ -154,7 +119,7 @@ def _budget(conn: Connection, *, desa: draw.DrawnLayer | None, year: int | None,
 
 def _ppid(conn: Connection, *, desa: draw.DrawnLayer | None, region: str | None, lang: str,
           **_: Any) -> draw.DrawnLayer:  # fmt: skip
-    w = WORDS[lang]
+    w = table("static", lang)
     formed = {r["code"]: bool(r["formed"]) for r in desa_list(conn, region=region)}
     feats = _desa_features(desa)
     colours = {}
@@ -170,7 +135,7 @@ def _ppid(conn: Connection, *, desa: draw.DrawnLayer | None, region: str | None,
 
 def _projects(conn: Connection, *, box: tuple[float, float, float, float], srid: int,
               year: int | None, lang: str, cap: int, **_: Any) -> draw.DrawnLayer:  # fmt: skip
-    w = WORDS[lang]
+    w = table("static", lang)
     rows = conn.execute(
         text(PROJECTS_SQL),
         {"x0": box[0], "y0": box[1], "x1": box[2], "y1": box[3], "srid": srid, "year": year,
@@ -178,5 +143,5 @@ def _projects(conn: Connection, *, box: tuple[float, float, float, float], srid:
     ).all()  # fmt: skip
     feats = [draw.Feature(shapely.from_wkb(r.wkb), code=progress_colour(r.progress)) for r in rows]
     colours = {c: c for _, c in PROGRESS}
-    legend = [(c, label) for (_, c), label in zip(PROGRESS, w["progress"], strict=True)]
+    legend = [(c, label) for (_, c), label in zip(PROGRESS, PROGRESS_LABELS, strict=True)]
     return draw.DrawnLayer("proyek", "markers", w["proyek"], feats, colours=colours, legend=legend)

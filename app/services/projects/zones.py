@@ -27,10 +27,10 @@ from sqlalchemy import Connection, text
 from app.l10n import Text, both, number, same
 from app.services.geo.crs import STORAGE_SRID, reproject_many
 from app.services.rules.book import RuleBook, RuleBooks
-from app.services.zoning import judge
 from app.services.zoning.answer import Answer, ZoneRow
 from app.services.zoning.context import context, regions_of
 from app.services.zoning.evaluate import evaluate
+from app.services.zoning.judge import is_protected_zone
 from app.services.zoning.parse import Parcel
 from app.services.zoning.parts import parts_in_chunks
 from app.services.zoning.rasters import sample_rasters
@@ -115,9 +115,7 @@ def _parcels(geoms: np.ndarray, srid: int) -> list[Parcel]:
         geoms = geoms.copy()
         geoms[shaped] = reproject_many(metric[shaped], f"EPSG:{srid}", STORAGE_SRID)
     return [
-        Parcel(
-            geom=g, metric=m, is_point=bool(k == 0), area_m2=None if k == 0 else float(m.area)
-        )
+        Parcel(geom=g, metric=m, is_point=bool(k == 0), area_m2=None if k == 0 else float(m.area))
         for g, m, k in zip(geoms, metric, kinds, strict=True)
     ]
 
@@ -146,7 +144,7 @@ def _pct(share: float) -> Text:
 
 def _protected(a: Answer, book: RuleBook, line: bool) -> Text | None:
     """Return why the project lies in a protected area, or None when it does not (enough)."""
-    zones = [z for z in a.zones if judge.is_protected_zone(book, z.zone_code)]
+    zones = [z for z in a.zones if is_protected_zone(book, z.zone_code)]
     overlays = [o for o in a.overlays if o.protection is not None]
     if not zones and not overlays:
         return None

@@ -192,12 +192,17 @@ def _page_story(page: Page, lang: str, today: date, st: _Styles) -> list[Flowabl
 
     # Zones: the matrix letter, the letters in effect and why they differ
     story.append(_p(t("sheet.zones", lang), st.h2))
-    heads = ("sheet.code", "sheet.name", "sheet.area", "sheet.share", "sheet.matrix",
-             "sheet.effective", "sheet.conditions")  # fmt: skip
+    point = page.answer.is_point  # a point has no area nor share: those columns go
+    heads = ["sheet.code", "sheet.name", "sheet.area", "sheet.share", "sheet.matrix",
+             "sheet.effective", "sheet.conditions"]  # fmt: skip
+    widths = [18 * mm, 38 * mm, 22 * mm, 13 * mm, 24 * mm, 18 * mm, FRAME_W - 133 * mm]
+    if point:
+        del heads[2:4], widths[2:4]
+        widths[-1] = FRAME_W - sum(widths[:-1])
     rows: list[list[Any]] = [[_p(t(h, lang), st.head) for h in heads]]
     for z in sh.zones:
         effective = ", ".join(
-            f"{o.badge} {share}" if not page.answer.is_point else o.badge
+            o.badge if point or len(z.effective) == 1 else f"{o.badge} {share}"
             for o, share in z.effective
         )
         notes: list[Flowable] = []
@@ -207,17 +212,20 @@ def _page_story(page: Page, lang: str, today: date, st: _Styles) -> list[Flowabl
             notes.append(_p(f"{t('sheet.because', lang)} {line}", st.cell))
         if z.legal:
             notes.append(_p(z.legal, st.small))
-        rows.append(
-            [_p(z.code, st.cell), _p(f"{z.name} · {z.plan}", st.cell), _p(z.area, st.cell),
-             _p(z.share, st.cell),
-             _p(f"{z.matrix.badge} {z.matrix.label}" if z.matrix else "–", st.cell),
-             _p(effective or "–", st.head if z.differs else st.cell), notes or _p("", st.cell)]
-        )  # fmt: skip
+        cells: list[Any] = [_p(z.code, st.cell), _p(f"{z.name} · {z.plan}", st.cell)]
+        if not point:
+            cells += [_p(z.area, st.cell), _p(z.share, st.cell)]
+        cells += [
+            _p(f"{z.matrix.badge} {z.matrix.label}" if z.matrix else "–", st.cell),
+            _p(effective or "–", st.head if z.differs else st.cell),
+            notes or _p("", st.cell),
+        ]
+        rows.append(cells)
     for label, share in sh.rest:
-        rows.append([_p("–", st.cell), _p(label, st.cell), _p("", st.cell), _p(share, st.cell),
-                     _p("", st.cell), _p("", st.cell), _p("", st.cell)])  # fmt: skip
-    story.append(_table(rows, [18 * mm, 38 * mm, 22 * mm, 13 * mm, 24 * mm, 18 * mm,
-                               FRAME_W - 133 * mm], st))  # fmt: skip
+        cells = [_p("–", st.cell), _p(label, st.cell)]
+        cells += [] if point else [_p("", st.cell), _p(share, st.cell)]
+        rows.append(cells + [_p("", st.cell)] * 3)
+    story.append(_table(rows, widths, st))
 
     # Envelope
     if sh.envelope_rows:

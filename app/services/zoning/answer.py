@@ -141,14 +141,18 @@ class OverlayHit:
     area_m2: float | None
     share: float
     rules: list[OverlayRule] = field(default_factory=list)
+    layer_title_en: str | None = internal()  # the overlay layer's English title
     geom: BaseGeometry | None = internal()
     # a protected area: the text of a rule in force that prohibits (for any activity)
     protection: Text | None = internal()
 
-    def label(self) -> str:
-        """Return `KKOP_1 KKOP` for an attribute, else the class (the layer when it has none)."""
+    def label(self, lang: str = "id") -> str:
+        """Return `KKOP_1 KKOP` for an attribute, else the class's name; in English the class
+        code (feature names are the data's own words), else the layer's English title."""
         if self.attribute:
             return f"{self.attribute} {self.code}"
+        if lang == "en":
+            return self.code or self.layer_title_en or self.name or self.layer
         return self.name or self.code or self.layer
 
 
@@ -174,6 +178,7 @@ class RasterFinding:
     version: int
     unit: str | None
     kind: Literal["continuous", "categorical"]
+    title_en: str | None = None
     value: float | None = None
     class_: dict[str, Any] | None = None
     stats: dict[str, float] | None = None
@@ -201,6 +206,11 @@ class PlanRef:
     layer: str
     version: int
     title: str | None = None
+    title_en: str | None = None
+
+    def title_in(self, lang: str) -> str:
+        """Return the plan layer's title in `lang` (its name when it has none)."""
+        return (self.title_en if lang == "en" else None) or self.title or self.layer
 
 
 @dataclass

@@ -19,7 +19,6 @@ from shapely.geometry.base import BaseGeometry
 
 from app.l10n import Text, both, in_both, percent, same
 from app.services.rules.book import RuleBook
-from app.services.zoning import judge
 from app.services.zoning.admin import admin_answer, current_admin_parts
 from app.services.zoning.answer import (
     Answer,
@@ -38,6 +37,13 @@ from app.services.zoning.attributes import (
 )
 from app.services.zoning.context import Context
 from app.services.zoning.envelope import envelope as _envelope
+from app.services.zoning.judge import (
+    Restriction,
+    cut_by_rules,
+    matrix_letter,
+    rule_letter,
+    verdict_of,
+)
 from app.services.zoning.numbers import round_answer
 from app.services.zoning.parse import Parcel
 from app.services.zoning.precedence import permit_route
@@ -118,7 +124,7 @@ def evaluate(
     # 3. Overlays (layers, and the overlay attributes of the zoning polygons) and their rules.
     overlays = _overlays(ctx, parcel, overlay_parts, inside_geom, outside, total, sliver)
     overlays += _attribute_overlays(rows, point, total, sliver, ctx)
-    restrictions: list[judge.Restriction] = []
+    restrictions: list[Restriction] = []
     for o in overlays:
         _overlay_rules(o, book, activity, on, cite, restrictions)
 
@@ -128,30 +134,16 @@ def evaluate(
     )
     restrictions += raster_restrictions
 
-    # 5. Each zone part's outcomes, and the verdict over the part inside the planning area.
-    outcomes: dict[str, float] = defaultdict(float)
+    # 5. Each zone part's outcomes (the verdict follows once they are rounded, below).
     for z in rows:
         if z.itbx is None:
             continue
-        cut = judge.cut_by_rules(
+        cut = cut_by_rules(
             z.itbx, None if point else z.geom, 1.0 if point else (z.area_m2 or 0.0),
             restrictions, sliver,
         )  # fmt: skip
         z.effective_m2, z.because = cut.areas, cut.because
-        for k, v in cut.areas.items():
-            outcomes[k] += v
-    if is_outside:
-        verdict, shares = "outside", {"outside": 1.0}
-    elif not rows:
-        verdict, shares = "no_plan", {"no_plan": 1.0}
-    elif activity is None:
-        verdict, shares = None, {}
-    else:
-        if no_plan > 0:
-            outcomes["no_plan"] += no_plan
-        verdict, shares = judge.verdict_of(outcomes)
-    for z in rows:  # effective shares are of the whole parcel, like the zone's share
-        z.effective = {k: (1.0 if point else v / total) for k, v in z.effective_m2.items()}
+        z.effective = {k: (1.0 if point else v / total) for k, v in cut.areas.items()}
 
     route = permit_route(ctx, book, rows, no_plan, on, cite)
     envelope = _envelope(book, rows, on, parcel, cite, warnings)
@@ -164,8 +156,8 @@ def evaluate(
         area_m2=None if point else total,
         activity=book.describe(activity) if (book and activity) else None,
         as_of=on,
-        verdict=verdict,
-        verdict_shares=shares,
+        verdict=None,
+        verdict_shares={},
         no_plan_share=no_plan if point else (no_plan / total if total else 0.0),
         outside_share=(1.0 if is_outside else 0.0)
         if point
@@ -185,6 +177,7 @@ def evaluate(
         geom=parcel.geom,
     )
     round_answer(answer)  # after all arithmetic; the words read the rounded numbers
+    answer.verdict, answer.verdict_shares = _verdict(answer, is_outside, activity, no_plan)
     if is_outside:
         region = same(ctx.region_name or ctx.region or "—")
         key = "warn.outside_all" if (ctx.layers and parts) else "warn.outside_nothing"
@@ -195,6 +188,29 @@ def evaluate(
         answer.warnings.append(Notice.of("outside_part", share))
     answer.summary = summary_text(answer)
     return answer
+
+
+def _verdict(
+    a: Answer, is_outside: bool, activity: str | None, no_plan_m2: float
+) -> tuple[str | None, dict[str, float]]:
+    """Return the verdict and its shares: the outcomes' areas over the part inside the
+    planning area, counting the outcomes the (rounded) zone table shows and only those."""
+    if is_outside:
+        return "outside", {"outside": 1.0}
+    if not a.zones:
+        return "no_plan", {"no_plan": 1.0}
+    if activity is None:
+        return None, {}
+    areas: dict[str, float] = defaultdict(float)
+    for z in a.zones:
+        for k, v in z.effective_m2.items():
+            areas[k] += v
+    shown = {k for z in a.zones for k in z.effective}
+    if no_plan_m2 > 0:
+        areas["no_plan"] += 1.0 if a.is_point else no_plan_m2
+    if a.no_plan_share > 0:
+        shown.add("no_plan")
+    return verdict_of(areas, shown)
 
 
 def _inside(
@@ -319,7 +335,7 @@ def _letter(
             warnings.append(Notice.of("unknown_zone", text))
     if activity is None or book is None:
         return
-    letter, row = judge.matrix_letter(book, activity, national, z.layer, on)
+    letter, row = matrix_letter(book, activity, national, z.layer, on)
     z.itbx = letter
     if row is not None:
         z.conditions, z.conditions_en = row["conditions"], row["conditions_en"]
@@ -353,7 +369,17 @@ def _overlays(
                 continue
             share = area / total
         out.append(
-            OverlayHit(ref.name, ref.version, None, code, items[0]["name"], area, share, geom=geom)
+            OverlayHit(
+                ref.name,
+                ref.version,
+                None,
+                code,
+                items[0]["name"],
+                area,
+                share,
+                layer_title_en=ref.title_en,
+                geom=geom,
+            )  # fmt: skip
         )
     return out
 
@@ -387,7 +413,7 @@ def _overlay_rules(
     activity: str | None,
     on: date,
     cite: Citations,
-    restrictions: list[judge.Restriction],
+    restrictions: list[Restriction],
 ) -> None:
     """Attach an overlay's rules for the activity; add the parts they make stricter."""
     hit = {"layer": o.layer, "code": o.code, "attribute": o.attribute}
@@ -398,7 +424,7 @@ def _overlay_rules(
         o.protection = Text(first["restriction"], first["restriction_en"] or first["restriction"])
     rules = every if activity is None else overlay_rules(book, hit, activity, on)
     for rule in rules:
-        letter = judge.rule_letter(rule)
+        letter = rule_letter(rule)
         legal = cite(rule["source_id"], rule["article"])
         o.rules.append(
             OverlayRule(
@@ -411,10 +437,10 @@ def _overlay_rules(
         if o.attribute:
             what = both("because.attribute", what=same(f"{o.attribute} {o.code}"))
         else:
-            what = both("because.overlay", what=same(o.name or o.code or o.layer), layer=o.layer)
+            what = both("because.overlay", what=Text(o.label("id"), o.label("en")), layer=o.layer)
         text = Text(rule["restriction"], rule["restriction_en"] or rule["restriction"])
         restrictions.append(
-            judge.Restriction(
+            Restriction(
                 letter, o.geom,
                 Because("overlay", o.layer, o.attribute, o.code, letter, rule["effect"], what,
                         text, legal),
@@ -466,8 +492,13 @@ def _sources(
     admin_vids = {p["version_id"] for p in admin_parts}
     layers = sorted(
         (
-            {"layer": r.name, "kind": r.kind, "version": r.version, "title": r.title,
-             "title_en": r.title_en}
+            {
+                "layer": r.name,
+                "kind": r.kind,
+                "version": r.version,
+                "title": r.title,
+                "title_en": r.title_en,
+            }
             | ({"plan": r.plan or "rtrw"} if r.kind == "zoning" else {})
             for vid, r in ctx.layers.items()
             if r.kind in ("zoning", "overlay") or vid in admin_vids
@@ -476,7 +507,10 @@ def _sources(
     )
     return Sources(
         layers=layers,
-        rasters=[{"raster": r.raster, "version": r.version, "title": r.title} for r in rasters],
+        rasters=[
+            {"raster": r.raster, "version": r.version, "title": r.title, "title_en": r.title_en}
+            for r in rasters
+        ],
         rules={"version": book.version} if book else None,
         legal=cite.all(),
     )

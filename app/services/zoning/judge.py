@@ -142,20 +142,29 @@ def _unique(items: Iterable[Because]) -> list[Because]:
     return list(seen.values())
 
 
-def verdict_of(outcome_areas: Mapping[str, float]) -> tuple[str | None, dict[str, float]]:
+def verdict_of(
+    outcome_areas: Mapping[str, float], shown: Iterable[str] | None = None
+) -> tuple[str | None, dict[str, float]]:
     """Return the verdict and its shares from the m² of each outcome inside the planning area.
 
     Shares are the outcomes' areas over their sum, rounded to 4 decimals so that they add up
-    to exactly 1 (largest remainder); outcomes whose rounded share is 0 are left out. The
-    verdict is the one outcome left, or `mixed` when two or more remain.
+    to exactly 1 (largest remainder). `shown`: the outcomes the zone table shows (a rounded
+    share above 0); only those count, and each keeps at least 0.0001, so the verdict never
+    names an outcome the table leaves out nor leaves out one it shows. Without `shown`, the
+    outcomes whose rounded share is 0 are left out. The verdict is the one outcome left, or
+    `mixed` when two or more remain.
     """
-    items = [(k, v) for k, v in outcome_areas.items() if v > 0]
+    keep = None if shown is None else set(shown)
+    items = [(k, v) for k, v in outcome_areas.items() if v > 0 and (keep is None or k in keep)]
     whole = sum(v for _, v in items)
     if not items or whole <= 0:
         return None, {}
-    rounded = apportion([v / whole for _, v in items], 1.0)
-    shares = {k: s for (k, _), s in zip(items, rounded, strict=True) if s > 0}
+    units = [round(s * 10_000) for s in apportion([v / whole for _, v in items], 1.0)]
+    if keep is not None:  # an outcome the table shows holds at least one unit
+        for i, u in enumerate(units):
+            if u == 0:
+                units[units.index(max(units))] -= 1
+                units[i] = 1
+    shares = {k: u / 10_000 for (k, _), u in zip(items, units, strict=True) if u > 0}
     shares = dict(sorted(shares.items(), key=lambda kv: (-kv[1], kv[0])))
-    if not shares:  # every share rounds to 0 (cannot happen: they add up to 1)
-        return None, {}
     return (next(iter(shares)) if len(shares) == 1 else "mixed"), shares

@@ -43,7 +43,7 @@ def permit_route(
     if row is None:
         return None
     plans = [
-        PlanRef(r.plan or "rtrw", r.name, r.version, r.title)
+        PlanRef(r.plan or "rtrw", r.name, r.version, r.title, r.title_en)
         for r in sorted(refs.values(), key=lambda r: r.precedence(), reverse=True)
     ]
     return Route(

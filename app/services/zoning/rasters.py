@@ -287,7 +287,7 @@ def raster_findings(
             )
             continue
         rec = sample.record
-        entry = RasterFinding(rec.name, rec.title, rec.version, rec.unit, rec.kind)
+        entry = RasterFinding(rec.name, rec.title, rec.version, rec.unit, rec.kind, rec.title_en)
         if sample.outside or sample.values.size == 0:
             entry.note = both("raster.outside" if sample.outside else "raster.no_data")
             findings.append(entry)

@@ -179,8 +179,7 @@ def _route(a: Answer, lang: str) -> str | None:
         return None
     reason = (r.reason_en or r.reason) if lang == "en" else r.reason
     plans = "; ".join(
-        f"{t(f'plan.{p.plan}', lang)} {p.title or p.layer} ({p.layer} v{p.version})"
-        for p in r.plans
+        f"{t(f'plan.{p.plan}', lang)} {p.title_in(lang)} ({p.layer} v{p.version})" for p in r.plans
     )
     basis = t("route.basis", lang, plans=plans) if plans else t("route.basis_none", lang)
     legal = f" ({r.legal.label()})" if r.legal else ""
@@ -246,9 +245,16 @@ def _overlays(a: Answer, lang: str) -> list[str]:
             for r in o.rules
         )
         share = "" if a.is_point else f", {pct(o.share, lang)}"
-        head = f"{o.label()} ({o.attribute or o.layer}{share})"
+        head = f"{o.label(lang)} ({o.attribute or o.layer}{share})"
         out.append(head + (f" — {rules}" if rules else ""))
     return out
+
+
+def _title(x: Any, lang: str, name_key: str = "raster") -> str:
+    """Return a layer's or raster's title in `lang` (its English title where the pack gives
+    one), from a finding or a sources entry; its name when it has no title."""
+    get = x.get if isinstance(x, dict) else (lambda k: getattr(x, k, None))
+    return (get("title_en") if lang == "en" else None) or get("title") or get(name_key) or ""
 
 
 def _rasters(a: Answer, lang: str) -> list[str]:
@@ -275,7 +281,7 @@ def _rasters(a: Answer, lang: str) -> list[str]:
             + (f" ({x.legal.label()})" if x.legal else "")
             for x in r.rules
         )
-        out.append(f"{r.title or r.raster}: {seen} — {rules or t('raster.none_met', lang)}")
+        out.append(f"{_title(r, lang)}: {seen} — {rules or t('raster.none_met', lang)}")
     return out
 
 
@@ -329,12 +335,10 @@ def sheet(a: Answer, lang: str) -> Sheet:
     _envelope(a, lang, sh)
     src = a.sources
     sh.layers = ", ".join(
-        f"{x.get('title') or x.get('layer')} ({x.get('layer')} v{x.get('version')})"
-        for x in src.layers
+        f"{_title(x, lang, 'layer')} ({x.get('layer')} v{x.get('version')})" for x in src.layers
     )
     sh.rasters_used = ", ".join(
-        f"{x.get('title') or x.get('raster')} ({x.get('raster')} v{x.get('version')})"
-        for x in src.rasters
+        f"{_title(x, lang, 'raster')} ({x.get('raster')} v{x.get('version')})" for x in src.rasters
     )
     sh.rules = f"{t('sheet.rules', lang)} {src.rules['version']}" if src.rules else ""
     sh.legal = [
@@ -401,17 +405,22 @@ def _summary(a: Answer, lang: str) -> str:
         text += "; " + t("summary.no_plan", lang, share=pct(a.no_plan_share, lang))
     if not a.is_point and a.outside_share > 0:
         text += "; " + t("summary.outside", lang, share=pct(a.outside_share, lang))
-    # what each overlay and raster rule says (those that changed a letter are named above)
+    # what each overlay and raster rule says for the activity (those that changed a letter are
+    # named above); without an activity, only which overlays lie here
     for o in a.overlays:
+        if a.activity is None:
+            part = "" if a.is_point else f" ({pct(o.share, lang)})"
+            text += f". {t('summary.overlay', lang, what=o.label(lang))}{part}"
+            continue
         for rule in o.rules:
             words = (rule.restriction_en or rule.restriction) if lang == "en" else rule.restriction
             part = "" if a.is_point else f" ({pct(o.share, lang)})"
-            text += f". {o.label()}{part}: {words}"
+            text += f". {o.label(lang)}{part}: {words}"
     for r in a.rasters:
         for x in r.rules:
             words = (x.finding_en or x.finding) if lang == "en" else x.finding
             part = "" if a.is_point else f" ({pct(x.share, lang)})"
-            text += f". {r.title or r.raster} {x.condition}{part}: {words}"
+            text += f". {_title(r, lang)} {x.condition}{part}: {words}"
     return _finish(a, lang, text)
 
 

@@ -601,6 +601,7 @@
     var now = { animate: false };  // the first view at once: its tiles are the ones awaited below
     if (url.c && url.z != null) map.setView(url.c, url.z, now);
     else if (url.pt) map.setView(url.pt, url.z != null ? url.z : 17, now);  // a QR or shared point
+    else if (url.parcel) map.fitBounds(url.parcel.map(function (xy) { return [xy[1], xy[0]]; }), { maxZoom: 18, animate: false });  // a shared parcel
     else if (config.bbox) map.fitBounds([[config.bbox[1], config.bbox[0]], [config.bbox[3], config.bbox[2]]], now);
     else if (config.region.bounds) { var rb = config.region.bounds; map.fitBounds([[rb[1], rb[0]], [rb[3], rb[2]]], now); }
     // data-tiles="loaded" once the zoning tiles of this view (not of folium's first one) are drawn
