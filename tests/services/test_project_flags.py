@@ -376,3 +376,35 @@ def test_demo_pack_project_types_load(clean: Engine, demo_pack: Path) -> None:
     with clean.begin() as conn:
         loaded = rules.load_rules(conn, demo_pack)
     assert loaded["counts"]["project_type"] >= 10
+
+
+def test_forbidden_flags_say_what_the_check_says(flag_area: Engine) -> None:
+    """One judge: a point project is flagged forbidden_zone exactly where POST /zoning/check
+    (same place, same KBLI) answers X, over a grid of points and every activity's KBLI."""
+    from app.services import zoning
+
+    kblis = ["68111", "47111", "10631"]
+    points = [(x, y) for x in range(10, 400, 40) for y in (25, 75)]
+    with flag_area.begin() as conn:
+        ids = {
+            insert_project(conn, f"p{x}-{y}-{k}", (x, y), kbli=k, name=f"Proyek {x} {y} {k}"): (
+                x, y, k
+            )
+            for x, y in points
+            for k in kblis
+        }  # fmt: skip
+        refresh_flags(conn, 2025, today=TODAY)
+        flagged = {
+            r.project_id
+            for r in conn.execute(
+                text("SELECT project_id FROM project_flag WHERE flag = 'forbidden_zone'")
+            )
+        }
+    with flag_area.connect() as conn:
+        said_x = {
+            pid
+            for pid, (x, y, k) in ids.items()
+            if zoning.check_point(conn, *lonlat(x, y), kbli=k, as_of=TODAY).verdict == "X"
+        }
+    assert said_x, "the grid meets some X"  # R-2/K-1/P-1 and LP2B give X for some activities
+    assert flagged == said_x
