@@ -263,7 +263,8 @@ def test_every_literal_pair_keeps_its_language() -> None:
 
 def coast_square() -> dict[str, Any]:
     """Return a 600 m square on the northernmost point of the coast: half of it is sea."""
-    land = gpd.read_file(DEMO_PACK / "source" / "batas_kabupaten_batang.geojson").to_crs(32749).union_all()
+    outline = DEMO_PACK / "source" / "batas_kabupaten_batang.geojson"
+    land = gpd.read_file(outline).to_crs(32749).union_all()
     polygons = getattr(land, "geoms", [land])
     x, y = max((c for p in polygons for c in p.exterior.coords), key=lambda c: c[1])
     square = gpd.GeoSeries([box(x - 300, y - 300, x + 300, y + 300)], crs=32749).to_crs(4326)

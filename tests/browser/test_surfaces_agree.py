@@ -140,7 +140,8 @@ def _ring(geom: Any) -> list[list[float]]:
 def _scan_features() -> list[dict[str, Any]]:
     """Return the scan: a 45 x 30 grid of points and 300 m squares every 1.4 km on land, each
     asked for the rice mill, fish processing and the minimarket."""
-    land = gpd.read_file(DEMO_PACK / "source" / "batas_kabupaten_batang.geojson").to_crs(32749).union_all()
+    outline = DEMO_PACK / "source" / "batas_kabupaten_batang.geojson"
+    land = gpd.read_file(outline).to_crs(32749).union_all()
     minx, miny, maxx, maxy = land.bounds
     shapes: list[dict[str, Any]] = []
     for y in np.linspace(miny, maxy, 30):

@@ -28,6 +28,7 @@ from app.l10n import Text, both, number, same
 from app.services.geo.crs import STORAGE_SRID, reproject_many
 from app.services.rules.book import RuleBook, RuleBooks
 from app.services.zoning.answer import Answer, ZoneRow
+from app.services.zoning.boundary import region_boundary
 from app.services.zoning.context import context, regions_of
 from app.services.zoning.evaluate import evaluate
 from app.services.zoning.judge import is_protected_zone
@@ -79,6 +80,7 @@ def zone_flags(
             continue
         parcels = _parcels(geoms[idx], ctx.metric_srid)
         samples = sample_rasters(conn, ctx, parcels)
+        boundary = region_boundary(conn, ctx)
         # the caller's transaction holds the projects: one connection, chunk after chunk
         for start, parts in zip(
             range(0, len(parcels), size), parts_in_chunks([conn], ctx, parcels, size), strict=True
@@ -86,7 +88,9 @@ def zone_flags(
             for k in range(start, min(start + size, len(parcels))):
                 row = rows[idx[k]]
                 activity = project_activity(book, row.kbli, row.sub_activity_code, row.sub_activity)
-                answer = evaluate(ctx, parcels[k], parts.get(k, []), activity, on, samples[k])
+                answer = evaluate(
+                    ctx, parcels[k], parts.get(k, []), activity, on, samples[k], boundary
+                )
                 line = shapely.get_dimensions(geoms[idx[k]]) == 1
                 out += _judged(row.id, answer, book, row.kbli, line)
     return out

@@ -22,6 +22,7 @@ from app.l10n import Lang
 from app.services.geo.crs import STORAGE_SRID, epsg_of
 from app.services.rules.book import RuleBooks, process_rulebooks
 from app.services.zoning.answer import Answer, OverlayHit
+from app.services.zoning.boundary import region_boundary
 from app.services.zoning.check import activity_of as _activity
 from app.services.zoning.context import Context, context, regions_of
 from app.services.zoning.evaluate import evaluate
@@ -134,12 +135,15 @@ def _check_group(
     with _connections(conn, settings.batch_connections, len(group) > size) as conns:
         chunks = parts_in_chunks(conns, ctx, group, size)
         samples = sample_rasters(conn, ctx, group)
+        boundary = region_boundary(conn, ctx)
         for start, parts in zip(range(0, len(group), size), chunks, strict=True):
             for j in range(start, min(start + size, len(group))):
                 parcel, k = group[j], order[j]
                 i = at[k]
                 try:
-                    answer = evaluate(ctx, parcel, parts.get(j, []), acts[k], on, samples[j])
+                    answer = evaluate(
+                        ctx, parcel, parts.get(j, []), acts[k], on, samples[j], boundary
+                    )
                 except RtrwError as exc:
                     results[i] = _failed(items[i], exc.code, exc.message, exc.message_id)
                     continue

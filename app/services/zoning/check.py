@@ -14,6 +14,7 @@ from app.errors import (
 from app.services.geo.crs import epsg_of
 from app.services.rules.book import RuleBooks, process_rulebooks
 from app.services.zoning.answer import Answer
+from app.services.zoning.boundary import region_boundary
 from app.services.zoning.context import (
     Context,
     context,
@@ -53,7 +54,8 @@ def check(
         ctx, hits = found
         act = activity_of(ctx, kbli, activity)
         samples = sample_rasters(conn, ctx, [parcel])[0]
-        answer = evaluate(ctx, parcel, hits, act, as_of or date.today(), samples)
+        boundary = region_boundary(conn, ctx)
+        answer = evaluate(ctx, parcel, hits, act, as_of or date.today(), samples, boundary)
         return _with_code(ctx, answer, kbli)
     # The region is found from the geometry; its metric CRS then gives the parcel's area.
     srid = epsg_of(loader_settings().default_metric_crs) or 0
@@ -67,7 +69,8 @@ def check(
         parcel.warnings.append(region.warning)
     parts = find_parts(conn, ctx, [parcel])
     samples = sample_rasters(conn, ctx, [parcel])[0]
-    answer = evaluate(ctx, parcel, parts.get(0, []), act, as_of or date.today(), samples)
+    boundary = region_boundary(conn, ctx)
+    answer = evaluate(ctx, parcel, parts.get(0, []), act, as_of or date.today(), samples, boundary)
     return _with_code(ctx, answer, kbli)
 
 

@@ -191,7 +191,8 @@ _POINT_CONTEXT_SQL = (
                               ORDER BY f.version_id, f.fid), '[]')
      FROM feature f
      WHERE f.version_id = ANY(ARRAY(SELECT id FROM cur))
-       AND ST_Intersects(f.geom, ST_SetSRID(ST_MakePoint(:x, :y), {STORAGE_SRID}))) AS hits
+       AND ST_Intersects(f.geom, ST_SetSRID(ST_MakePoint(:x, :y), {STORAGE_SRID}))
+       AND (f.level IS NULL OR f.level >= 3)) AS hits
 """
 )
 

@@ -35,6 +35,7 @@ from app.services.zoning.attributes import (
     intensity_signature,
     overlay_rules,
 )
+from app.services.zoning.boundary import Boundary
 from app.services.zoning.context import Context
 from app.services.zoning.envelope import envelope as _envelope
 from app.services.zoning.judge import (
@@ -80,8 +81,13 @@ def evaluate(
     activity: str | None,
     on: date,
     samples: dict[str, Sample] | None = None,
+    boundary: Boundary | None = None,
 ) -> Answer:
-    """Apply the rules to a parcel's parts (and its raster samples); return the answer."""
+    """Apply the rules to a parcel's parts (and its raster samples); return the answer.
+
+    `boundary`: the planning area's edge (boundary.region_boundary); None: the region has no
+    admin areas, so its edge is unknown.
+    """
     sliver = zoning_settings().sliver_m2
     book = ctx.book
     point = parcel.is_point
@@ -96,7 +102,7 @@ def evaluate(
     admin_parts = [p for p in parts if kind_of[p["version_id"]] == "admin"]
 
     # 1. The planning area's edge: inside is what the region's top admin level covers.
-    inside_geom, outside = _inside(ctx, parcel, parts, admin_parts, sliver)
+    inside_geom, outside = _inside(boundary, parcel, parts, sliver)
     inside_area = 0.0 if point else total - outside
     is_outside = inside_geom is None if point else inside_area <= 0
 
@@ -190,6 +196,11 @@ def evaluate(
     return answer
 
 
+def _union(geoms: list[BaseGeometry]) -> BaseGeometry:
+    """Return the union of the pieces (the piece itself when there is one: the usual case)."""
+    return geoms[0] if len(geoms) == 1 else shapely.union_all(geoms)
+
+
 def _verdict(
     a: Answer, is_outside: bool, activity: str | None, no_plan_m2: float
 ) -> tuple[str | None, dict[str, float]]:
@@ -214,38 +225,33 @@ def _verdict(
 
 
 def _inside(
-    ctx: Context,
+    boundary: Boundary | None,
     parcel: Parcel,
     parts: list[dict[str, Any]],
-    admin_parts: list[dict[str, Any]],
     sliver: float,
 ) -> tuple[BaseGeometry | None, float]:
     """Return the part of the parcel inside the planning area (metric; a point: itself or
     None) and the m² outside it.
 
-    The boundary is the region's top admin level (Context.top_admin). A region without admin
-    areas has no known edge: a geometry touching any of its layers is inside, one touching
-    nothing is outside. An outside part under `sliver` m² counts as inside.
+    The boundary is the region's top admin level (boundary.py). A region without admin areas
+    has no known edge: a geometry touching any of its layers is inside, one touching nothing
+    is outside. An outside part under `sliver` m² counts as inside.
     """
-    top = ctx.top_admin()
-    if top is None:
-        edge = [p for p in parts]  # no admin: anything of the region under it
-    else:
-        edge = [p for p in admin_parts if p["version_id"] == top[0] and p["level"] == top[1]]
+    if boundary is None:
+        if not parts:
+            return None, 0.0 if parcel.is_point else float(parcel.area_m2 or 0.0)
+        return (parcel.geom if parcel.is_point else parcel.metric), 0.0
     if parcel.is_point:
-        return (parcel.geom if edge else None), 0.0
+        return (parcel.geom if boundary.holds_point(parcel.geom) else None), 0.0
     total = float(parcel.area_m2 or 0.0)
-    if not edge:
-        return None, total
-    if top is None:
-        return parcel.metric, 0.0
-    pieces = [p["part"] for p in edge]
-    if any(piece is parcel.metric for piece in pieces):  # wholly inside one area
-        return parcel.metric, 0.0
-    inside = shapely.union_all(pieces)
+    inside = boundary.inside(parcel.metric)
+    if inside is parcel.metric:
+        return inside, 0.0
     outside = total - float(inside.area)
     if outside < sliver:
         return parcel.metric, 0.0
+    if inside.is_empty:
+        return None, total
     return inside, outside
 
 
@@ -361,7 +367,7 @@ def _overlays(
         ref = ctx.layers[vid]
         geom, area, share = None, None, 1.0
         if not parcel.is_point:
-            geom = shapely.union_all([i["part"] for i in items])
+            geom = _union([i["part"] for i in items])
             if outside > 0 and inside is not None:
                 geom = shapely.intersection(geom, inside)
             area = float(geom.area)
@@ -461,7 +467,7 @@ def _admin_entries(
     for (vid, code), items in groups.items():
         geom, area = None, None
         if not parcel.is_point:
-            geom = shapely.union_all([i["part"] for i in items])
+            geom = _union([i["part"] for i in items])
             area = float(geom.area)
             if area < sliver:
                 continue

@@ -30,6 +30,7 @@ SELECT p.pid, f.version_id, f.fid, f.code, f.name, f.level, {{cut}} AS wkb,
     {PARENT_NAME_SQL.format(kvid="CAST(:kvid AS integer)")} AS parent_name
 FROM p JOIN feature f
   ON f.version_id = ANY(CAST(:vids AS integer[])) AND ST_Intersects(f.geom, p.geom)
+WHERE f.level IS NULL OR f.level >= 3
 """
 # Cut in the metric CRS on the metric geometry stored at load time (geom_m), so no feature is
 # re-projected per parcel; versions without it (or loaded under another metric CRS) are
