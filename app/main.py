@@ -20,9 +20,9 @@ from app.api import reports as reports_api
 from app.api.cors import SplitCORS
 from app.api.docs import STATIC_URL, static_files
 from app.api.docs import router as docs_router
+from app.api.errors import add_exception_handlers
 from app.api.guards import RefuseControlCharacters, document_plain_text
 from app.db import Database, make_engine
-from app.errors import add_exception_handlers
 from app.schemas.errors import ErrorBody
 from app.services.rules.book import RuleBooks
 from app.services.tiles.catalog import open_source_cache

@@ -43,6 +43,7 @@ from shapely.geometry import box
 from sqlalchemy import Engine, create_engine
 
 from app import errors
+from app.api.errors import error_body
 from app.db import sqlalchemy_url
 from app.l10n import TEXTS
 from app.main import create_app
@@ -513,8 +514,8 @@ def error_bodies(demo_region: Engine, database_url: str) -> list[tuple[str, dict
                   sqlalchemy.exc.TimeoutError("pool")):  # fmt: skip
         mapped = errors.database_error(fault)
         assert mapped is not None
-        out.append((f"{mapped.code}: {fault!r}", errors._body(mapped.code, mapped.message,
-                                                              mapped.message_id)))  # fmt: skip
+        out.append((f"{mapped.code}: {fault!r}", error_body(mapped.code, mapped.message,
+                                                            mapped.message_id)))  # fmt: skip
     boom = create_app(engine=demo_region)
 
     @boom.get("/boom")

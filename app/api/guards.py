@@ -31,7 +31,8 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import VALIDATION_ID, InvalidParameter, InvalidRequest, status_for
+from app.api.errors import status_for
+from app.errors import VALIDATION_ID, InvalidParameter, InvalidRequest
 from app.schemas.fields import CONTROL_ERROR, PLAIN_PATTERN
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
