@@ -151,7 +151,7 @@ def test_window_reads_answer_as_the_band_in_memory(
     sloped: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A raster too large to keep in memory is read by windows: the same answers."""
-    from app.services.zoning import rasters
+    from app.services.rasters import sample
     from app.services.zoning.batch import BatchItem, check_batch, flat_row
 
     items = [
@@ -161,7 +161,7 @@ def test_window_reads_answer_as_the_band_in_memory(
     ]  # fmt: skip
     with sloped.connect() as conn:
         in_memory = [flat_row(r) for r in check_batch(conn, items)]
-        monkeypatch.setattr(rasters, "BAND_CACHE_BYTES", 0)
+        monkeypatch.setattr(sample, "BAND_CACHE_BYTES", 0)
         by_windows = [flat_row(r) for r in check_batch(conn, items)]
     assert by_windows == in_memory
     assert {r["rasters"] for r in in_memory[1::2]} == {"lereng>40:X:0.5;lereng>25:B:0.5"}

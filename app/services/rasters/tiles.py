@@ -32,6 +32,7 @@ from sqlalchemy import Connection
 from app.db import Database
 from app.errors import InvalidParameter
 from app.services.rasters.catalog import get_raster
+from app.services.rasters.files import GDAL_ENV
 from app.services.rasters.records import RasterRecord
 from app.services.tiles.answer import cached_bytes, resolved
 from app.services.tiles.cache import TileCache
@@ -45,24 +46,6 @@ TILE_PX = 256
 DEFAULT_COLORMAP = "viridis"
 LEGEND_STOPS = 6  # colour stops a continuous legend lists
 
-# The GDAL configuration that matters for COGs (set per read by rasterio.Env): no directory
-# listing on open (a sidecar search per request), a block cache and a /vsi read cache that
-# keep hot tiles' blocks in memory, merged range requests and HTTP/2 for COGs behind a URL,
-# and decompression on every core.
-GDAL_ENV: dict[str, str | int | bool] = {
-    "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",
-    # bytes of decoded blocks, shared by the process's threads: rasterio takes an int in
-    # bytes (256 would be 256 bytes, no cache at all: every read decodes its blocks again)
-    "GDAL_CACHEMAX": 256 * 1024 * 1024,
-    "VSI_CACHE": True,
-    "VSI_CACHE_SIZE": 16_000_000,
-    "GDAL_HTTP_MERGE_CONSECUTIVE_RANGES": "YES",
-    "GDAL_HTTP_MULTIPLEX": "YES",
-    "GDAL_HTTP_VERSION": 2,
-    "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".tif,.tiff",
-    "GDAL_BAND_BLOCK_CACHE": "HASHSET",
-    "NUM_THREADS": "ALL_CPUS",
-}
 PNG_ZLEVEL = 6  # GDAL's PNG default, written out: the bytes depend on it
 
 
