@@ -27,7 +27,8 @@ import numpy as np  # noqa: E402
 from app.db import make_engine  # noqa: E402
 from app.services import database  # noqa: E402
 from app.services.catalog.ingest import LoadRequest, load_layer  # noqa: E402
-from app.services.catalog.packs import load_region, read_manifest, requests_for  # noqa: E402
+from app.services.catalog.manifest import read_manifest  # noqa: E402
+from app.services.regions.packs import load_region, requests_for  # noqa: E402
 from app.settings import DatabaseSettings  # noqa: E402
 from bench.common import bench_url  # noqa: E402
 from bench.zoning import (  # noqa: E402

@@ -22,9 +22,9 @@ if __package__ in (None, ""):  # run as a script: make the project root importab
 
 from app.db import libpq_url, make_engine  # noqa: E402
 from app.services import database  # noqa: E402
-from app.services.catalog.packs import load_region  # noqa: E402
 from app.services.projects.flags import refresh_flags  # noqa: E402
 from app.services.projects.importer import import_projects  # noqa: E402
+from app.services.regions.packs import load_region  # noqa: E402
 from app.settings import DatabaseSettings  # noqa: E402
 from bench.common import bench_url  # noqa: E402
 

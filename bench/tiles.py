@@ -31,7 +31,7 @@ if __package__ in (None, ""):  # run as a script: make the project root importab
 from app.db import libpq_url, make_engine  # noqa: E402
 from app.services import database  # noqa: E402
 from app.services.catalog.ingest import LoadRequest, load_layer  # noqa: E402
-from app.services.catalog.packs import load_region  # noqa: E402
+from app.services.regions.packs import load_region  # noqa: E402
 from app.settings import DatabaseSettings, TileSettings  # noqa: E402
 from bench import zoning as zoning_bench  # noqa: E402
 from bench.common import bench_url  # noqa: E402

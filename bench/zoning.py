@@ -40,7 +40,8 @@ if __package__ in (None, ""):  # run as a script: make the project root importab
 from app.db import libpq_url, make_engine  # noqa: E402
 from app.services import database  # noqa: E402
 from app.services.catalog.ingest import LoadRequest, load_layer  # noqa: E402
-from app.services.catalog.packs import load_region, read_manifest  # noqa: E402
+from app.services.catalog.manifest import read_manifest  # noqa: E402
+from app.services.regions.packs import load_region  # noqa: E402
 from app.settings import DatabaseSettings  # noqa: E402
 from bench.common import bench_url  # noqa: E402
 

@@ -159,7 +159,7 @@ CATALOG_IDS_SQL = (
 def demo_region(engine: Engine, demo_pack: Path, raster_store: Path) -> Engine:
     """The whole demo region loaded for a module (~10 s); a later module reuses the load while
     the catalog still holds exactly what it loaded."""
-    from app.services.catalog.packs import load_region
+    from app.services.regions.packs import load_region
 
     with engine.connect() as conn:
         ids = tuple(conn.exec_driver_sql(CATALOG_IDS_SQL).one())

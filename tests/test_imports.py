@@ -79,7 +79,7 @@ def test_services_and_cli_import_without_the_web() -> None:
     assert "app.demo.generate" in lazy  # the lazy imports are found
     run = _python(IMPORT_ALL, *lazy)
     assert run.returncode == 0, run.stderr
-    assert int(run.stdout.strip()) > 100  # every module was imported
+    assert int(run.stdout.strip()) > 80  # every module was imported
     assert _web(run) == []
 
 

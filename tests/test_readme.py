@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 
 from app.db import make_engine
 from app.services import database
-from app.services.catalog.packs import load_region_if_empty
+from app.services.regions.packs import load_region_if_empty
 from app.settings import DatabaseSettings
 
 ROOT = Path(__file__).resolve().parents[1]

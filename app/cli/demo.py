@@ -19,13 +19,8 @@ from app.cli.layers import who
 from app.db import make_engine
 from app.errors import RtrwError
 from app.services import database
-from app.services.catalog.packs import (
-    RegionResult,
-    data_files,
-    load_region_if_empty,
-    pack_dir,
-    read_manifest,
-)
+from app.services.catalog.manifest import pack_dir, read_manifest
+from app.services.regions.packs import RegionResult, data_files, load_region_if_empty
 from app.settings import database_settings
 
 app = typer.Typer(help="The synthetic Batang demo region.", no_args_is_help=True)

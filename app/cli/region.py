@@ -20,7 +20,7 @@ from app.cli.common import (
 from app.cli.layers import who
 from app.cli.rasters import print_raster_report
 from app.errors import RtrwError
-from app.services.catalog.packs import check_pack, load_region, load_region_if_empty
+from app.services.regions.packs import check_pack, load_region, load_region_if_empty
 
 app = typer.Typer(help="Region packs (layers/<region>/region.toml).", no_args_is_help=True)
 

@@ -15,7 +15,7 @@ from app.cli.common import (
     transaction,
 )
 from app.errors import RtrwError
-from app.services.catalog.packs import read_manifest
+from app.services.catalog.manifest import read_manifest
 from app.services.catalog.regions import region_codes
 from app.services.rules.load import load_rules
 from app.services.rules.matrix import import_matrix

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, text
 
 from app.main import create_app
 from app.services.auth import create_key
-from app.services.catalog.packs import load_region
+from app.services.regions.packs import load_region
 
 SEED = 20260101
 MIN_CASES = 1_000

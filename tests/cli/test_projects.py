@@ -9,7 +9,7 @@ from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
 from app.cli import app
-from app.services.catalog.packs import load_region
+from app.services.regions.packs import load_region
 
 runner = CliRunner()
 

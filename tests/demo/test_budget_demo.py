@@ -168,7 +168,7 @@ def test_loaded_demo_flags_the_planted_rows_and_no_clean_row(
     clean: Engine, demo_pack: Path
 ) -> None:
     """Loading the pack (budgets imported, flags refreshed) flags exactly the planted rows."""
-    from app.services.catalog.packs import load_region
+    from app.services.regions.packs import load_region
 
     with clean.begin() as conn:
         conn.exec_driver_sql("DELETE FROM project")

@@ -17,7 +17,8 @@ from sqlalchemy import Engine, text
 from app.errors import RegionPackError
 from app.services import zoning
 from app.services.catalog import admin as admin_areas
-from app.services.catalog.packs import load_region, read_manifest
+from app.services.catalog.manifest import read_manifest
+from app.services.regions.packs import load_region
 from tests.conftest import shared_file
 from tests.fixtures import X0, Y0, write
 from tests.zoning_fixture import utm_box

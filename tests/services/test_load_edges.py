@@ -13,7 +13,7 @@ from sqlalchemy import Engine, text
 
 from app.errors import LoadError
 from app.services.catalog.ingest import LoadReport
-from app.services.catalog.packs import check_pack, load_region
+from app.services.regions.packs import check_pack, load_region
 from app.settings import loader_settings
 from tests.edges_fixture import REGION, REGION_NAME, write_pack, write_zoning
 

@@ -187,7 +187,7 @@ def test_cli_import_exit_codes(admin: Engine, cli_env: str, tmp_path: Path) -> N
 
 
 def test_region_pack_imports_ppid_and_budgets(clean: Engine, demo_pack: Path) -> None:
-    from app.services.catalog.packs import load_region
+    from app.services.regions.packs import load_region
 
     with clean.begin() as conn:
         conn.execute(text("DELETE FROM ppid"))

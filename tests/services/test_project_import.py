@@ -16,8 +16,8 @@ from sqlalchemy import Engine, text
 from app.errors import FieldMappingError, LoadError
 from app.services import auth
 from app.services.catalog import layers as catalog
-from app.services.catalog.packs import load_region
 from app.services.projects.importer import ImportReport, import_projects
+from app.services.regions.packs import load_region
 
 
 @pytest.fixture(scope="module")

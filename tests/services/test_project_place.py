@@ -9,10 +9,10 @@ import pytest
 import shapely
 from sqlalchemy import Engine, text
 
-from app.services.catalog.packs import load_region
 from app.services.catalog.places import normalize_name
 from app.services.projects.importer import import_projects
 from app.services.projects.place import Area, Gazetteer, match_locations, split_location
+from app.services.regions.packs import load_region
 
 SOURCE = Path(__file__).resolve().parents[2] / "layers" / "batang-demo" / "source"
 

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from app.cli import app as cli
-from app.services.catalog.packs import load_region
+from app.services.regions.packs import load_region
 from tests.fixtures import write
 from tests.zoning_fixture import RULES, utm_box, write_rules
 

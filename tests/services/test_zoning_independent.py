@@ -19,7 +19,7 @@ from shapely.geometry import mapping
 from sqlalchemy import Engine
 
 from app.services import zoning
-from app.services.catalog.packs import load_region
+from app.services.regions.packs import load_region
 from app.services.zoning import BatchItem
 from app.services.zoning.answer import Answer
 from tests.conftest import shared_file

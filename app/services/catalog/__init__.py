@@ -1,1 +1,1 @@
-"""The layer catalog: ingest files, region packs, layers and their versions, admin areas."""
+"""The layer catalog: ingest, region.toml manifests, layers and their versions, admin areas."""

@@ -15,9 +15,12 @@ from typing import Any, Literal
 from sqlalchemy import Connection, text
 
 from app.l10n import number, percent
-from app.services.catalog.current import REGION_BOUNDARY_SQL, REGION_METRIC_CRS_SQL
+from app.services.catalog.current import (
+    REGION_BOUNDARY_SQL,
+    REGION_METRIC_CRS_SQL,
+    REGION_RULE_SET_ID_SQL,
+)
 from app.services.geo.crs import epsg_of
-from app.services.rules.load import REGION_RULE_SET_ID_SQL
 
 # The kinds measured against the region's boundary (admin layers draw it; base and thematic
 # layers, roads and rivers, may well run beyond it).

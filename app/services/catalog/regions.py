@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, text
 
 from app.errors import InvalidParameter
+from app.services.catalog.current import METRIC_CRS_SQL
 
 
 def region_codes(conn: Connection) -> list[str]:
@@ -34,3 +35,12 @@ def resolve_region(conn: Connection, code: str | None) -> str | None:
             "sebutkan salah satunya dengan --region KODE",
         )
     return codes[0] if codes else None
+
+
+def region_metric_crs(conn: Connection, code: str | None = None) -> str | None:
+    """Return the metric CRS of region `code`, else of the most recently loaded one, if any."""
+    if code is not None:
+        return conn.execute(
+            text("SELECT metric_crs FROM region WHERE code = :c"), {"c": code}
+        ).scalar()
+    return conn.execute(text(METRIC_CRS_SQL)).scalar()

@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from app.errors import UnknownActivity
+from app.services.catalog.current import CURRENT_RULE_SET_ID_SQL, REGION_RULE_SET_ID_SQL
 from app.services.rules.kbli import MATCHES, SUGGESTION, Hit, kbli_2020, words
-from app.services.rules.load import CURRENT_RULE_SET_ID_SQL, REGION_RULE_SET_ID_SQL
 
 STRICTNESS = {"I": 0, "T": 1, "B": 2, "TB": 3, "X": 4}
 # The activity a valid KBLI 2020 code stands for when the rules do not list it. No rule table

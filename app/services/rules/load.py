@@ -8,17 +8,9 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from app.services.catalog.current import CURRENT_RULE_SET_ID_SQL, REGION_RULE_SET_ID_SQL
 from app.services.catalog.regions import resolve_region
 from app.services.rules.tables import read_rules
-
-# The newest rule set is the current one; the check, the rule book and the CLI all ask this.
-CURRENT_RULE_SET_ID_SQL = "SELECT id FROM rule_set ORDER BY version DESC LIMIT 1"
-
-# The current rule set of region :region: its newest, else the newest loaded without a region.
-REGION_RULE_SET_ID_SQL = (
-    "SELECT id FROM rule_set WHERE region_code IS NOT DISTINCT FROM CAST(:region AS text) "
-    "OR region_code IS NULL ORDER BY (region_code IS NULL), version DESC LIMIT 1"
-)
 
 
 def load_rules(conn: Connection, path: Path, region_code: str | None = None) -> dict[str, Any]:

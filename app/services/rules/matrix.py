@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from app.errors import RulesError
+from app.services.catalog.manifest import read_manifest
 from app.services.rules.tables import COLUMNS, FILES, read_rules, rules_folder
 
 # One cell: I, X, or T/B tokens (optionally numbered) separated by , ; . / or spaces.
@@ -518,8 +519,6 @@ def zone_codes_of(folder: Path) -> dict[str, str]:
 
 def zoning_layers(pack: Path) -> list[str]:
     """Return the names of the zoning layers a pack's region.toml declares."""
-    from app.services.catalog.packs import read_manifest
-
     manifest = read_manifest(pack)
     return [layer.name for layer in manifest.layers if layer.kind == "zoning"]
 

@@ -1,0 +1,1 @@
+"""Region packs loaded whole: above the catalog, rules, rasters, projects and PPID they fill."""
