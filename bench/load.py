@@ -283,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
             ogr.append(seconds)
             print(f"run {r + 1}/{args.repeat}: ogr2ogr {seconds:.2f} s  ({OGR_TABLE})", flush=True)
         with engine.connect() as conn:
-            ours_count = int(catalog.get_layer(conn, name)["feature_count"])
+            ours_count = catalog.get_layer(conn, name).feature_count
             ogr_count = int(conn.execute(text(f"SELECT count(*) FROM {OGR_TABLE}")).scalar_one())
         if args.phases:
             phases(engine, src.path, f"bench_zoning_{stamp}_phases")

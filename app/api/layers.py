@@ -16,7 +16,9 @@ from app.schemas.catalog import (
 )
 from app.schemas.errors import error_responses, json_error_responses
 from app.schemas.fields import INT4_MAX
+from app.services.catalog import history
 from app.services.catalog import layers as catalog
+from app.services.catalog.layers import LAYER, LayerDetailRow, LayerRow, LayerVersionRow
 
 router = APIRouter(prefix="/layers", tags=["layers"])
 LayerName = Annotated[
@@ -36,13 +38,13 @@ def list_layers(
     db: Db,
     kind: Annotated[LayerKind | None, Query(description="only layers of this kind")] = None,
     region: RegionCode = None,
-) -> list[dict]:
+) -> list[LayerRow]:
     """Return every layer (of one region, if asked) with its current version."""
     return db.run(catalog.list_layers, kind.value if kind else None, region)
 
 
 @router.get("/{name}", response_model=LayerDetail, responses=error_responses(404, 422))
-def get_layer(db: Db, name: LayerName, region: RegionCode = None) -> dict:
+def get_layer(db: Db, name: LayerName, region: RegionCode = None) -> LayerDetailRow:
     """Return one layer: provenance, bounds, field map and last load report.
 
     A name that several regions use answers 422 asking for `?region=CODE`.
@@ -53,9 +55,9 @@ def get_layer(db: Db, name: LayerName, region: RegionCode = None) -> dict:
 @router.get(
     "/{name}/versions", response_model=list[LayerVersionOut], responses=error_responses(404, 422)
 )
-def get_versions(db: Db, name: LayerName, region: RegionCode = None) -> list[dict]:
+def get_versions(db: Db, name: LayerName, region: RegionCode = None) -> list[LayerVersionRow]:
     """Return every version of the layer, newest first, with the loads and rollbacks."""
-    return db.run(catalog.list_versions, name, region)
+    return db.run(history.versions, LAYER, name, region)
 
 
 @router.get(

@@ -15,7 +15,10 @@ from app.schemas.rasters import (
     ZonalRequest,
     ZonalStats,
 )
+from app.services.catalog import history
 from app.services.rasters import catalog, query
+from app.services.rasters.catalog import RASTER
+from app.services.rasters.records import RasterDetailRow, RasterRow, RasterVersionRow
 
 router = APIRouter(prefix="/rasters", tags=["rasters"])
 RasterName = Annotated[
@@ -27,7 +30,7 @@ Version = Annotated[
 
 
 @router.get("", response_model=list[RasterSummary], responses=error_responses())
-def list_rasters(db: Db, region: RegionCode = None) -> list[dict]:
+def list_rasters(db: Db, region: RegionCode = None) -> list[RasterRow]:
     """Return every raster (of one region, if asked) with its current version."""
     return db.run(catalog.list_rasters, region)
 
@@ -35,7 +38,7 @@ def list_rasters(db: Db, region: RegionCode = None) -> list[dict]:
 @router.get("/{name}", response_model=RasterDetail, responses=error_responses(404))
 def get_raster(
     db: Db, name: RasterName, version: Version = None, region: RegionCode = None
-) -> dict:
+) -> RasterDetailRow:
     """Return one raster: grid, CRS, statistics, classes, provenance and its TileJSON link.
 
     A name that several regions use answers 422 asking for `?region=CODE`.
@@ -46,9 +49,9 @@ def get_raster(
 @router.get(
     "/{name}/versions", response_model=list[RasterVersionOut], responses=error_responses(404)
 )
-def get_versions(db: Db, name: RasterName, region: RegionCode = None) -> list[dict]:
+def get_versions(db: Db, name: RasterName, region: RegionCode = None) -> list[RasterVersionRow]:
     """Return every version of the raster, newest first."""
-    return db.run(catalog.raster_versions, name, region)
+    return db.run(history.versions, RASTER, name, region)
 
 
 @router.get(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import getpass
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -18,22 +18,17 @@ from app.cli.common import (
     progress_factory,
     transaction,
 )
+from app.cli.history import add_history_commands, who
 from app.errors import RtrwError
 from app.services.catalog import layers as catalog
 from app.services.catalog.fields import parse_map_options
 from app.services.catalog.ingest import LoadRequest, load_layer
-from app.services.catalog.regions import region_metric_crs, resolve_region
+from app.services.catalog.layers import LAYER
+from app.services.catalog.packs import region_metric_crs
+from app.services.catalog.regions import resolve_region
 from app.settings import loader_settings
 
 app = typer.Typer(help="Load and inspect layers.", no_args_is_help=True)
-
-
-def who() -> str | None:
-    """Return the login name of the user running the command, for the audit trail."""
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):  # no login name in a bare container
-        return None
 
 
 @app.command("load")
@@ -135,76 +130,32 @@ def layers_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> Non
     with transaction() as conn:
         rows = catalog.list_layers(conn)
     if as_json:
-        out.print_json(json.dumps(rows, default=str))
+        out.print_json(json.dumps([asdict(r) for r in rows], default=str))
         return
     table = Table("name", "kind", "version", "features", "source", "loaded")
     for r in rows:
         table.add_row(
-            r["name"],
-            r["kind"],
-            str(r["version"]),
-            str(r["feature_count"]),
-            r["source_file"],
-            r["loaded_at"].strftime("%Y-%m-%d %H:%M"),
+            r.name,
+            r.kind,
+            str(r.version),
+            str(r.feature_count),
+            r.source_file,
+            r.loaded_at.strftime("%Y-%m-%d %H:%M"),
         )
     out.print(table)
 
 
-@app.command("history")
-def layers_history(
-    name: str,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-    region: RegionOption = None,
-) -> None:
-    """List every version of a layer, newest first, then its loads and rollbacks."""
-    with transaction() as conn:
-        rows = catalog.list_versions(conn, name, region)
-        events = catalog.layer_events(conn, name, region)
-    if as_json:
-        out.print_json(json.dumps(rows, default=str))
-        return
-    table = Table("version", "current", "features", "source", "checksum", "crs", "loaded")
-    for r in rows:
-        table.add_row(
-            str(r["version"]),
-            "*" if r["current"] else "",
-            str(r["feature_count"]),
-            r["source_file"],
-            r["checksum"][:12],
-            r["source_crs"],
-            r["loaded_at"].strftime("%Y-%m-%d %H:%M:%S"),
-        )
-    out.print(table)
-    trail = Table("when", "action", "from", "to", "by", "note", title="current version changes")
-    for e in events:
-        trail.add_row(
-            e["happened_at"].strftime("%Y-%m-%d %H:%M:%S"),
-            e["action"],
-            f"v{e['from_version']}" if e["from_version"] is not None else "-",
-            f"v{e['to_version']}",
-            e["actor"] or "",
-            e["note"] or "",
-        )
-    out.print(trail)
-
-
-@app.command("rollback")
-def layers_rollback(
-    name: str,
-    to: Annotated[int, typer.Option("--to", help="the version to make current")],
-    note: Annotated[str | None, typer.Option(help="why, kept in the history")] = None,
-    by: Annotated[str | None, typer.Option(help="who (default: the login name)")] = None,
-    region: RegionOption = None,
-) -> None:
-    """Make an earlier version of a layer current again (recorded in its history)."""
-    with transaction() as conn:
-        result = catalog.rollback_layer(
-            conn, name, to, actor=by or who(), note=note, region=region
-        )
-    if not result["changed"]:
-        out.print(f"{name} is already at v{to}: nothing changed")
-        return
-    out.print(f"{name}: v{result['from_version']} -> v{to} is now current", highlight=False)
+add_history_commands(
+    app,
+    LAYER,
+    "layer",
+    {
+        "features": lambda r: str(r.feature_count),
+        "source": lambda r: r.source_file,
+        "checksum": lambda r: r.checksum[:12],
+        "crs": lambda r: r.source_crs,
+    },
+)
 
 
 @app.command("drop")

@@ -1,8 +1,10 @@
-"""`rtrw rasters`: load thematic rasters as Cloud-Optimized GeoTIFFs, list them, their history."""
+"""`rtrw rasters`: load thematic rasters as Cloud-Optimized GeoTIFFs, list them, their history
+and rollback."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -10,20 +12,14 @@ import typer
 from rich.table import Table
 
 from app.cli.common import out, transaction
-from app.cli.layers import who
+from app.cli.history import add_history_commands, short_crs, who
 from app.services.catalog.regions import resolve_region
 from app.services.rasters import catalog
+from app.services.rasters.catalog import RASTER
 from app.services.rasters.ingest import RasterReport, load_raster
 from app.settings import raster_settings
 
 app = typer.Typer(help="Load and inspect thematic rasters (GeoTIFF -> COG).", no_args_is_help=True)
-RegionOption = Annotated[
-    str | None,
-    typer.Option(
-        "--region",
-        help="the region's Kemendagri code, needed when several regions have this raster name",
-    ),
-]
 
 
 def print_raster_report(report: RasterReport) -> None:
@@ -124,57 +120,32 @@ def rasters_list(
     with transaction() as conn:
         rows = catalog.list_rasters(conn, region)
     if as_json:
-        out.print_json(json.dumps(rows, default=str))
+        out.print_json(json.dumps([asdict(r) for r in rows], default=str))
         return
     table = Table("name", "region", "kind", "version", "crs", "size", "pixel", "source", "loaded")
     for r in rows:
         table.add_row(
-            r["name"],
-            r["region"] or "",
-            r["kind"],
-            str(r["version"]),
-            r["crs"] if len(r["crs"]) < 30 else r["crs"][:27] + "...",
-            f"{r['width']} x {r['height']}",
-            f"{r['res'][0]:g}",
-            r["source_file"],
-            r["loaded_at"].strftime("%Y-%m-%d %H:%M"),
+            r.name,
+            r.region or "",
+            r.kind,
+            str(r.version),
+            short_crs(r.crs),
+            f"{r.width} x {r.height}",
+            f"{r.res[0]:g}",
+            r.source_file,
+            r.loaded_at.strftime("%Y-%m-%d %H:%M"),
         )
     out.print(table)
 
 
-@app.command("history")
-def rasters_history(
-    name: str,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-    region: RegionOption = None,
-) -> None:
-    """List every version of a raster, newest first, then its loads."""
-    with transaction() as conn:
-        rows = catalog.raster_versions(conn, name, region)
-        events = catalog.raster_events(conn, name, region)
-    if as_json:
-        out.print_json(json.dumps(rows, default=str))
-        return
-    table = Table("version", "current", "source", "checksum", "crs", "size", "loaded")
-    for r in rows:
-        table.add_row(
-            str(r["version"]),
-            "*" if r["current"] else "",
-            r["source_file"],
-            r["checksum"][:12],
-            r["crs"] if len(r["crs"]) < 30 else r["crs"][:27] + "...",
-            f"{r['width']} x {r['height']}",
-            r["loaded_at"].strftime("%Y-%m-%d %H:%M:%S"),
-        )
-    out.print(table)
-    trail = Table("when", "action", "from", "to", "by", "note", title="current version changes")
-    for e in events:
-        trail.add_row(
-            e["happened_at"].strftime("%Y-%m-%d %H:%M:%S"),
-            e["action"],
-            f"v{e['from_version']}" if e["from_version"] is not None else "-",
-            f"v{e['to_version']}",
-            e["actor"] or "",
-            e["note"] or "",
-        )
-    out.print(trail)
+add_history_commands(
+    app,
+    RASTER,
+    "raster",
+    {
+        "source": lambda r: r.source_file,
+        "checksum": lambda r: r.checksum[:12],
+        "crs": lambda r: short_crs(r.crs),
+        "size": lambda r: f"{r.width} x {r.height}",
+    },
+)

@@ -431,6 +431,32 @@ TEXTS: dict[str, tuple[str, str]] = {
     "static.formed": ("PPID terbentuk", "PPID formed"),
     "static.not_formed": ("PPID belum terbentuk", "no PPID yet"),
     "static.kelurahan": ("kelurahan (bukan desa)", "kelurahan (not a desa)"),
+    # --- the catalog of named things (layers, rasters): why a name finds nothing or too much ---
+    "catalog.in_region": (" di wilayah {region}", " in region {region}"),
+    "catalog.layer_not_found": (
+        "Tidak ada lapisan bernama {name}{where}",
+        "no layer named {name}{where}",
+    ),
+    "catalog.raster_not_found": (
+        "Raster {name}{where} tidak ditemukan",
+        "no raster named {name}{where}",
+    ),
+    "catalog.ambiguous": (
+        "Beberapa wilayah memiliki {noun} bernama {name} ({codes}); "
+        "sebutkan salah satunya dengan ?region=KODE (CLI: --region KODE)",
+        "several regions have a {noun} named {name} ({codes}); "
+        "name one with ?region=CODE (CLI: --region CODE)",
+    ),
+    "catalog.no_version": (
+        "{noun} {name}{where} tidak memiliki versi {version}",
+        "{noun} {name}{where} has no version {version}",
+    ),
+    "catalog.no_current_version": (
+        "{noun} {name}{where} tidak memiliki versi yang berlaku",
+        "{noun} {name}{where} has no current version",
+    ),
+    "catalog.versions_are": ("; versinya: {versions}", "; its versions are: {versions}"),
+    "catalog.no_versions": ("tidak ada", "none"),
     # --- errors: each code's sentence (a raise site without its own Indonesian text gets it) ---
     "error.error": (
         "Permintaan tidak dapat diproses",

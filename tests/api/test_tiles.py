@@ -15,7 +15,8 @@ from sqlalchemy import Engine, event
 
 from app.api.tiles import get_tile_server
 from app.main import create_app
-from app.services.catalog.layers import drop_layer, rollback_layer
+from app.services.catalog.history import rollback
+from app.services.catalog.layers import LAYER, drop_layer
 from app.settings import TileSettings, load_settings
 from tests.fixtures import squares_utm, write
 
@@ -180,7 +181,7 @@ def test_a_committed_change_is_served_at_once(
         want, version = sorted(squares_utm(2)["KODSZN"]), 3
     elif change == "rollback":  # back to v1: three squares
         with engine.begin() as conn:
-            rollback_layer(conn, "zona", 1)
+            rollback(conn, LAYER, "zona", 1)
         want, version = sorted(squares_utm(3)["KODSZN"]), 1
     else:
         with engine.begin() as conn:

@@ -44,4 +44,4 @@ def test_truncated_batang_file_fails_and_keeps_248(load, clean, tmp_path: Path) 
         load(cut, "desa", "admin", field_map={"code": "kode", "name": "nama"})
     with clean.connect() as conn:
         layer = catalog.get_layer(conn, "desa")
-    assert (layer["version"], layer["feature_count"]) == (1, 248)
+    assert (layer.version, layer.feature_count) == (1, 248)

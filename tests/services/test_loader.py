@@ -13,12 +13,13 @@ from shapely.geometry import box
 from sqlalchemy import Engine, text
 
 from app.errors import FieldMappingError, InvalidCRS, LoadError, SourceFileError
+from app.services.catalog import history
 from app.services.catalog import layers as catalog
 from app.services.catalog.ingest import LoadRequest, load_layer
 from tests.fixtures import X0, Y0, bowtie_utm, squares_utm, write
 
 
-def current(engine: Engine, name: str) -> dict:
+def current(engine: Engine, name: str) -> catalog.LayerDetailRow:
     with engine.connect() as conn:
         return catalog.get_layer(conn, name)
 
@@ -52,7 +53,7 @@ def test_every_format_loads_with_areas_and_fields(load, clean, tmp_path: Path, s
     for area in got["area_m2"]:
         assert area == pytest.approx(1_000_000, rel=1e-3)
     assert sorted(p["NOMOR"] for p in got["props"]) == [1, 2, 3]
-    assert current(clean, "zona")["feature_count"] == 3
+    assert current(clean, "zona").feature_count == 3
 
 
 def test_reprojection_from_utm_49s_matches_pyproj(load, clean, tmp_path: Path) -> None:
@@ -65,7 +66,7 @@ def test_reprojection_from_utm_49s_matches_pyproj(load, clean, tmp_path: Path) -
         assert shapely.equals_exact(
             shapely.normalize(g), shapely.normalize(shapely.multipolygons([e])), 1e-9
         )
-    bounds = current(clean, "zona")["bounds"]
+    bounds = current(clean, "zona").bounds
     assert bounds == pytest.approx(list(expected.total_bounds), abs=1e-9)
 
 
@@ -162,15 +163,15 @@ def test_versions_replace_current_and_history_stays(load, clean, tmp_path: Path)
     r2 = load(write(squares_utm(4), tmp_path / "b.gpkg"), "zona", "zoning", title="Pola ruang")
     assert (r1.version, r2.version) == (1, 2)
     with clean.connect() as conn:
-        versions = catalog.list_versions(conn, "zona")
-        assert [(v["version"], v["current"], v["feature_count"]) for v in versions] == [
+        versions = history.versions(conn, catalog.LAYER, "zona")
+        assert [(v.version, v.current, v.feature_count) for v in versions] == [
             (2, True, 4),
             (1, False, 2),
         ]
         old = catalog.features_page(conn, "zona", None, 100, 0, version=1)
         new = catalog.features_page(conn, "zona", None, 100, 0)
     assert (len(old.features), len(new.features)) == (2, 4)
-    assert versions[0]["checksum"] != versions[1]["checksum"]
+    assert versions[0].checksum != versions[1].checksum
 
 
 def test_failed_load_leaves_previous_version(load, clean, tmp_path: Path) -> None:
@@ -194,7 +195,7 @@ def test_failed_load_leaves_previous_version(load, clean, tmp_path: Path) -> Non
     with pytest.raises(LoadError, match="unknown kind"):
         load(tmp_path / "good.geojson", "zona", "zonasi")
     layer = current(clean, "zona")
-    assert (layer["version"], layer["feature_count"]) == (1, 3)
+    assert (layer.version, layer.feature_count) == (1, 3)
     assert len(stored(clean, "zona")) == 3
 
 
@@ -209,11 +210,11 @@ def test_interrupted_load_rolls_back_everything(clean, tmp_path: Path) -> None:
     with pytest.raises(KeyboardInterrupt), clean.begin() as conn:
         load_layer(conn, LoadRequest(path=path, name="zona", kind="zoning"), progress=interrupt)
     with clean.connect() as conn:
-        versions = catalog.list_versions(conn, "zona")
+        versions = history.versions(conn, catalog.LAYER, "zona")
         tables = conn.execute(
             text("SELECT count(*) FROM pg_class WHERE relname LIKE 'feature_v%' AND relkind = 'r'")
         ).scalar_one()
-    assert [v["version"] for v in versions] == [1]
+    assert [v.version for v in versions] == [1]
     assert tables == 1
 
 
@@ -297,7 +298,7 @@ def test_polygon_kinds_reject_points_and_lines(load, clean, tmp_path: Path, kind
     got = stored(clean, "campur")
     assert list(got["fid"]) == [1, 4]
     assert set(got.geom_type) == {"MultiPolygon"}
-    assert current(clean, "campur")["geometry_type"] == "MultiPolygon"
+    assert current(clean, "campur").geometry_type == "MultiPolygon"
     # Independent: the collection keeps its 0.01 x 0.01 degree square only.
     assert got.geometry[1].equals(shapely.MultiPolygon([box(109.75, -7.10, 109.76, -7.09)]))
 

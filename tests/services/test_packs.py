@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from app.services.catalog import layers as catalog
-from app.services.regions.packs import load_region, load_region_if_empty
+from app.services.catalog.packs import load_region, load_region_if_empty
 from tests.fixtures import squares_utm, write
 
 BASE = {
@@ -56,7 +56,7 @@ def _load(engine: Engine, pack: Path) -> list[str]:
         return [r.name for r in load_region(conn, pack).reports]
 
 
-def _current(engine: Engine) -> dict:
+def _current(engine: Engine) -> catalog.LayerDetailRow:
     with engine.connect() as conn:
         return catalog.get_layer(conn, "zona")
 
@@ -68,7 +68,7 @@ def test_nothing_changed_is_skipped(clean: Engine, tmp_path: Path) -> None:
     # The same options spelt differently are the same load.
     _pack(tmp_path, source_crs='"32749"', fields='{ code = "kodszn" }', metric_crs='"epsg:32749"')
     assert _load(clean, pack) == []
-    assert _current(clean)["version"] == 1
+    assert _current(clean).version == 1
 
 
 @pytest.mark.parametrize(
@@ -91,8 +91,8 @@ def test_a_changed_option_reloads_the_layer(
     _pack(tmp_path, **change)  # the file itself stays byte for byte the same
     assert _load(clean, pack) == ["zona"]
     layer = _current(clean)
-    assert layer["version"] == 2
-    assert {k: layer[k] for k in expect} == expect
+    assert layer.version == 2
+    assert {k: getattr(layer, k) for k in expect} == expect
     assert _load(clean, pack) == []
 
 
@@ -106,7 +106,7 @@ def test_a_changed_file_reloads_and_old_versions_without_fingerprint_reload(
     with clean.begin() as conn:  # as if loaded before migration 0003
         conn.execute(text("UPDATE layer_version SET fingerprint = NULL"))
     assert _load(clean, pack) == ["zona"]
-    assert _current(clean)["version"] == 3
+    assert _current(clean).version == 3
 
 
 def test_if_empty_never_loads_over_a_users_layers(load, clean: Engine, tmp_path: Path) -> None:
@@ -115,7 +115,7 @@ def test_if_empty_never_loads_over_a_users_layers(load, clean: Engine, tmp_path:
     with clean.begin() as conn:
         assert load_region_if_empty(conn, pack) is None
     layer = _current(clean)
-    assert (layer["version"], layer["source_file"], layer["feature_count"]) == (
+    assert (layer.version, layer.source_file, layer.feature_count) == (
         user.version,
         "mine.geojson",
         1,

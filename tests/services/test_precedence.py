@@ -212,10 +212,10 @@ def test_plan_via_cli_and_taken_as_rtrw_when_missing(cli_env, clean, tmp_path: P
     bad = runner.invoke(cli, [*args, "--plan", "rdtrx"])
     assert bad.exit_code != 0 and "unknown plan" in bad.output
     with clean.connect() as conn:
-        layers = {lyr["name"]: lyr for lyr in list_layers(conn)}
-        assert (layers["rdtr"]["plan"], layers["rdtr"]["oss_integrated"]) == ("rdtr", True)
-        assert (layers["umum"]["plan"], layers["umum"]["oss_integrated"]) == ("rtrw", False)
-        assert "taken as rtrw" in get_layer(conn, "umum")["report"]["notes"][0]
+        layers = {lyr.name: lyr for lyr in list_layers(conn)}
+        assert (layers["rdtr"].plan, layers["rdtr"].oss_integrated) == ("rdtr", True)
+        assert (layers["umum"].plan, layers["umum"].oss_integrated) == ("rtrw", False)
+        assert "taken as rtrw" in get_layer(conn, "umum").report["notes"][0]
 
 
 def test_plan_via_api_listing(client, load, tmp_path: Path) -> None:

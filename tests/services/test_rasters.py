@@ -26,6 +26,7 @@ from app.errors import (
     RasterNotFound,
     SourceFileError,
 )
+from app.services.catalog import history
 from app.services.rasters import catalog, ingest, query
 from app.services.rasters.ingest import RasterReport, load_raster
 from app.settings import RasterSettings, raster_settings
@@ -134,8 +135,8 @@ def test_reload_identical_is_unchanged_changed_is_version_2(rload, clean, store,
     # other options make a new version too
     assert rload(src, "dem", unit="m").version == 3
     with clean.connect() as conn:
-        events = catalog.raster_events(conn, "dem")
-    assert [(e["from_version"], e["to_version"]) for e in events] == [(None, 1), (1, 2), (2, 3)]
+        events = history.events(conn, catalog.RASTER, "dem")
+    assert [(e.from_version, e.to_version) for e in events] == [(None, 1), (1, 2), (2, 3)]
     with pytest.raises(RasterNotFound, match="no version 9"):
         record(clean, "dem", version=9)
 
@@ -225,7 +226,7 @@ def test_names_are_per_region(rload, clean, tmp_path) -> None:
         record(clean, "lahan")
     assert record(clean, "lahan", region="33.26").region_code == "33.26"
     with clean.connect() as conn:
-        assert [r["region"] for r in catalog.list_rasters(conn)] == ["33.25", "33.26"]
+        assert [r.region for r in catalog.list_rasters(conn)] == ["33.25", "33.26"]
         assert len(catalog.list_rasters(conn, "33.25")) == 1
     with pytest.raises(RasterNotFound):
         record(clean, "nope")

@@ -11,7 +11,7 @@ from shapely.geometry import box
 from sqlalchemy import Engine
 
 from app.services.catalog.layers import list_layers
-from app.services.regions.packs import load_region
+from app.services.catalog.packs import load_region
 from app.services.rules.book import RuleBooks
 from app.services.zoning.check import check_point
 from tests.conftest import shared_file
@@ -118,7 +118,7 @@ def test_two_regions_kept_apart(clean: Engine, demo_pack: Path, tmp_path: Path) 
         assert "Batang" not in text
     with clean.connect() as conn:
         layers = list_layers(conn)
-    region_of = {(row["name"], row["region"]) for row in layers}
+    region_of = {(row.name, row.region) for row in layers}
     assert ("desa", "33.25") in region_of and ("desa", "33.75") in region_of
     assert ("pola_ruang", "33.75") in region_of
 

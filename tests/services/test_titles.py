@@ -19,13 +19,12 @@ from typer.testing import CliRunner
 from app.cli import app as cli_app
 from app.errors import RegionPackError
 from app.services.catalog import layers as catalog
-from app.services.catalog.manifest import read_manifest
+from app.services.catalog.packs import load_region, read_manifest
 from app.services.maps import static
 from app.services.maps.page import map_config
 from app.services.maps.static import static_map
 from app.services.rasters.catalog import get_raster, list_rasters
 from app.services.rasters.ingest import load_raster
-from app.services.regions.packs import load_region
 from app.services.rules.book import RuleBooks
 from app.settings import MapSettings, raster_settings
 from tests.fixtures import squares_utm, write
@@ -125,7 +124,7 @@ def test_changing_only_title_en_makes_a_new_version(clean: Engine, tmp_path: Pat
     with clean.connect() as conn:
         zona = catalog.get_layer(conn, "zona")
         lahan = get_raster(conn, "lahan")
-    assert (zona["version"], zona["title"], zona["title_en"]) == (2, ZONA_ID, "Zoning (test)")
+    assert (zona.version, zona.title, zona.title_en) == (2, ZONA_ID, "Zoning (test)")
     assert (lahan.version, lahan.title, lahan.title_en) == (2, LAHAN_ID, "Land use")
     _pack(tmp_path, zona_en=None, lahan_en=None)  # taken out: a version without one
     assert _load(clean, pack) == (["zona"], ["lahan"])
@@ -133,8 +132,8 @@ def test_changing_only_title_en_makes_a_new_version(clean: Engine, tmp_path: Pat
     with clean.connect() as conn:
         zona = catalog.get_layer(conn, "zona")
         rasters = list_rasters(conn)
-    assert (zona["version"], zona["title"], zona["title_en"]) == (3, ZONA_ID, None)
-    assert [(r["version"], r["title_en"]) for r in rasters] == [(3, None)]
+    assert (zona.version, zona.title, zona.title_en) == (3, ZONA_ID, None)
+    assert [(r.version, r.title_en) for r in rasters] == [(3, None)]
 
 
 def test_title_en_is_a_known_manifest_key_and_a_typo_is_refused(tmp_path: Path) -> None:

@@ -1,7 +1,11 @@
-"""What is current: the SQL that names the current layer versions, rule set and metric CRS.
+"""What is current: the SQL that names the current layer versions and the region's metric CRS.
 
-Every place that needs "the current X" composes these fragments, so the definition lives once.
+Every place that needs "the current X" composes these fragments, so the definition lives once;
+they are built from the shared pieces of catalog/named.py (`LAYER.current()`, `region_is`).
 """
+
+from app.services.catalog.layers import LAYER
+from app.services.catalog.named import region_is
 
 # The metric CRS of the most recently loaded region pack (loads without a region use it).
 METRIC_CRS_SQL = "SELECT metric_crs FROM region ORDER BY loaded_at DESC LIMIT 1"
@@ -14,11 +18,10 @@ ADMIN_LEVEL_KEYS = {"kabupaten": 2, "kecamatan": 3, "desa": 4}
 # (layer_version.levels), the layer the region's pack names in its [admin] table, else the
 # newest version. Layers loaded without a region (NULL) form one more region, judged by the most
 # recently loaded pack's [admin] table. Columns: level, version_id, layer (name), region_code.
-CURRENT_ADMIN_SQL = """
+CURRENT_ADMIN_SQL = f"""
     SELECT DISTINCT ON (l.region_code, lv.level) lv.level, v.id AS version_id, l.name AS layer,
            l.region_code
-    FROM layer l
-    JOIN layer_version v ON v.id = l.current_version_id
+    FROM {LAYER.current()}
     CROSS JOIN LATERAL unnest(v.levels) AS lv(level)
     LEFT JOIN LATERAL (
         SELECT manifest -> 'admin' AS named FROM region
@@ -32,9 +35,6 @@ CURRENT_ADMIN_SQL = """
         v.id DESC
 """
 
-# The layers of one region (bound as :region; NULL: the layers loaded without a region).
-IN_REGION = "l.region_code IS NOT DISTINCT FROM CAST(:region AS text)"
-
 # The metric CRS of the region :region, else (no such region, or NULL) the most recently
 # loaded region pack's.
 REGION_METRIC_CRS_SQL = (
@@ -46,18 +46,17 @@ REGION_METRIC_CRS_SQL = (
 # version, version id, zoning plan, OSS-integrated, admin levels, English title): every zoning
 # and overlay layer, and for admin only the version current for each level (with the levels it
 # is current for).
-CHECKED_KINDS = ("zoning", "overlay", "admin")
 CURRENT_CHECKED_LAYERS_SQL = f"""
     SELECT l.name, l.kind, v.title, v.version, v.id, v.plan, v.oss_integrated,
            NULL::smallint[] AS admin_levels, v.title_en
-    FROM layer l JOIN layer_version v ON v.id = l.current_version_id
-    WHERE l.kind IN ('zoning', 'overlay') AND {IN_REGION}
+    FROM {LAYER.current()}
+    WHERE l.kind IN ('zoning', 'overlay') AND {region_is()}
     UNION ALL
     SELECT l.name, l.kind, v.title, v.version, v.id, v.plan, v.oss_integrated, a.levels,
            v.title_en
     FROM (SELECT version_id, array_agg(level ORDER BY level) AS levels
           FROM ({CURRENT_ADMIN_SQL}) c
-          WHERE c.region_code IS NOT DISTINCT FROM CAST(:region AS text)
+          WHERE {region_is("c.region_code")}
           GROUP BY version_id) a
     JOIN layer_version v ON v.id = a.version_id
     JOIN layer l ON l.id = v.layer_id
@@ -108,14 +107,5 @@ REGION_BOUNDARY_SQL = f"""
     SELECT f.version_id, f.fid, f.geom, f.geom_m
     FROM ({TOP_ADMIN_SQL}) top
     JOIN feature f ON f.version_id = top.version_id AND f.level = top.level
-    WHERE top.region_code IS NOT DISTINCT FROM CAST(:region AS text)
+    WHERE {region_is("top.region_code")}
 """
-
-# The newest rule set is the current one; the check, the rule book and the CLI all ask this.
-CURRENT_RULE_SET_ID_SQL = "SELECT id FROM rule_set ORDER BY version DESC LIMIT 1"
-
-# The current rule set of region :region: its newest, else the newest loaded without a region.
-REGION_RULE_SET_ID_SQL = (
-    "SELECT id FROM rule_set WHERE region_code IS NOT DISTINCT FROM CAST(:region AS text) "
-    "OR region_code IS NULL ORDER BY (region_code IS NULL), version DESC LIMIT 1"
-)

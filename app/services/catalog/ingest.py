@@ -31,9 +31,11 @@ from sqlalchemy import Connection, text
 from app.errors import InvalidCRS, LoadError, RtrwError, SourceFileError
 from app.models.catalog import LAYER_KINDS, POLYGON_KINDS, WEB_MAX_LAT, ZONING_PLANS
 from app.services.catalog import edges
-from app.services.catalog.current import CURRENT_ADMIN_SQL, IN_REGION
+from app.services.catalog.current import CURRENT_ADMIN_SQL
 from app.services.catalog.fields import REQUIRED, resolve_fields
-from app.services.catalog.layers import record_event
+from app.services.catalog.history import lock_name, record_event
+from app.services.catalog.layers import LAYER
+from app.services.catalog.named import region_is
 from app.services.catalog.regions import resolve_region
 from app.services.geo import kemendagri
 from app.services.geo.crs import STORAGE_SRID, crs_label, parse_crs, reproject_many
@@ -672,16 +674,12 @@ def write(
     t0 = time.perf_counter()
     req, report = prep.request, prep.report
     settings = loader_settings()
-    conn.execute(
-        text("SELECT pg_advisory_xact_lock(hashtext('rtrw.layer.' || :r || '.' || :n))"),
-        {"n": req.name, "r": req.region or ""},
-    )
+    lock_name(conn, LAYER, req.name, req.region)
     conn.execute(text("SET LOCAL statement_timeout = 0"))  # a large COPY is one statement
     row = conn.execute(
         text(
-            "SELECT l.id, l.kind, l.title, v.version AS current, v.title_en FROM layer l "
-            "LEFT JOIN layer_version v ON v.id = l.current_version_id "
-            f"WHERE l.name = :n AND {IN_REGION} FOR UPDATE OF l"
+            "SELECT l.id, l.kind, l.title, v.version AS current, v.title_en "
+            f"FROM {LAYER.current(left=True)} WHERE l.name = :n AND {region_is()} FOR UPDATE OF l"
         ),
         {"n": req.name, "region": req.region},
     ).first()
@@ -832,7 +830,9 @@ def write(
         text("UPDATE layer SET current_version_id = :v, title = :t WHERE id = :l"),
         {"v": version_id, "t": title, "l": layer_id},
     )
-    record_event(conn, layer_id, "load", row.current if row else None, int(version), req.actor)
+    record_event(
+        conn, LAYER, layer_id, "load", row.current if row else None, int(version), req.actor
+    )
     report.version, report.version_id = int(version), int(version_id)
     if req.kind == "admin":
         report.warnings.extend(admin_mismatches(conn, int(version_id)))
@@ -946,7 +946,7 @@ def admin_mismatches(conn: Connection, version_id: int) -> list[dict[str, Any]]:
         conn.execute(
             text(
                 f"SELECT level, version_id FROM ({CURRENT_ADMIN_SQL}) c "
-                "WHERE c.region_code IS NOT DISTINCT FROM CAST(:region AS text)"
+                f"WHERE {region_is('c.region_code')}"
             ),
             {"region": region},
         ).all()
@@ -1001,7 +1001,7 @@ def admin_mismatches(conn: Connection, version_id: int) -> list[dict[str, Any]]:
 def check_kind(conn: Connection, req: LoadRequest) -> None:
     """Raise LoadError if the layer exists with another kind (checked before reading the file)."""
     existing = conn.execute(
-        text(f"SELECT kind FROM layer l WHERE l.name = :n AND {IN_REGION}"),
+        text(f"SELECT kind FROM layer l WHERE l.name = :n AND {region_is()}"),
         {"n": req.name, "region": req.region},
     ).scalar()
     if existing is not None and existing != req.kind:

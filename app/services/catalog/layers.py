@@ -1,259 +1,151 @@
-"""Catalog queries: layers, their versions and audit trail, features of a version as GeoJSON."""
+"""The layers of the catalog: LAYER (the kind, for catalog/named.py and history.py), listings,
+one layer, features of a version as GeoJSON, drop."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, text
 
-from app.errors import InvalidParameter, LayerNotFound
+from app.errors import LayerNotFound
+from app.l10n import Text
+from app.services.catalog.named import (
+    NamedTable,
+    VersionEvent,
+    find_named,
+    no_version,
+    not_found,
+    region_or_all,
+)
 from app.services.geo.crs import STORAGE_SRID
 
-_VERSION_COLS = """
-    v.id AS version_id, v.version, v.title, v.title_en, v.kind, v.source_file, v.source_layer,
-    v.checksum, v.source_crs, v.metric_crs, v.geometry_type, v.feature_count, v.minx, v.miny,
-    v.maxx, v.maxy, v.licence, v.field_map, v.report, v.loaded_at, v.plan, v.oss_integrated
+# A layer and one of its versions, as the catalog lists it (`bounds` read from minx..maxy).
+_COLS = """
+    l.name, l.region_code AS region, v.id AS version_id, v.version, v.title, v.title_en, v.kind,
+    v.source_file, v.source_layer, v.checksum, v.source_crs, v.metric_crs, v.geometry_type,
+    v.feature_count, v.minx, v.miny, v.maxx, v.maxy, v.licence, v.loaded_at, v.plan,
+    v.oss_integrated
 """
 
 
-def _version_dict(row: Any) -> dict[str, Any]:
-    m = dict(row._mapping)
-    bounds = [m.pop(k) for k in ("minx", "miny", "maxx", "maxy")]
-    m["bounds"] = bounds if None not in bounds else None
-    return m
+@dataclass(frozen=True, slots=True)
+class LayerRow:
+    """A layer and one of its versions (the current one, when listed)."""
+
+    name: str
+    region: str | None  # the Kemendagri code of the layer's region (None: loaded without)
+    version_id: int
+    version: int
+    title: str
+    title_en: str | None
+    kind: str
+    source_file: str
+    source_layer: str | None
+    checksum: str
+    source_crs: str
+    metric_crs: str
+    geometry_type: str | None
+    feature_count: int
+    bounds: list[float] | None  # west, south, east, north (None: no features)
+    licence: str | None
+    loaded_at: datetime
+    plan: str | None  # zoning: rtrw or rdtr
+    oss_integrated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LayerDetailRow(LayerRow):
+    """A layer's current version with its field map, load report and number of versions."""
+
+    field_map: dict[str, str]
+    report: dict[str, Any]
+    versions: int
+
+
+@dataclass(frozen=True, slots=True)
+class LayerVersionRow(LayerRow):
+    """One version of a layer, whether it is current and the events that made it current."""
+
+    field_map: dict[str, str]
+    current: bool
+    events: list[VersionEvent]
+
+
+_ROW_FIELDS = [f.name for f in fields(LayerRow) if f.name != "bounds"]
+
+
+def _row_fields(row: Any) -> dict[str, Any]:
+    m = row._mapping
+    bounds = [m[k] for k in ("minx", "miny", "maxx", "maxy")]
+    return {k: m[k] for k in _ROW_FIELDS} | {"bounds": bounds if None not in bounds else None}
+
+
+def _version_row(row: Any, events: list[VersionEvent]) -> LayerVersionRow:
+    return LayerVersionRow(
+        **_row_fields(row), field_map=row.field_map, current=row.current, events=events
+    )
+
+
+LAYER: NamedTable[LayerVersionRow] = NamedTable(
+    table="layer",
+    alias="l",
+    noun=Text("lapisan", "layer"),
+    not_found_key="catalog.layer_not_found",
+    error=LayerNotFound,
+    on_rollback="title = v.title",
+    columns=_COLS + ", v.field_map",
+    row=_version_row,
+)
 
 
 def list_layers(
     conn: Connection, kind: str | None = None, region: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[LayerRow]:
     """Return every layer (of `region`, if given) with its current version, ordered by name."""
     rows = conn.execute(
         text(
             f"""
-            SELECT l.name, l.region_code AS region, l.kind AS layer_kind, {_VERSION_COLS}
-            FROM layer l JOIN layer_version v ON v.id = l.current_version_id
-            WHERE (CAST(:kind AS text) IS NULL OR l.kind = :kind)
-              AND (CAST(:region AS text) IS NULL OR l.region_code = :region)
+            SELECT {_COLS} FROM {LAYER.current()}
+            WHERE (CAST(:kind AS text) IS NULL OR l.kind = :kind) AND {region_or_all()}
             ORDER BY l.name, l.region_code
             """
         ),
         {"kind": kind, "region": region},
     ).all()
-    return [_layer_dict(r) for r in rows]
+    return [LayerRow(**_row_fields(r)) for r in rows]
 
 
-def _layer_dict(row: Any) -> dict[str, Any]:
-    d = _version_dict(row)
-    d.pop("layer_kind", None)
-    d.pop("report", None)
-    d.pop("field_map", None)
-    return d
-
-
-def _ambiguous(name: str, codes: list[str]) -> InvalidParameter:
-    return InvalidParameter(
-        f"several regions have a layer named {name!r} ({', '.join(codes)}); "
-        "name one with ?region=CODE (CLI: --region CODE)",
-        message_id=f"Beberapa wilayah memiliki lapisan bernama {name!r} ({', '.join(codes)}); "
-        "sebutkan salah satunya dengan ?region=KODE (CLI: --region KODE)",
-        regions=codes,
-    )
-
-
-def _no_layer(name: str, region: str | None) -> LayerNotFound:
-    """Return the error of a layer name the catalog (or the region) does not hold."""
-    if region:
-        return LayerNotFound(
-            f"no layer named {name!r} in region {region}",
-            message_id=f"Tidak ada lapisan bernama {name!r} di wilayah {region}",
-        )
-    return LayerNotFound(
-        f"no layer named {name!r}", message_id=f"Tidak ada lapisan bernama {name!r}"
-    )
-
-
-def find_layer(
-    conn: Connection, name: str, region: str | None = None, *, lock: bool = False
-) -> Any:
-    """Return the layer row (id, name, region_code, current_version_id) a name stands for.
-
-    Names are unique within a region. Without `region`, a name only one region uses is that
-    layer; a name several regions use is InvalidParameter naming them; none is LayerNotFound.
-    `lock` takes the layer row FOR UPDATE (rollback, drop).
-    """
-    rows = conn.execute(
-        text(
-            "SELECT id, name, region_code, current_version_id FROM layer "
-            "WHERE name = :n AND (CAST(:region AS text) IS NULL OR region_code = :region) "
-            "ORDER BY region_code" + (" FOR UPDATE" if lock else "")
-        ),
-        {"n": name, "region": region},
-    ).all()
-    if not rows:
-        raise _no_layer(name, region)
-    if len(rows) > 1:
-        raise _ambiguous(name, [str(r.region_code) for r in rows])
-    return rows[0]
-
-
-def get_layer(conn: Connection, name: str, region: str | None = None) -> dict[str, Any]:
+def get_layer(conn: Connection, name: str, region: str | None = None) -> LayerDetailRow:
     """Return one layer with its current version and load report; LayerNotFound if absent.
 
     A name that several regions use needs `region` (else InvalidParameter naming them).
     """
-    rows = conn.execute(
+    found = find_named(conn, LAYER, name, region)
+    row = conn.execute(
         text(
             f"""
-            SELECT l.name, l.region_code AS region, l.kind AS layer_kind, {_VERSION_COLS},
+            SELECT {_COLS}, v.field_map, v.report,
                    (SELECT count(*) FROM layer_version x WHERE x.layer_id = l.id) AS versions
-            FROM layer l JOIN layer_version v ON v.id = l.current_version_id
-            WHERE l.name = :n AND (CAST(:region AS text) IS NULL OR l.region_code = :region)
-            ORDER BY l.region_code
+            FROM {LAYER.current()} WHERE l.id = :id
             """
         ),
-        {"n": name, "region": region},
-    ).all()
-    if not rows:
-        raise _no_layer(name, region)
-    if len(rows) > 1:
-        raise _ambiguous(name, [str(r.region) for r in rows])
-    row = rows[0]
-    d = _version_dict(row)
-    d.pop("layer_kind", None)
-    return d
-
-
-def list_versions(
-    conn: Connection, name: str, region: str | None = None
-) -> list[dict[str, Any]]:
-    """Return every version of a layer, newest first, marking the current one.
-
-    Each version lists its `events`: the loads and rollbacks that made it current.
-    """
-    layer = find_layer(conn, name, region)
-    rows = conn.execute(
-        text(
-            f"""
-            SELECT l.name, l.region_code AS region, {_VERSION_COLS},
-                   (v.id = l.current_version_id) AS current
-            FROM layer l JOIN layer_version v ON v.layer_id = l.id
-            WHERE l.id = :l ORDER BY v.version DESC
-            """
-        ),
-        {"l": layer.id},
-    ).all()
-    events: dict[int, list[dict[str, Any]]] = {}
-    for event in layer_events(conn, name, region):
-        events.setdefault(event["to_version"], []).append(event)
-    out = []
-    for r in rows:
-        d = _version_dict(r)
-        d.pop("report", None)
-        d["events"] = events.get(d["version"], [])
-        out.append(d)
-    return out
-
-
-def record_event(
-    conn: Connection,
-    layer_id: int,
-    action: str,
-    from_version: int | None,
-    to_version: int,
-    actor: str | None = None,
-    note: str | None = None,
-) -> None:
-    """Add an audit entry: `to_version` of the layer became current by a load or a rollback."""
-    conn.execute(
-        text(
-            "INSERT INTO layer_event (layer_id, action, from_version, to_version, actor, note) "
-            "VALUES (:l, :a, :f, :t, :who, :why)"
-        ),
-        {"l": layer_id, "a": action, "f": from_version, "t": to_version, "who": actor, "why": note},
+        {"id": found.id},
+    ).one_or_none()
+    if row is None:  # a layer without a current version is being dropped
+        raise not_found(LAYER, name, region)
+    return LayerDetailRow(
+        **_row_fields(row), field_map=row.field_map, report=row.report, versions=row.versions
     )
-
-
-def layer_events(
-    conn: Connection, name: str, region: str | None = None
-) -> list[dict[str, Any]]:
-    """Return the audit trail of a layer, oldest first."""
-    layer = find_layer(conn, name, region)
-    rows = conn.execute(
-        text(
-            """
-            SELECT e.action, e.from_version, e.to_version, e.actor, e.note, e.happened_at
-            FROM layer_event e WHERE e.layer_id = :l ORDER BY e.id
-            """
-        ),
-        {"l": layer.id},
-    ).all()
-    return [dict(r._mapping) for r in rows]
-
-
-def rollback_layer(
-    conn: Connection,
-    name: str,
-    version: int,
-    actor: str | None = None,
-    note: str | None = None,
-    region: str | None = None,
-) -> dict[str, Any]:
-    """Make an earlier (or any other) version of a layer current and audit it.
-
-    Returns the layer name, `from_version`, `to_version` and whether anything `changed`;
-    LayerNotFound for an unknown layer or version. Runs in the caller's transaction.
-    """
-    found = find_layer(conn, name, region)
-    conn.execute(
-        text("SELECT pg_advisory_xact_lock(hashtext('rtrw.layer.' || :r || '.' || :n))"),
-        {"n": name, "r": found.region_code or ""},
-    )
-    layer = conn.execute(
-        text(
-            "SELECT l.id, v.version AS current FROM layer l "
-            "LEFT JOIN layer_version v ON v.id = l.current_version_id "
-            "WHERE l.id = :l FOR UPDATE OF l"
-        ),
-        {"l": found.id},
-    ).one()
-    versions: dict[int, int] = dict(
-        conn.execute(
-            text("SELECT version, id FROM layer_version WHERE layer_id = :l ORDER BY version"),
-            {"l": layer.id},
-        ).all()
-    )
-    if version not in versions:
-        listed = ", ".join(str(v) for v in versions)
-        raise LayerNotFound(
-            f"layer {name!r} has no version {version}; its versions are: {listed}",
-            message_id=f"Lapisan {name!r} tidak memiliki versi {version}; versinya: {listed}",
-        )
-    result = {
-        "name": name,
-        "region": found.region_code,
-        "from_version": layer.current,
-        "to_version": version,
-    }
-    if layer.current == version:
-        return {**result, "changed": False}
-    conn.execute(
-        text(
-            "UPDATE layer SET current_version_id = v.id, title = v.title "
-            "FROM layer_version v WHERE layer.id = :l AND v.id = :v"
-        ),
-        {"l": layer.id, "v": versions[version]},
-    )
-    record_event(conn, layer.id, "rollback", layer.current, version, actor, note)
-    return {**result, "changed": True}
 
 
 def resolve_version(
     conn: Connection, name: str, version: int | None = None, region: str | None = None
 ) -> int:
     """Return the version id to serve: the current one, or `version` if given."""
-    layer = find_layer(conn, name, region)
+    layer = find_named(conn, LAYER, name, region)
     if version is None:
         vid = layer.current_version_id
     else:
@@ -262,10 +154,7 @@ def resolve_version(
             {"l": layer.id, "v": version},
         ).scalar()
     if vid is None:
-        raise LayerNotFound(
-            f"layer {name!r} has no version {version}",
-            message_id=f"Lapisan {name!r} tidak memiliki versi {version}",
-        )
+        raise no_version(LAYER, name, region, version)
     return int(vid)
 
 
@@ -344,7 +233,7 @@ def drop_layer(conn: Connection, name: str, region: str | None = None) -> int:
     Only the layer of `region` (or the only layer of that name) goes; other regions' layers
     of the same name stay.
     """
-    layer = find_layer(conn, name, region, lock=True)
+    layer = find_named(conn, LAYER, name, region, lock=True)
     ids = (
         conn.execute(text("SELECT id FROM layer_version WHERE layer_id = :l"), {"l": layer.id})
         .scalars()

@@ -15,6 +15,7 @@ from rapidfuzz import fuzz, process, utils
 from sqlalchemy import Connection, text
 
 from app.services.catalog.current import CURRENT_ADMIN_SQL
+from app.services.catalog.named import region_or_all
 from app.services.geo import kemendagri
 
 LEVELS = {"kabupaten": 2, "kecamatan": 3, "desa": 4}
@@ -35,7 +36,7 @@ PLACES_SQL = f"""
     FROM cur c
     JOIN feature f ON f.version_id = c.version_id AND f.level = c.level
     WHERE (CAST(:level AS int) IS NULL OR f.level = :level)
-      AND (CAST(:region AS text) IS NULL OR c.region_code = :region)
+      AND {region_or_all("c.region_code")}
       AND f.code IS NOT NULL
     ORDER BY f.level, f.code
 """

@@ -21,7 +21,8 @@ from folium.template import Template
 from sqlalchemy import Connection, text
 
 from app.l10n import LANGS, t, table
-from app.services.catalog.layers import list_layers
+from app.services.catalog.layers import LAYER, list_layers
+from app.services.catalog.named import region_or_all
 from app.services.maps.assets import localize
 from app.services.rasters.catalog import get_raster, list_rasters
 from app.services.rasters.tiles import legend as raster_legend
@@ -35,35 +36,34 @@ SHOWN_KINDS = ("zoning", "admin", "base")
 # Drawing order, bottom to top.
 KIND_ORDER = {"zoning": 0, "overlay": 1, "thematic": 2, "parcel": 3, "base": 4, "admin": 5}
 # The region's extent and centre: the union of its current admin (else zoning) layers' bounds.
-REGION_SQL = """
+REGION_SQL = f"""
     SELECT l.region_code AS code, r.name,
            min(v.minx) AS minx, min(v.miny) AS miny, max(v.maxx) AS maxx, max(v.maxy) AS maxy
-    FROM layer l
-    JOIN layer_version v ON v.id = l.current_version_id
+    FROM {LAYER.current()}
     LEFT JOIN region r ON r.code = l.region_code
-    WHERE l.kind IN ('admin', 'zoning')
-      AND (CAST(:region AS text) IS NULL OR l.region_code = :region)
+    WHERE l.kind IN ('admin', 'zoning') AND {region_or_all()}
     GROUP BY l.region_code, r.name, r.loaded_at
     ORDER BY r.loaded_at DESC NULLS LAST
 """
 
 
 # The admin levels (2 kabupaten, 3 kecamatan, 4 desa) each current admin layer holds.
-ADMIN_LEVELS_SQL = """
-    SELECT l.name, v.levels FROM layer l JOIN layer_version v ON v.id = l.current_version_id
-    WHERE l.kind = 'admin' AND (CAST(:region AS text) IS NULL OR l.region_code = :region)
+ADMIN_LEVELS_SQL = f"""
+    SELECT l.name, v.levels FROM {LAYER.current()}
+    WHERE l.kind = 'admin' AND {region_or_all()}
 """
-# What the budget and PPID filters offer: the years, OPDs and funding sources of the projects.
-BUDGET_FACETS_SQL = """
+# What the budget and PPID filters offer: the years, OPDs and funding sources of the projects
+# (the years of the region's projects and of those placed in no region).
+BUDGET_FACETS_SQL = f"""
     SELECT
-      (SELECT coalesce(array_agg(DISTINCT year ORDER BY year DESC), '{}') FROM project
-       WHERE CAST(:region AS text) IS NULL OR region_code = :region OR region_code IS NULL)
+      (SELECT coalesce(array_agg(DISTINCT year ORDER BY year DESC), '{{}}') FROM project
+       WHERE {region_or_all("region_code")} OR region_code IS NULL)
          AS years,
       (SELECT coalesce(json_agg(o ORDER BY o.name), '[]') FROM (
           SELECT DISTINCT ON (coalesce(opd_code, opd_name)) opd_code AS code, opd_name AS name
           FROM project WHERE coalesce(opd_code, opd_name) IS NOT NULL
           ORDER BY coalesce(opd_code, opd_name), opd_name) o) AS opds,
-      (SELECT coalesce(array_agg(DISTINCT source ORDER BY source), '{}') FROM project
+      (SELECT coalesce(array_agg(DISTINCT source ORDER BY source), '{{}}') FROM project
        WHERE source IS NOT NULL) AS sources,
       (SELECT count(*) FROM ppid) AS ppid_rows
 """
@@ -90,23 +90,23 @@ def map_config(conn: Connection, books: RuleBooks, region: str | None = None) ->
     regions = conn.execute(text(REGION_SQL), {"region": region}).all()
     reg = regions[0] if regions else None
     code = reg.code if reg else region
-    layers = []
+    layers: list[dict[str, Any]] = []
     for row in list_layers(conn, region=code):
-        if row["geometry_type"] is None:
+        if row.geometry_type is None:
             continue
         layers.append(
             {
-                "name": row["name"],
-                "kind": row["kind"],
-                "title": row["title"] or row["name"],
-                "title_en": row.get("title_en"),  # None: the pack gives none
-                "plan": row.get("plan"),
-                "version": row["version"],
-                "geometry_type": row["geometry_type"],
-                "tiles": f"/tiles/{row['name']}/{{z}}/{{x}}/{{y}}.pbf"
+                "name": row.name,
+                "kind": row.kind,
+                "title": row.title or row.name,
+                "title_en": row.title_en,  # None: the pack gives none
+                "plan": row.plan,
+                "version": row.version,
+                "geometry_type": row.geometry_type,
+                "tiles": f"/tiles/{row.name}/{{z}}/{{x}}/{{y}}.pbf"
                 + (f"?region={code}" if code and len(regions) > 1 else ""),
-                "licence": row.get("licence"),
-                "bounds": row["bounds"],
+                "licence": row.licence,
+                "bounds": row.bounds,
             }
         )
     rows = conn.execute(text(ADMIN_LEVELS_SQL), {"region": code}).all()
@@ -143,7 +143,7 @@ def map_config(conn: Connection, books: RuleBooks, region: str | None = None) ->
     )
     rasters = []
     for r in list_rasters(conn, region=code):
-        record = get_raster(conn, r["name"], region=r["region"])
+        record = get_raster(conn, r.name, region=r.region)
         rasters.append(
             {
                 "name": record.name,
@@ -154,7 +154,7 @@ def map_config(conn: Connection, books: RuleBooks, region: str | None = None) ->
                 "tiles": f"/rasters/{record.name}/tiles/{{z}}/{{x}}/{{y}}.png"
                 + (f"?region={code}" if code and len(regions) > 1 else ""),
                 "bounds": list(record.bounds_wgs84),
-                "licence": "; ".join(t for t in (record.source, r.get("licence")) if t) or None,
+                "licence": "; ".join(t for t in (record.source, r.licence) if t) or None,
                 "legend": raster_legend(record, parse_style(None, None)),
             }
         )

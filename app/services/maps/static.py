@@ -35,7 +35,9 @@ from app.errors import (
     OutsidePlanningArea,
 )
 from app.services.catalog.admin import get_area
-from app.services.catalog.current import CURRENT_ADMIN_SQL, IN_REGION, REGION_METRIC_CRS_SQL
+from app.services.catalog.current import CURRENT_ADMIN_SQL, REGION_METRIC_CRS_SQL
+from app.services.catalog.layers import LAYER
+from app.services.catalog.named import region_is
 from app.services.geo import kemendagri
 from app.services.geo.crs import STORAGE_SRID, epsg_of, transformer
 from app.services.maps import draw, themes
@@ -62,10 +64,9 @@ LAYERS_SQL = f"""
            v.levels,
            v.minx, v.miny, v.maxx, v.maxy,
            EXISTS (SELECT 1 FROM ({CURRENT_ADMIN_SQL}) c
-                   WHERE c.version_id = v.id
-                     AND c.region_code IS NOT DISTINCT FROM CAST(:region AS text)) AS admin
-    FROM layer l JOIN layer_version v ON v.id = l.current_version_id
-    WHERE {IN_REGION}
+                   WHERE c.version_id = v.id AND {region_is("c.region_code")}) AS admin
+    FROM {LAYER.current()}
+    WHERE {region_is()}
     ORDER BY l.name
 """
 
@@ -327,7 +328,7 @@ def render_map(
     rows = list(conn.execute(text(LAYERS_SQL), {"region": region}).all())
     _check_in_region(rows, frame)
     wanted_themes = [n for n in layers if n in themes.THEMES]
-    raster_names = {r["name"] for r in list_rasters(conn, region=region)} - {r.name for r in rows}
+    raster_names = {r.name for r in list_rasters(conn, region=region)} - {r.name for r in rows}
     wanted_rasters = [n for n in layers if n in raster_names and n not in themes.THEMES]
     vector_names = [n for n in layers if n not in themes.THEMES and n not in wanted_rasters]
     chosen = _choose(rows, vector_names) if vector_names else []

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection, text
 
 from app.services.catalog.current import CURRENT_ADMIN_SQL
+from app.services.catalog.named import region_or_all
 
 Level = Literal["kecamatan", "kabupaten"]
 LEVELS: dict[str, int] = {"kabupaten": 2, "kecamatan": 3}
@@ -23,7 +24,7 @@ DESA_SQL = f"""
     FROM ({CURRENT_ADMIN_SQL}) a
     JOIN feature f ON f.version_id = a.version_id AND f.level = 4
     WHERE a.level = 4 AND split_part(f.code, '.', 4) LIKE '2%'
-      AND (CAST(:region AS text) IS NULL OR a.region_code = CAST(:region AS text))
+      AND {region_or_all("a.region_code")}
 """
 
 # The areas of one level (:level) of the current admin layers. Columns: code, name, region_code.
@@ -31,8 +32,7 @@ AREAS_SQL = f"""
     SELECT f.code, f.name, a.region_code
     FROM ({CURRENT_ADMIN_SQL}) a
     JOIN feature f ON f.version_id = a.version_id AND f.level = a.level
-    WHERE a.level = CAST(:level AS integer)
-      AND (CAST(:region AS text) IS NULL OR a.region_code = CAST(:region AS text))
+    WHERE a.level = CAST(:level AS integer) AND {region_or_all("a.region_code")}
 """
 
 COVERAGE_SQL = f"""

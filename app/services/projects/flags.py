@@ -49,6 +49,7 @@ from sqlalchemy import Connection, text
 from app.l10n import number
 from app.models.projects import PROJECT_FLAGS
 from app.services.catalog.current import CURRENT_ADMIN_SQL, TOP_ADMIN_SQL
+from app.services.catalog.named import region_or_all
 from app.services.projects.zones import zone_flags
 from app.services.rules.book import RuleBooks, process_rulebooks
 
@@ -86,7 +87,7 @@ _MONTHS_EN = (
 # The projects a refresh looks at: of year :year, or of every year when it is NULL.
 _IN_YEAR = "(CAST(:year AS integer) IS NULL OR p.year = CAST(:year AS integer))"
 # The admin versions that may judge project p: its region's, or any region's without one.
-_ADMIN_OF_P = "(p.region_code IS NULL OR c.region_code IS NOT DISTINCT FROM p.region_code)"
+_ADMIN_OF_P = region_or_all("c.region_code", "p.region_code")
 
 _DELETE_SQL = f"""
     DELETE FROM project_flag WHERE project_id IN (SELECT p.id FROM project p WHERE {_IN_YEAR})

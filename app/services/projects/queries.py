@@ -20,6 +20,7 @@ from sqlalchemy import Connection, text
 
 from app.errors import InvalidParameter, NotFound
 from app.services.catalog.current import CURRENT_ADMIN_SQL
+from app.services.catalog.named import region_or_all
 from app.services.geo.crs import STORAGE_SRID
 
 SUMMARY_BY = ("desa", "kecamatan", "opd", "source")
@@ -48,10 +49,9 @@ class Page:
 
 # The name of the current admin feature of `level` whose code is `code` (the project's region,
 # or any region when it names none).
-_ADMIN_NAME = """(SELECT f.name FROM cur c
-    JOIN feature f ON f.version_id = c.version_id AND f.level = c.level AND f.code = {code}
-    WHERE c.level = {level}
-      AND (p.region_code IS NULL OR c.region_code IS NOT DISTINCT FROM p.region_code)
+_ADMIN_NAME = f"""(SELECT f.name FROM cur c
+    JOIN feature f ON f.version_id = c.version_id AND f.level = c.level AND f.code = {{code}}
+    WHERE c.level = {{level}} AND {region_or_all("c.region_code", "p.region_code")}
     ORDER BY f.fid LIMIT 1)"""
 
 _PROJECT_SQL = f"""

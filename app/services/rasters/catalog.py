@@ -1,15 +1,30 @@
-"""Raster catalog queries: the record a query or tile reads, listings, versions and history."""
+"""The rasters of the catalog: RASTER (the kind, for catalog/named.py and history.py), the
+record a query or tile reads, listings and one raster's entry."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, text
 
-from app.errors import InvalidParameter, RasterNotFound
+from app.errors import RasterNotFound
+from app.l10n import Text
+from app.services.catalog.named import (
+    NamedTable,
+    VersionEvent,
+    find_named,
+    no_version,
+    region_or_all,
+)
 from app.services.rasters.classes import classes_from_json
-from app.services.rasters.records import RasterRecord
+from app.services.rasters.records import (
+    RasterDetailRow,
+    RasterRecord,
+    RasterRow,
+    RasterVersionRow,
+)
 from app.settings import raster_settings
 
 _COLS = """
@@ -23,60 +38,54 @@ _COLS = """
 """
 
 
-def _not_found(name: str, region: str | None, version: int | None = None) -> RasterNotFound:
-    where = f" in region {region}" if region else ""
-    where_id = f" di wilayah {region}" if region else ""
-    if version is not None:
-        return RasterNotFound(
-            f"raster {name!r}{where} has no version {version}",
-            message_id=f"Raster {name!r}{where_id} tidak memiliki versi {version}",
-        )
-    return RasterNotFound(
-        f"no raster named {name!r}{where}",
-        message_id=f"Raster {name!r}{where_id} tidak ditemukan",
-    )
+_ROW_FIELDS = [
+    f.name for f in fields(RasterRow) if f.name not in ("region", "res", "bounds", "tilejson")
+]
 
 
-def _ambiguous(name: str, codes: list[str]) -> InvalidParameter:
-    return InvalidParameter(
-        f"several regions have a raster named {name!r} ({', '.join(codes)}); "
-        "name one with ?region=CODE (CLI: --region CODE)",
-        message_id=f"Beberapa wilayah memiliki raster bernama {name!r} ({', '.join(codes)}); "
-        "sebutkan salah satunya dengan ?region=KODE (CLI: --region KODE)",
-        regions=codes,
-    )
+def _row_fields(row: Any) -> dict[str, Any]:
+    m = row._mapping
+    return {k: m[k] for k in _ROW_FIELDS} | {
+        "region": m["region_code"],
+        "res": [m["res_x"], m["res_y"]],
+        "bounds": [m["west"], m["south"], m["east"], m["north"]],
+        "classes": m["classes"] or [],
+        "tilejson": f"/rasters/{m['name']}.json",
+    }
 
 
-def find_raster(conn: Connection, name: str, region: str | None = None) -> Any:
-    """Return the raster row (id, name, region_code, current_version_id) a name stands for.
+def _version_row(row: Any, events: list[VersionEvent]) -> RasterVersionRow:
+    return RasterVersionRow(**_row_fields(row), current=row.current)
 
-    Names are unique within a region; a name several regions use needs `region`
-    (InvalidParameter naming them), an unknown one is RasterNotFound.
-    """
-    rows = conn.execute(
+
+RASTER: NamedTable[RasterVersionRow] = NamedTable(
+    table="raster",
+    alias="r",
+    noun=Text("raster", "raster"),
+    not_found_key="catalog.raster_not_found",
+    error=RasterNotFound,
+    on_rollback="title = v.title, kind = v.kind",
+    columns=_COLS,
+    row=_version_row,
+)
+
+
+def _version(
+    conn: Connection, name: str, region: str | None, version: int | None, extra: str = ""
+) -> Any:
+    """Return the catalog row (`_COLS` and `extra`) of a raster's version `version`, else of
+    its current one; the raster's NotFound when it has no such version."""
+    found = find_named(conn, RASTER, name, region)
+    row = conn.execute(
         text(
-            "SELECT id, name, region_code, current_version_id FROM raster "
-            "WHERE name = :n AND (CAST(:region AS text) IS NULL OR region_code = :region) "
-            "ORDER BY region_code"
+            f"SELECT {_COLS}{extra} FROM raster r JOIN raster_version v ON v.raster_id = r.id "
+            f"WHERE r.id = :r AND {RASTER.version_or_current()}"
         ),
-        {"n": name, "region": region},
-    ).all()
-    if not rows:
-        raise _not_found(name, region)
-    if len(rows) > 1:
-        raise _ambiguous(name, [str(r.region_code) for r in rows])
-    return rows[0]
-
-
-def _row(conn: Connection, raster_id: int, version: int | None) -> Any:
-    where = "v.id = r.current_version_id" if version is None else "v.version = :v"
-    return conn.execute(
-        text(
-            f"SELECT {_COLS} FROM raster r JOIN raster_version v ON v.raster_id = r.id "
-            f"WHERE r.id = :r AND {where}"
-        ),
-        {"r": raster_id, "v": version},
+        {"r": found.id, "version": version},
     ).one_or_none()
+    if row is None:
+        raise no_version(RASTER, name, region, version)
+    return row
 
 
 def record_from_row(row: Any, store: Path) -> RasterRecord:
@@ -123,10 +132,7 @@ def get_raster(
     RasterNotFound for an unknown name or version; InvalidParameter (422) when several
     regions have the name and no `region` is given. `store` defaults to RTRW_RASTERS_DIR.
     """
-    found = find_raster(conn, name, region)
-    row = _row(conn, found.id, version)
-    if row is None:
-        raise _not_found(name, region, version)
+    row = _version(conn, name, region, version)
     return record_from_row(row, store or raster_settings().dir)
 
 
@@ -148,84 +154,29 @@ def records_by_version(
     return {r.version_id: record_from_row(r, folder) for r in rows}
 
 
-def _summary(row: Any) -> dict[str, Any]:
-    m = dict(row._mapping)
-    bounds = [m.pop(k) for k in ("west", "south", "east", "north")]
-    m["bounds"] = bounds
-    m["region"] = m.pop("region_code")
-    m["res"] = [m.pop("res_x"), m.pop("res_y")]
-    m.pop("raster_id", None)
-    m["classes"] = m["classes"] or []
-    m["tilejson"] = f"/rasters/{m['name']}.json"
-    return m
-
-
-def list_rasters(conn: Connection, region: str | None = None) -> list[dict[str, Any]]:
+def list_rasters(conn: Connection, region: str | None = None) -> list[RasterRow]:
     """Return every raster (of `region`, if given) with its current version, ordered by name."""
     rows = conn.execute(
         text(
             f"""
-            SELECT {_COLS} FROM raster r JOIN raster_version v ON v.id = r.current_version_id
-            WHERE CAST(:region AS text) IS NULL OR r.region_code = :region
+            SELECT {_COLS} FROM {RASTER.current()} WHERE {region_or_all("r.region_code")}
             ORDER BY r.name, r.region_code
             """
         ),
         {"region": region},
     ).all()
-    return [_summary(r) for r in rows]
+    return [RasterRow(**_row_fields(r)) for r in rows]
 
 
 def raster_detail(
     conn: Connection, name: str, region: str | None = None, version: int | None = None
-) -> dict[str, Any]:
+) -> RasterDetailRow:
     """Return one raster's catalog entry (current or asked-for version) with its load report."""
-    found = find_raster(conn, name, region)
-    row = conn.execute(
-        text(
-            f"""
-            SELECT {_COLS}, v.report,
-                   (SELECT count(*) FROM raster_version x WHERE x.raster_id = r.id) AS versions
-            FROM raster r JOIN raster_version v ON v.raster_id = r.id
-            WHERE r.id = :r AND (CASE WHEN CAST(:v AS integer) IS NULL
-                                      THEN v.id = r.current_version_id ELSE v.version = :v END)
-            """
-        ),
-        {"r": found.id, "v": version},
-    ).one_or_none()
-    if row is None:
-        raise _not_found(name, region, version)
-    return _summary(row)
-
-
-def raster_versions(conn: Connection, name: str, region: str | None = None) -> list[dict[str, Any]]:
-    """Return every version of a raster, newest first, marking the current one."""
-    found = find_raster(conn, name, region)
-    rows = conn.execute(
-        text(
-            f"""
-            SELECT {_COLS}, (v.id = r.current_version_id) AS current
-            FROM raster r JOIN raster_version v ON v.raster_id = r.id
-            WHERE r.id = :r ORDER BY v.version DESC
-            """
-        ),
-        {"r": found.id},
-    ).all()
-    return [_summary(r) for r in rows]
-
-
-def raster_events(conn: Connection, name: str, region: str | None = None) -> list[dict[str, Any]]:
-    """Return the audit trail of a raster (loads and rollbacks), oldest first."""
-    found = find_raster(conn, name, region)
-    rows = conn.execute(
-        text(
-            "SELECT action, from_version, to_version, actor, note, happened_at "
-            "FROM raster_event WHERE raster_id = :r ORDER BY id"
-        ),
-        {"r": found.id},
-    ).all()
-    return [dict(r._mapping) for r in rows]
-
-
-def stored_paths(conn: Connection) -> list[str]:
-    """Return the store-relative path of every raster version's file."""
-    return list(conn.execute(text("SELECT path FROM raster_version ORDER BY id")).scalars())
+    row = _version(
+        conn,
+        name,
+        region,
+        version,
+        ", v.report, (SELECT count(*) FROM raster_version x WHERE x.raster_id = r.id) AS versions",
+    )
+    return RasterDetailRow(**_row_fields(row), report=row.report, versions=row.versions)

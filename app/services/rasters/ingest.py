@@ -34,7 +34,10 @@ from shapely.geometry import Polygon
 from sqlalchemy import Connection, event, text
 
 from app.errors import InvalidCRS, LoadError, SourceFileError
+from app.services.catalog.history import lock_name, record_event
+from app.services.catalog.named import region_is
 from app.services.geo.crs import parse_crs
+from app.services.rasters.catalog import RASTER
 from app.services.rasters.classes import classes_json, read_classes
 from app.services.rasters.records import RasterClass
 from app.settings import RasterSettings
@@ -391,16 +394,13 @@ def load_raster(
         options["title_en"] = title_en
     fingerprint = _fingerprint(source_checksum, options)
     store = settings.dir
-    conn.execute(
-        text("SELECT pg_advisory_xact_lock(hashtext('rtrw.raster.' || :r || '.' || :n))"),
-        {"n": name, "r": region or ""},
-    )
+    lock_name(conn, RASTER, name, region)
     current = conn.execute(
         text(
-            """
+            f"""
             SELECT r.id, v.id AS version_id, v.version, v.fingerprint, v.path
-            FROM raster r LEFT JOIN raster_version v ON v.id = r.current_version_id
-            WHERE r.name = :n AND r.region_code IS NOT DISTINCT FROM :region
+            FROM {RASTER.current(left=True)}
+            WHERE r.name = :n AND {region_is("r.region_code")}
             FOR UPDATE OF r
             """
         ),
@@ -569,13 +569,7 @@ def _insert(
         text("UPDATE raster SET current_version_id = :v, title = :t, kind = :k WHERE id = :r"),
         {"v": version_id, "t": report.title, "k": report.kind, "r": raster_id},
     )
-    conn.execute(
-        text(
-            "INSERT INTO raster_event (raster_id, action, from_version, to_version, actor) "
-            "VALUES (:r, 'load', :f, :t, :who)"
-        ),
-        {"r": raster_id, "f": previous, "t": number, "who": actor},
-    )
+    record_event(conn, RASTER, raster_id, "load", previous, number, actor)
     return int(version_id)
 
 

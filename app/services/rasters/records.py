@@ -3,13 +3,15 @@
 `app.services.rasters.catalog.get_raster(conn, name, *, region=None, version=None)` returns a
 `RasterRecord` (raises NotFound / InvalidParameter like the vector catalog); the tile renderer,
 the point and zonal queries, the zoning check and the map page all read rasters through it.
+The catalog's listings hand out `RasterRow`s (`RasterDetailRow`, `RasterVersionRow`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 RasterKind = Literal["continuous", "categorical"]
 
@@ -52,3 +54,52 @@ class RasterRecord:
     source: str | None = None  # legal/data source id or text
     licence: str | None = None  # licence / provenance text of the version
     title_en: str | None = None  # English title (None: English pages show `title`)
+
+
+@dataclass(frozen=True, slots=True)
+class RasterRow:
+    """A raster and one of its versions as the catalog lists it (the current one, when listed):
+    the store-relative path, the grid, statistics and class table as stored."""
+
+    name: str
+    region: str | None  # the Kemendagri code of the raster's region (None: loaded without)
+    version_id: int
+    version: int
+    title: str
+    title_en: str | None
+    kind: RasterKind
+    path: str  # of the COG, relative to the raster store
+    checksum: str
+    source_file: str
+    source_checksum: str
+    crs: str
+    width: int
+    height: int
+    res: list[float]  # pixel size x, y in CRS units
+    bands: int
+    dtype: str
+    nodata: float | None
+    stats: dict[str, Any]
+    classes: list[dict[str, Any]]  # value, name_id, name_en, color (categorical)
+    unit: str | None
+    colormap: str | None
+    source: str | None
+    licence: str | None
+    loaded_at: datetime
+    bounds: list[float]  # west, south, east, north (EPSG:4326)
+    tilejson: str  # the TileJSON of its PNG tiles
+
+
+@dataclass(frozen=True, slots=True)
+class RasterDetailRow(RasterRow):
+    """A raster's version with its load report and the number of versions it has."""
+
+    report: dict[str, Any]
+    versions: int
+
+
+@dataclass(frozen=True, slots=True)
+class RasterVersionRow(RasterRow):
+    """One version of a raster and whether it is current."""
+
+    current: bool

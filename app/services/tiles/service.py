@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from app.db import Database
-from app.errors import InvalidParameter, LayerNotFound
+from app.services.catalog.layers import LAYER
+from app.services.catalog.named import ambiguous, no_version, not_found
 from app.services.tiles.answer import cached_bytes, etag_matches, etag_of, resolved
 from app.services.tiles.cache import TileCache
 from app.services.tiles.catalog import SourceCache
@@ -85,31 +86,13 @@ def resolve_source(
 ) -> TileSource:
     """Return the layer version to serve (current unless `version`); LayerNotFound if none."""
     rows = conn.execute(text(SOURCE_SQL), {"n": name, "region": region, "v": version}).all()
-    where = f" in region {region}" if region else ""
     if not rows:
-        raise LayerNotFound(
-            f"no layer named {name!r}{where}",
-            message_id=f"Lapisan {name!r}{where.replace('in region', 'di wilayah')} "
-            "tidak ditemukan",
-        )
+        raise not_found(LAYER, name, region)
     if len(rows) > 1:
-        codes = [str(r.region_code) for r in rows]
-        raise InvalidParameter(
-            f"several regions have a layer named {name!r} ({', '.join(codes)}); "
-            "name one with ?region=CODE",
-            message_id=f"beberapa wilayah memiliki lapisan bernama {name!r} "
-            f"({', '.join(codes)}); pilih satu dengan ?region=KODE",
-            regions=codes,
-        )
+        raise ambiguous(LAYER, name, [str(r.region_code) for r in rows])
     r = rows[0]
     if r.version_id is None:
-        have = ", ".join(str(v) for v in r.versions or []) or "none"
-        what = f"no version {version}" if version is not None else "no current version"
-        raise LayerNotFound(
-            f"layer {name!r} has {what}; its versions are: {have}",
-            message_id=f"lapisan {name!r} tidak memiliki versi "
-            f"{version if version is not None else 'yang berlaku'}; versinya: {have}",
-        )
+        raise no_version(LAYER, name, region, version, r.versions or [])
     bounds = (r.minx, r.miny, r.maxx, r.maxy)
     return TileSource(
         name=r.name,

@@ -4,21 +4,21 @@ The statements are fully parameterised; the feature table is the partitioned `fe
 pruned to one version by `version_id = :vid` (planned with the value, so one partition).
 """
 
+from app.services.catalog.layers import LAYER
+from app.services.catalog.named import region_or_all
+
 # The version a tile request names: the layer by name (and region, when given) and its current
 # version, or version :v. A LEFT JOIN so an unknown version still finds the layer (404 either
 # way, with a different message). One row per region using the name.
-SOURCE_SQL = """
+SOURCE_SQL = f"""
     SELECT l.name, l.region_code, l.kind, v.id AS version_id, v.version, v.checksum,
            v.loaded_at, v.plan, v.title, v.licence, v.geometry_type, v.feature_count,
            v.minx, v.miny, v.maxx, v.maxy,
            (SELECT array_agg(x.version ORDER BY x.version) FROM layer_version x
             WHERE x.layer_id = l.id) AS versions
     FROM layer l
-    LEFT JOIN layer_version v
-      ON v.layer_id = l.id
-     AND (CASE WHEN CAST(:v AS int) IS NULL THEN v.id = l.current_version_id
-               ELSE v.version = CAST(:v AS int) END)
-    WHERE l.name = :n AND (CAST(:region AS text) IS NULL OR l.region_code = :region)
+    LEFT JOIN layer_version v ON v.layer_id = l.id AND {LAYER.version_or_current(":v")}
+    WHERE l.name = :n AND {region_or_all()}
     ORDER BY l.region_code
 """
 

@@ -17,6 +17,7 @@ from app.services.catalog.current import (
     REGIONS_OF_SQL,
     SINGLE_REGION_SQL,
 )
+from app.services.catalog.named import region_is
 from app.services.geo.crs import STORAGE_SRID, epsg_of
 from app.services.rules.book import REGION_RULE_SET_KEY_SQL, RuleBook, RuleBooks
 from app.services.zoning.answer import Notice
@@ -89,8 +90,7 @@ SELECT
     ({REGION_RULE_SET_KEY_SQL}) AS rule_set,
     (SELECT coalesce(json_object_agg(r.name, r.current_version_id), '{{}}')
      FROM raster r
-     WHERE r.region_code IS NOT DISTINCT FROM CAST(:region AS text)
-       AND r.current_version_id IS NOT NULL) AS rasters,
+     WHERE {region_is("r.region_code")} AND r.current_version_id IS NOT NULL) AS rasters,
     (SELECT name FROM region WHERE code = CAST(:region AS text)) AS region_name
 """
 

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection, Row, text
 
 from app.errors import InvalidParameter, NotFound
+from app.services.catalog.named import region_or_all
 
 ParcelBy = Literal["id", "code"]
 MAX_SHOWN = 10  # candidates an ambiguity error lists
@@ -33,7 +34,7 @@ PARCEL_SQL = f"""
     WHERE l.kind = 'parcel'
       AND (f.code = CAST(:code AS text) OR f.fid = CAST(:fid AS bigint))
       AND (CAST(:layer AS text) IS NULL OR l.name = CAST(:layer AS text))
-      AND (CAST(:region AS text) IS NULL OR l.region_code = CAST(:region AS text))
+      AND {region_or_all()}
     ORDER BY l.region_code, l.name, f.fid
     LIMIT {MAX_SHOWN + 1}
 """

@@ -17,6 +17,7 @@ from shapely.geometry import mapping, shape
 from sqlalchemy import Connection, text
 
 from app.errors import InvalidGeometry, InvalidRequest, validation_id
+from app.services.catalog.layers import LAYER
 from app.services.geo.crs import cached_crs, crs_label
 from app.services.rules.book import RuleBooks
 from app.services.zoning.answer import Answer
@@ -26,9 +27,9 @@ LON_MAX, LAT_MAX = 180.0, 90.0
 
 # Whether the box (:x0, :y0)-(:x1, :y1), EPSG:4326, meets the bounds of the current version
 # of any admin or zoning layer (layer_version.minx..maxy): "inside a loaded region", cheaply.
-LOADED_BOUNDS_SQL = """
+LOADED_BOUNDS_SQL = f"""
     SELECT EXISTS (
-        SELECT 1 FROM layer l JOIN layer_version v ON v.id = l.current_version_id
+        SELECT 1 FROM {LAYER.current()}
         WHERE l.kind IN ('admin', 'zoning')
           AND v.minx <= :x1 AND v.maxx >= :x0 AND v.miny <= :y1 AND v.maxy >= :y0
     )
