@@ -24,8 +24,7 @@ from app.services.catalog import layers as catalog
 from app.services.catalog.fields import parse_map_options
 from app.services.catalog.ingest import LoadRequest, load_layer
 from app.services.catalog.layers import LAYER
-from app.services.catalog.packs import region_metric_crs
-from app.services.catalog.regions import resolve_region
+from app.services.catalog.regions import region_metric_crs, resolve_region
 from app.settings import loader_settings
 
 app = typer.Typer(help="Load and inspect layers.", no_args_is_help=True)

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from app.services.catalog import layers as catalog
-from app.services.catalog.packs import load_region, load_region_if_empty
+from app.services.regions.packs import load_region, load_region_if_empty
 from tests.fixtures import squares_utm, write
 
 BASE = {

@@ -11,7 +11,7 @@ from shapely.geometry import box
 from sqlalchemy import Engine
 
 from app.services.catalog.layers import list_layers
-from app.services.catalog.packs import load_region
+from app.services.regions.packs import load_region
 from app.services.rules.book import RuleBooks
 from app.services.zoning.check import check_point
 from tests.conftest import shared_file

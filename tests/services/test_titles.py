@@ -19,12 +19,13 @@ from typer.testing import CliRunner
 from app.cli import app as cli_app
 from app.errors import RegionPackError
 from app.services.catalog import layers as catalog
-from app.services.catalog.packs import load_region, read_manifest
+from app.services.catalog.manifest import read_manifest
 from app.services.maps import static
 from app.services.maps.page import map_config
 from app.services.maps.static import static_map
 from app.services.rasters.catalog import get_raster, list_rasters
 from app.services.rasters.ingest import load_raster
+from app.services.regions.packs import load_region
 from app.services.rules.book import RuleBooks
 from app.settings import MapSettings, raster_settings
 from tests.fixtures import squares_utm, write

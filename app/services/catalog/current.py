@@ -1,4 +1,4 @@
-"""What is current: the SQL that names the current layer versions and the region's metric CRS.
+"""What is current: the SQL that names the current layer versions, rule set and metric CRS.
 
 Every place that needs "the current X" composes these fragments, so the definition lives once;
 they are built from the shared pieces of catalog/named.py (`LAYER.current()`, `region_is`).
@@ -109,3 +109,12 @@ REGION_BOUNDARY_SQL = f"""
     JOIN feature f ON f.version_id = top.version_id AND f.level = top.level
     WHERE {region_is("top.region_code")}
 """
+
+# The newest rule set is the current one; the check, the rule book and the CLI all ask this.
+CURRENT_RULE_SET_ID_SQL = "SELECT id FROM rule_set ORDER BY version DESC LIMIT 1"
+
+# The current rule set of region :region: its newest, else the newest loaded without a region.
+REGION_RULE_SET_ID_SQL = (
+    "SELECT id FROM rule_set WHERE region_code IS NOT DISTINCT FROM CAST(:region AS text) "
+    "OR region_code IS NULL ORDER BY (region_code IS NULL), version DESC LIMIT 1"
+)

@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from app.errors import RegionPackError, RtrwError
-from app.services.catalog.current import IN_REGION
 from app.services.catalog.edges import unknown_codes_warning
 from app.services.catalog.ingest import (
     LoadReport,
@@ -28,7 +27,9 @@ from app.services.catalog.ingest import (
     source_codes,
     write,
 )
+from app.services.catalog.layers import LAYER
 from app.services.catalog.manifest import Manifest, pack_dir, read_manifest
+from app.services.catalog.named import region_is
 from app.services.ppid.importer import PpidReport, import_ppid
 from app.services.projects.importer import import_projects
 from app.services.rasters.ingest import RasterReport, load_raster
@@ -169,8 +170,7 @@ def unchanged(conn: Connection, req: LoadRequest) -> bool:
     """
     stored = conn.execute(
         text(
-            "SELECT v.fingerprint FROM layer l JOIN layer_version v ON v.id = l.current_version_id "
-            f"WHERE l.name = :n AND {IN_REGION}"
+            f"SELECT v.fingerprint FROM {LAYER.current()} WHERE l.name = :n AND {region_is()}"
         ),
         {"n": req.name, "region": req.region},
     ).scalar()
