@@ -14,7 +14,7 @@ from app.errors import BodyTooLarge, InvalidParameter
 from app.schemas.errors import KEYED, error_responses
 from app.services.projects.fields import parse_map_options
 from app.services.projects.importer import import_projects, record_import
-from app.services.projects.read import SUFFIXES
+from app.services.sheets import SUFFIXES
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024

@@ -9,9 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.errors import RulesError
-from app.services.ppid.read import BadValue, parse_date
-from app.services.projects import values
+from app.services.ppid.read import DECREE_DATE
+from app.services.projects.values import LONGITUDE
 from app.services.rules.matrix import read_legend, read_matrix
+from app.services.sheets import BadValue, number, parse_date
 
 # English words that have no business in an Indonesian sentence of ours
 ENGLISH = re.compile(r"\b(the|is|not|must|should|no|has|have|with|found|date|number|layer)\b")
@@ -28,13 +29,13 @@ ENGLISH = re.compile(r"\b(the|is|not|must|should|no|has|have|with|found|date|num
 )  # fmt: skip
 def test_ppid_dates(raw: str, en: str, id_: str) -> None:
     with pytest.raises(BadValue) as caught:
-        parse_date(raw, "decree date")
+        parse_date(raw, DECREE_DATE)
     assert (caught.value.en, caught.value.id) == (en, id_)
 
 
 def test_project_coordinates() -> None:
-    with pytest.raises(values.BadValue) as caught:
-        values.number("109,7x", "longitude")
+    with pytest.raises(BadValue) as caught:
+        number("109,7x", LONGITUDE)
     assert caught.value.en == "longitude '109,7x' is not a number"
     assert caught.value.id == "bujur '109,7x' bukan angka"
 

@@ -1,45 +1,15 @@
-"""Cell values of budget files: rupiah, progress, dates, coordinates, WKT, desa codes."""
+"""Cell values only budget files have: progress, coordinates, WKT, desa codes.
+
+Money and dates are read by app/services/sheets: tests/services/test_sheets.py.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
 
 from app.services.projects import values as V
-
-
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        ("Rp 1.250.000.000", 1_250_000_000),
-        ("1.250.000.000,00", 1_250_000_000),
-        ("Rp1.250.000.000,-", 1_250_000_000),
-        ("1,250,000,000", 1_250_000_000),
-        ("1,250,000,000.00", 1_250_000_000),
-        ("1250000000", 1_250_000_000),
-        (1_250_000_000.0, 1_250_000_000),
-        (1_250_000_000, 1_250_000_000),
-        ("1.000,50", 1001),  # sen rounded half up
-        ("1.000,49", 1000),
-        ("Rp. 12.500,-", 12_500),
-        ("1,5 M", 1_500_000_000),
-        ("250 jt", 250_000_000),
-        ("", None),
-        ("-", None),
-        (None, None),
-    ],
-)
-def test_money(raw: object, expected: int | None) -> None:
-    assert V.money(raw) == expected
-
-
-@pytest.mark.parametrize("raw", ["abc", "1.2.3", "Rp satu juta", "-5000", "(1.000)"])
-def test_money_refused(raw: str) -> None:
-    with pytest.raises(V.BadValue) as exc:
-        V.money(raw)
-    assert "money" in exc.value.en and "uang" in exc.value.id
 
 
 @pytest.mark.parametrize(
@@ -54,20 +24,6 @@ def test_progress(raw: object, expected: str) -> None:
 def test_progress_refused(raw: str) -> None:
     with pytest.raises(V.BadValue):
         V.progress(raw)
-
-
-@pytest.mark.parametrize(
-    "raw",
-    ["01/07/2025", "1-7-2025", "2025-07-01", 45839, datetime(2025, 7, 1), "1 Juli 2025", "45839"],
-)
-def test_dates(raw: object) -> None:
-    assert V.parse_date(raw) == date(2025, 7, 1)
-
-
-@pytest.mark.parametrize("raw", ["31/02/2025", "juli", "2025/13/01"])
-def test_dates_refused(raw: str) -> None:
-    with pytest.raises(V.BadValue):
-        V.parse_date(raw)
 
 
 @pytest.mark.parametrize(

@@ -21,14 +21,14 @@ from app.services.auth.audit import Via
 from app.services.geo.kemendagri import is_kelurahan, level_of, normalize_code
 from app.services.ppid.coverage import current_desa
 from app.services.ppid.read import (
-    BadValue,
-    cell,
-    parse_count,
-    parse_date,
+    DECREE_DATE,
+    INFO_COUNT,
+    LAST_UPDATE,
     parse_formed,
-    parse_text,
     read_table,
 )
+from app.services.sheets import BadValue, parse_date, whole_number
+from app.services.sheets import text as cell_text
 
 MAX_LISTED = 20  # bad lines quoted in the error message (all are in `rejected`)
 REPLACES = (
@@ -88,7 +88,7 @@ def _bad(line: int, code: object, en: str, id_: str) -> dict[str, Any]:
 
 def _check_code(raw: object, known: set[str]) -> tuple[str | None, str | None, str | None]:
     """Return (code, None, None) for a desa of the current layer, else (None, en, id) reasons."""
-    shown = parse_text(raw)
+    shown = cell_text(raw)
     if shown is None:
         return None, "the desa code is empty", "kode desa kosong"
     code = normalize_code(shown)
@@ -154,8 +154,9 @@ def import_ppid(
     rows: list[dict[str, Any]] = []
     rejected: list[dict[str, Any]] = []
     first_line: dict[str, int] = {}
-    for line, cells in table.rows:
-        raw_code = cell(cells, cols["desa_code"])
+    for row in table.rows:
+        line = row.number
+        raw_code = row.cell(cols["desa_code"])
         code, en, id_ = _check_code(raw_code, known)
         problems: list[tuple[str, str]] = [] if en is None else [(en, id_ or en)]
         if code is not None and code in first_line:
@@ -170,12 +171,12 @@ def import_ppid(
         values: dict[str, Any] = {}
         for target, parse in (
             ("formed", parse_formed),
-            ("decree_date", lambda v: parse_date(v, "decree date")),
-            ("last_update", lambda v: parse_date(v, "last update")),
-            ("info_count", parse_count),
+            ("decree_date", lambda v: parse_date(v, DECREE_DATE)),
+            ("last_update", lambda v: parse_date(v, LAST_UPDATE)),
+            ("info_count", lambda v: whole_number(v, INFO_COUNT)),
         ):
             try:
-                values[target] = parse(cell(cells, cols.get(target)))
+                values[target] = parse(row.cell(cols.get(target)))
             except BadValue as exc:
                 problems.append((exc.en, exc.id))
         if problems:
@@ -192,8 +193,8 @@ def import_ppid(
             {
                 "desa_code": code,
                 **values,
-                "decree_no": parse_text(cell(cells, cols.get("decree_no"))),
-                "website": parse_text(cell(cells, cols.get("website"))),
+                "decree_no": cell_text(row.cell(cols.get("decree_no"))),
+                "website": cell_text(row.cell(cols.get("website"))),
                 "source_file": name,
                 "line": line,
             }

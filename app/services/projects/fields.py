@@ -2,16 +2,16 @@
 
 Published APBD/RUP spreadsheets name their columns in Indonesian, with spelling that varies
 from one OPD to the next; headers are compared lower case with everything but letters and
-digits removed ("Progres Fisik (%)" -> "progresfisik"), so case, spaces and punctuation do
-not matter.
+digits removed (`sheets.header_key`: "Progres Fisik (%)" -> "progresfisik"), so case, spaces
+and punctuation do not matter.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from app.errors import FieldMappingError
+from app.services.sheets import header_key
 
 # Every target an import fills, in report order. `kecamatan` is a helper: it separates desa of
 # the same name when the location is matched by its text (stored as project.given_kecamatan).
@@ -91,13 +91,6 @@ HEADERS: dict[str, tuple[str, ...]] = {
     ),
     "kecamatan": ("Kecamatan", "Nama Kecamatan", "Kec"),
 }
-
-
-def header_key(value: object) -> str:
-    """Return a header as compared: lower-case letters and digits ("Tgl. Mulai" -> tglmulai)."""
-    if value is None:
-        return ""
-    return re.sub(r"[^0-9a-z]", "", str(value).lower())
 
 
 KNOWN: dict[str, str] = {header_key(h): t for t, names in HEADERS.items() for h in names}

@@ -1,7 +1,8 @@
 """Import an APBD budget file (.csv/.xlsx) into `project`, then place every row set-wise.
 
-`import_projects` runs in the caller's transaction: read the sheet (read.py), map its columns
-(fields.py), parse every row (values.py), and refuse the whole file with every bad row listed
+`import_projects` runs in the caller's transaction: read the sheet (read.py, on
+app/services/sheets), map its columns (fields.py), parse every row (sheets' dates and money,
+values.py's progress and places), and refuse the whole file with every bad row listed
 (LoadError, nothing written) unless `skip_bad`; then upsert by (year, key), where key is the
 row's `ref` or "hash:" + SHA-256 of the normalised row without one, so importing the same file
 again changes nothing; then place (place.py) and refresh the integrity flags.
@@ -26,13 +27,14 @@ from sqlalchemy import Connection, bindparam, text
 from sqlalchemy.dialects.postgresql import JSONB
 
 from app.errors import LoadError
+from app.services import sheets
 from app.services.geo.crs import STORAGE_SRID, epsg_of, reproject
 from app.services.projects import values as V
 from app.services.projects.fields import resolve_fields
 from app.services.projects.flags import refresh_flags
 from app.services.projects.place import Gazetteer, PlaceRow, load_gazetteer, match_locations
 from app.services.projects.place import place_rows as place_set
-from app.services.projects.read import Sheet, read_sheet
+from app.services.projects.read import read_sheet
 
 TEXT_TARGETS = (
     "opd_code", "opd_name", "program", "activity", "sub_activity_code", "sub_activity",
@@ -216,7 +218,7 @@ def _jsonable(v: Any) -> Any:
 def _raw(header: list[str], cells: list[Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for j, v in enumerate(cells):
-        if V.is_blank(v):
+        if sheets.is_blank(v):
             continue
         name = header[j] if j < len(header) and header[j] else f"column {j + 1}"
         while name in out:
@@ -226,11 +228,11 @@ def _raw(header: list[str], cells: list[Any]) -> dict[str, Any]:
 
 
 def _year(value: Any) -> int | None:
-    if V.is_blank(value):
+    if sheets.is_blank(value):
         return None
-    m = re.search(r"\b(\d{4})\b", V.text(value) or "")
+    m = re.search(r"\b(\d{4})\b", sheets.text(value) or "")
     if not m:
-        raise V.BadValue(f"year {value!r} is not a year", f"tahun {value!r} bukan tahun")
+        raise sheets.BadValue(f"year {value!r} is not a year", f"tahun {value!r} bukan tahun")
     return int(m.group(1))
 
 
@@ -257,24 +259,24 @@ class _Parser:
         def parse(target: str, fn: Any, *args: Any) -> Any:
             try:
                 return fn(cell(target), *args)
-            except V.BadValue as exc:
+            except sheets.BadValue as exc:
                 reasons.append((exc.en, exc.id))
                 return None
 
         for t in TEXT_TARGETS:
-            values[t] = V.text(cell(t))
-        values["ref"] = V.text(cell("ref"))
+            values[t] = sheets.text(cell(t))
+        values["ref"] = sheets.text(cell("ref"))
         if values["ref"] is None and (values["name"] is None or _TOTAL.match(values["name"])):
-            words = [w for v in cells if (w := V.text(v)) and not re.fullmatch(r"[\d.,]+", w)]
+            words = [w for v in cells if (w := sheets.text(v)) and not re.fullmatch(r"[\d.,]+", w)]
             if words and _TOTAL.match(words[0]):
                 return None  # a total row under the data (JUMLAH, TOTAL)
         for t in MONEY_TARGETS:
-            values[t] = parse(t, V.money)
+            values[t] = parse(t, sheets.money)
         values["progress"] = parse("progress", V.progress)
-        values["start_date"] = parse("start_date", V.parse_date)
-        values["end_date"] = parse("end_date", V.parse_date)
-        values["location_text"] = V.text(cell("location"))
-        values["given_kecamatan"] = V.text(cell("kecamatan"))
+        values["start_date"] = parse("start_date", sheets.parse_date, V.START_DATE)
+        values["end_date"] = parse("end_date", sheets.parse_date, V.END_DATE)
+        values["location_text"] = sheets.text(cell("location"))
+        values["given_kecamatan"] = sheets.text(cell("kecamatan"))
         row_year = parse("year", _year)
         if row_year is not None and row_year != self.year:
             reasons.append(
@@ -305,13 +307,13 @@ class _Parser:
         def attempt(fn: Any, *args: Any) -> Any:
             try:
                 return fn(*args)
-            except V.BadValue as exc:
+            except sheets.BadValue as exc:
                 reasons.append((exc.en, exc.id))
                 return None
 
         wkt = attempt(V.geometry_wkt, cell("wkt"), self.crs)
-        lon = attempt(V.number, cell("lon"), "longitude")
-        lat = attempt(V.number, cell("lat"), "latitude")
+        lon = attempt(sheets.number, cell("lon"), V.LONGITUDE)
+        lat = attempt(sheets.number, cell("lat"), V.LATITUDE)
         coords = attempt(V.coordinates, cell("coordinates"))
         row.desa_code = attempt(V.desa_code, cell("desa_code"))
         point = None
@@ -345,7 +347,7 @@ class _Parser:
 def _projected(x: float, y: float, crs: str) -> BaseGeometry:
     p = reproject(shapely.Point(x, y), crs, STORAGE_SRID)
     if not (V.in_lon(p.x) and V.in_lat(p.y)):
-        raise V.BadValue(
+        raise sheets.BadValue(
             f"location {x}, {y} in {crs} is not in Indonesia",
             f"lokasi {x}, {y} dalam {crs} tidak berada di Indonesia",
         )
@@ -478,7 +480,7 @@ def import_projects(
     started = time.perf_counter()
     if crs:
         epsg_of(crs)  # InvalidCRS now, not on the first WKT row
-    data: Sheet = read_sheet(path, sheet, mapping, filename)
+    data: sheets.Table = read_sheet(path, sheet, mapping, filename)
     fields = resolve_fields(data.header, mapping)
     report = ImportReport(
         file=data.file,
@@ -491,10 +493,10 @@ def import_projects(
     )
     parser = _Parser(fields, year, crs)
     rows: list[Row] = []
-    for line, cells in data.rows:
-        parsed = parser.parse(line, cells, data.header)
+    for sheet_row in data.rows:
+        parsed = parser.parse(sheet_row.number, sheet_row.cells, data.header)
         if parsed is None:
-            report.skipped.append((line, "total row"))
+            report.skipped.append((sheet_row.number, "total row"))
         elif isinstance(parsed, Reject):
             report.rejects.append(parsed)
         else:

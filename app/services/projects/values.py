@@ -1,15 +1,10 @@
-"""Cell values of a budget spreadsheet as typed values: rupiah, percent, dates, places.
+"""Cell values of a budget spreadsheet that only budgets have: progress, places, desa codes.
 
-Each parser returns the value (None for a blank cell) or raises BadValue with an English and
-an Indonesian reason. Rules:
+Blanks, text, dates, numbers and money are read by app/services/sheets (one rule for every
+import). Each parser here returns the value (None for a blank cell) or raises BadValue with
+an English and an Indonesian reason. Rules:
 
-- **Money** becomes whole rupiah. "Rp 1.250.000.000", "1.250.000.000,00", "Rp1.250.000.000,-",
-  "1,250,000,000", "1250000000", "1,5 M", "250 jt", and Excel numbers. A separator that
-  occurs more than once, or once followed by exactly three digits, groups thousands; with
-  both "." and ",", the last one is the decimal mark. Sen are rounded half up to the rupiah
-  (1.000,50 -> 1.001). Negative amounts are refused.
 - **Progress** is 0..100: "75", "75,5", "75%", and a percent-formatted Excel cell (0.75).
-- **Dates**: dd/mm/yyyy, d-m-yyyy, yyyy-mm-dd, "12 Januari 2025", Excel dates and serials.
 - **Coordinates** in one text, "lat, lon" or "lon, lat", separated by ",", ";" or spaces
   (decimal commas when separated by ";" or spaces), or degrees-minutes-seconds with
   N/S/E/W or LU/LS/BT. Indonesia's ranges (lat -11..6, lon 95..141) decide the order.
@@ -17,130 +12,25 @@ an Indonesian reason. Rules:
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from app.l10n import Text
 from app.services.geo import kemendagri
 from app.services.geo.crs import STORAGE_SRID, reproject
+from app.services.sheets import BadValue, is_blank, text
 
 LAT_RANGE = (-11.0, 6.0)
 LON_RANGE = (95.0, 141.0)
-BLANKS = frozenset({"", "-", "–", "—", "n/a", "na", "null", "none", "#n/a"})
-_EXCEL_EPOCH = date(1899, 12, 30)
-_SCALE = {
-    "rb": 10**3, "ribu": 10**3, "k": 10**3,
-    "jt": 10**6, "juta": 10**6,
-    "m": 10**9, "miliar": 10**9, "milyar": 10**9, "mlyr": 10**9, "b": 10**9,
-    "t": 10**12, "triliun": 10**12,
-}  # fmt: skip
-_MONTHS = {
-    "jan": 1, "januari": 1, "january": 1,
-    "feb": 2, "februari": 2, "pebruari": 2, "february": 2,
-    "mar": 3, "maret": 3, "march": 3,
-    "apr": 4, "april": 4,
-    "mei": 5, "may": 5,
-    "jun": 6, "juni": 6, "june": 6,
-    "jul": 7, "juli": 7, "july": 7,
-    "agu": 8, "agt": 8, "agus": 8, "agustus": 8, "aug": 8, "august": 8,
-    "sep": 9, "sept": 9, "september": 9,
-    "okt": 10, "oktober": 10, "oct": 10, "october": 10,
-    "nov": 11, "nopember": 11, "november": 11,
-    "des": 12, "desember": 12, "dec": 12, "december": 12,
-}  # fmt: skip
-
-
-class BadValue(ValueError):
-    """A cell that cannot be read as its field's type; `en` and `id` say why."""
-
-    def __init__(self, en: str, id_: str) -> None:
-        super().__init__(en)
-        self.en = en
-        self.id = id_
-
-
-def is_blank(value: object) -> bool:
-    """Return True for an empty cell (None, "", "-", "N/A", NaN)."""
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and value.strip().lower() in BLANKS
-
-
-def text(value: object) -> str | None:
-    """Return a cell as trimmed text (12.0 -> "12"), or None when blank."""
-    if is_blank(value):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
-    return re.sub(r"\s+", " ", str(value)).strip()
-
-
-def _number(raw: str) -> Decimal:
-    """Return the number of a text with Indonesian or English separators; ValueError if none."""
-    s = raw.replace(" ", "").replace("\u00a0", "")
-    if not re.fullmatch(r"\d[\d.,]*", s):
-        raise ValueError(raw)
-    dots, commas = s.count("."), s.count(",")
-    if dots and commas:
-        decimal_mark = "," if s.rfind(",") > s.rfind(".") else "."
-        group = "." if decimal_mark == "," else ","
-        s = s.replace(group, "").replace(decimal_mark, ".")
-    elif dots or commas:
-        mark = "." if dots else ","
-        count = dots or commas
-        tail = s.rsplit(mark, 1)[1]
-        if count > 1 or len(tail) == 3:  # thousands: 1.250.000, 1,250,000, 1.250
-            if not re.fullmatch(rf"\d{{1,3}}(\{mark}\d{{3}})+", s):
-                raise ValueError(raw)
-            s = s.replace(mark, "")
-        else:
-            s = s.replace(mark, ".")
-    return Decimal(s)
-
-
-def money(value: object) -> int | None:
-    """Return an amount as whole rupiah (sen rounded half up); BadValue if not a number or < 0."""
-    if is_blank(value):
-        return None
-    if isinstance(value, bool):
-        raise BadValue(f"money {value!r} is not a number", f"nilai uang {value!r} bukan angka")
-    if isinstance(value, int | float | Decimal):
-        if isinstance(value, float) and not math.isfinite(value):
-            raise BadValue(f"money {value!r} is not a number", f"nilai uang {value!r} bukan angka")
-        amount = Decimal(str(value))
-    else:
-        raw = str(value).strip()
-        s = raw.lower().replace("\u00a0", " ")
-        negative = s.startswith("-") or (s.startswith("(") and s.endswith(")"))
-        s = s.strip("()").lstrip("-").strip()
-        s = re.sub(r"^(rp\.?|idr)\s*", "", s)
-        s = re.sub(r"[,.]\s*-+$", "", s).strip()  # Rp1.250.000,-
-        scale = 1
-        m = re.fullmatch(r"(.*?)\s*([a-z]+)\.?", s)
-        if m and m.group(2) in _SCALE:
-            s, scale = m.group(1), _SCALE[m.group(2)]
-        try:
-            amount = _number(s) * scale
-        except (ValueError, InvalidOperation):
-            raise BadValue(
-                f"money {raw!r} is not a number", f"nilai uang {raw!r} bukan angka"
-            ) from None
-        if negative:
-            amount = -amount
-    if amount < 0:
-        raise BadValue(
-            f"money {value!r} is negative", f"nilai uang {value!r} negatif (tidak boleh < 0)"
-        )
-    return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+# the columns budget parsers name in their messages
+START_DATE = Text("tanggal mulai", "start date")
+END_DATE = Text("tanggal selesai", "end date")
+LONGITUDE = Text("bujur", "longitude")
+LATITUDE = Text("lintang", "latitude")
 
 
 def progress(value: object) -> Decimal | None:
@@ -163,41 +53,6 @@ def progress(value: object) -> Decimal | None:
             f"progress {raw!r} is outside 0-100", f"progres {raw!r} di luar rentang 0-100"
         )
     return pct.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
-def _date_or_bad(y: int, m: int, d: int, raw: str) -> date:
-    try:
-        return date(y, m, d)
-    except ValueError:
-        raise BadValue(f"date {raw!r} does not exist", f"tanggal {raw!r} tidak ada") from None
-
-
-def parse_date(value: object) -> date | None:
-    """Return a date from a cell (dd/mm/yyyy, d-m-yyyy, yyyy-mm-dd, "1 Juli 2025", Excel)."""
-    if is_blank(value):
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool) and 1 <= value < 2958466:
-        return _EXCEL_EPOCH + timedelta(days=int(value))  # an Excel serial day (1900 system)
-    raw = str(value).strip()
-    s = raw.lower()
-    if m := re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ t][\d:.]+)?", s):
-        return _date_or_bad(int(m[1]), int(m[2]), int(m[3]), raw)
-    if m := re.fullmatch(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", s):
-        return _date_or_bad(int(m[3]), int(m[2]), int(m[1]), raw)
-    if m := re.fullmatch(r"(\d{1,2})[\s-]+([a-z]+)\.?[\s-]+(\d{4})", s):
-        month = _MONTHS.get(m[2])
-        if month:
-            return _date_or_bad(int(m[3]), month, int(m[1]), raw)
-    if re.fullmatch(r"\d{5}(\.0+)?", s):
-        return _EXCEL_EPOCH + timedelta(days=int(float(s)))
-    raise BadValue(
-        f"date {raw!r} is not dd/mm/yyyy or yyyy-mm-dd",
-        f"tanggal {raw!r} tidak berformat hh/bb/tttt atau tttt-bb-hh",
-    )
 
 
 def in_lat(v: float) -> bool:
@@ -289,27 +144,6 @@ def coordinates(value: object) -> LonLat | None:
             f"lokasi {raw!r} bukan 'lintang, bujur' atau 'bujur, lintang'",
         ) from None
     return order(a, b, raw)
-
-
-# The number columns by the name callers give them (English), and in Bahasa Indonesia.
-NUMBER_FIELDS: dict[str, str] = {"longitude": "bujur", "latitude": "lintang"}
-
-
-def number(value: object, what: str) -> float | None:
-    """Return a plain decimal number (decimal comma allowed); BadValue naming `what` (a key of
-    NUMBER_FIELDS, which gives its Indonesian name)."""
-    if is_blank(value):
-        return None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    raw = str(value).strip()
-    try:
-        return float(raw.replace(" ", "").replace(",", "."))
-    except ValueError:
-        raise BadValue(
-            f"{what} {raw!r} is not a number",
-            f"{NUMBER_FIELDS.get(what, 'nilai')} {raw!r} bukan angka",
-        ) from None
 
 
 def geometry_wkt(value: object, crs: str | None) -> tuple[BaseGeometry, bool] | None:

@@ -3,9 +3,11 @@
 The published sheet has one row per KBLI 2020 code and one column per sub-zone, under title
 rows and merged multi-level headers (zone group / zone / sub-zone name / sub-zone code); cells
 hold `I`, `X`, `T1`, `B1,B3`, `T1,T3,B1,B3`, ... and a legend defines each numbered condition.
-The header row and the KBLI column are found by their content, never by position, and the
-result is written as the pack's `activities.csv` and `itbx.csv` (validated before anything is
-replaced), so `rtrw rules check`/`rules load` take it like any hand-written table.
+The file (and the legend) is read by app/services/sheets, merged cells holding their text in
+every cell they cover. The header row and the KBLI column are found by their content, never
+by position, and the result is written as the pack's `activities.csv` and `itbx.csv`
+(validated before anything is replaced), so `rtrw rules check`/`rules load` take it like any
+hand-written table.
 """
 
 from __future__ import annotations
@@ -23,14 +25,15 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from app.errors import RulesError
+from app.errors import RulesError, SourceFileError
 from app.services.catalog.manifest import read_manifest
 from app.services.rules.tables import COLUMNS, FILES, read_rules, rules_folder
+from app.services.sheets import Grid, header_key, is_numbering, read_grid, read_sheets
+from app.services.sheets import text as cell_text
 
 # One cell: I, X, or T/B tokens (optionally numbered) separated by , ; . / or spaces.
 CELL_RE = re.compile(r"^(?:(?:I|X|[TB]\d*)[\s,;./]*)+$")
 TOKEN_RE = re.compile(r"I|X|[TB]\d*")
-BLANKS = ("", "-", "–", "—")
 MAX_LISTED = 25
 
 
@@ -45,11 +48,8 @@ def column_letter(index: int) -> str:
 
 
 def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+    """Return a cell as text, "" when blank (sheets.text)."""
+    return cell_text(value) or ""
 
 
 def kbli_code(value: Any) -> str | None:
@@ -70,20 +70,6 @@ def kbli_code(value: Any) -> str | None:
 
 def _zone_key(text: str) -> str:
     return re.sub(r"\s+", "", text).upper()
-
-
-def _is_numbering(values: list[Any]) -> bool:
-    """True for a row of column numbers (1, 2, 3, ... or (1), (2), ...)."""
-    nums = []
-    for v in values:
-        t = _text(v)
-        if not t:
-            continue
-        m = re.fullmatch(r"\(?(\d{1,3})\)?", t)
-        if not m:
-            return False
-        nums.append(int(m.group(1)))
-    return len(nums) >= 3 and all(b == a + 1 for a, b in zip(nums, nums[1:], strict=False))
 
 
 @dataclass
@@ -129,36 +115,40 @@ class Legend:
 
 
 def read_legend(path: Path) -> Legend:
-    """Read a legend CSV `code,text[,text_en]`; RulesError on a missing column or empty text."""
+    """Read a legend table `code,text[,text_en]` (.csv or .xlsx); RulesError on a missing
+    column or an empty text."""
     if not path.is_file():
         raise RulesError(
             f"legend {path} not found", message_id=f"Legenda {path} tidak ditemukan"
         )
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        header = [(h or "").strip().lower() for h in reader.fieldnames or []]
-        if "code" not in header or "text" not in header:
+    try:
+        grid = read_grid(path)
+    except SourceFileError as exc:
+        raise RulesError(f"legend {exc.message}", message_id=f"Legenda {exc.message_id}") from exc
+    keys = [header_key(h) for h in grid.cells[0]] if grid.cells else []
+    if "code" not in keys or "text" not in keys:
+        raise RulesError(
+            f"legend {path.name}: needs columns code,text[,text_en]",
+            message_id=f"Legenda {path.name}: memerlukan kolom code,text[,text_en]",
+        )
+    columns = {k: keys.index(k) for k in ("code", "text", "texten") if k in keys}
+    texts: dict[str, tuple[str, str | None]] = {}
+    for line, cells in enumerate(grid.cells[1:], start=2):
+        clean = {k: _text(cells[j]) for k, j in columns.items()}
+        code = clean["code"].upper().replace(" ", "")
+        if not code:
+            continue
+        if not clean["text"]:
             raise RulesError(
-                f"legend {path.name}: needs columns code,text[,text_en]",
-                message_id=f"Legenda {path.name}: memerlukan kolom code,text[,text_en]",
+                f"legend {path.name}:{line}: {code} has no text",
+                message_id=f"Legenda {path.name}:{line}: {code} tidak memiliki teks",
             )
-        texts: dict[str, tuple[str, str | None]] = {}
-        for line, row in enumerate(reader, start=2):
-            clean = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if k}
-            code = clean.get("code", "").upper().replace(" ", "")
-            if not code:
-                continue
-            if not clean.get("text"):
-                raise RulesError(
-                    f"legend {path.name}:{line}: {code} has no text",
-                    message_id=f"Legenda {path.name}:{line}: {code} tidak memiliki teks",
-                )
-            if code in texts:
-                raise RulesError(
-                    f"legend {path.name}:{line}: {code} defined twice",
-                    message_id=f"Legenda {path.name}:{line}: {code} didefinisikan dua kali",
-                )
-            texts[code] = (clean["text"], clean.get("text_en") or None)
+        if code in texts:
+            raise RulesError(
+                f"legend {path.name}:{line}: {code} defined twice",
+                message_id=f"Legenda {path.name}:{line}: {code} didefinisikan dua kali",
+            )
+        texts[code] = (clean["text"], clean.get("texten") or None)
     return Legend(texts)
 
 
@@ -188,56 +178,12 @@ class MatrixSheet:
     blank_cells: int = 0
 
 
-def _grids(path: Path, sheet: str | None) -> list[tuple[str | None, list[list[Any]]]]:
-    """Return (sheet name, rows of values) of a .csv or of the .xlsx sheet(s) to look at."""
-    if not path.is_file():
-        raise RulesError(f"matrix {path} not found", message_id=f"Matriks {path} tidak ditemukan")
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        if sheet is not None:
-            raise RulesError(
-                f"--sheet applies to .xlsx files; {path.name} is a CSV",
-                message_id=f"--sheet hanya untuk berkas .xlsx; {path.name} adalah CSV",
-            )
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            sample = fh.read(4096)
-            fh.seek(0)
-            try:
-                dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
-            except csv.Error:
-                dialect = csv.excel
-            return [(None, [list(r) for r in csv.reader(fh, dialect)])]
-    if suffix not in (".xlsx", ".xlsm"):
-        raise RulesError(
-            f"matrix {path.name}: read .xlsx or .csv files, not {suffix or 'this'}",
-            message_id=f"Matriks {path.name}: baca berkas .xlsx atau .csv, bukan "
-            f"{suffix or 'berkas ini'}",
-        )
-    import openpyxl  # a dependency of this command only
-
+def _grids(path: Path, sheet: str | None) -> list[Grid]:
+    """Return the grid of a .csv, or of the named sheet or every sheet of an .xlsx; RulesError."""
     try:
-        book = openpyxl.load_workbook(path, data_only=True)
-    except Exception as exc:  # a broken or mis-named workbook: say so, not a traceback
-        raise RulesError(
-            f"matrix {path.name}: cannot read the workbook: {exc}",
-            message_id=f"Matriks {path.name}: buku kerja tidak dapat dibaca: {exc}",
-        ) from exc
-    if sheet is not None and sheet not in book.sheetnames:
-        raise RulesError(
-            f"matrix {path.name} has no sheet {sheet!r}; its sheets: {', '.join(book.sheetnames)}",
-            message_id=f"Matriks {path.name} tidak memiliki lembar {sheet!r}; lembarnya: "
-            f"{', '.join(book.sheetnames)}",
-        )
-    out = []
-    for ws in [book[sheet]] if sheet is not None else book.worksheets:
-        grid = [list(r) for r in ws.iter_rows(min_row=1, min_col=1, values_only=True)]
-        for rng in ws.merged_cells.ranges:  # a merged header holds its text in every cell
-            top = grid[rng.min_row - 1][rng.min_col - 1]
-            for r in range(rng.min_row - 1, min(rng.max_row, len(grid))):
-                for c in range(rng.min_col - 1, min(rng.max_col, len(grid[r]))):
-                    grid[r][c] = top
-        out.append((ws.title, grid))
-    return out
+        return read_sheets(path, sheet=sheet)
+    except SourceFileError as exc:  # the matrix command's own error, naming the matrix
+        raise RulesError(f"matrix {exc.message}", message_id=f"Matriks {exc.message_id}") from exc
 
 
 def _kbli_column(grid: list[list[Any]]) -> int | None:
@@ -258,10 +204,10 @@ def read_matrix(
 ) -> MatrixSheet:
     """Read a published matrix: header row of sub-zone codes, KBLI column, cells; RulesError."""
     grids = _grids(path, sheet)
-    found = [(name, g, _kbli_column(g)) for name, g in grids]
+    found = [(g.sheet, g.cells, _kbli_column(g.cells)) for g in grids]
     usable = [(name, g, col) for name, g, col in found if col is not None]
     if not usable:
-        sheets = ", ".join(str(n) for n, _ in grids) if grids[0][0] else ""
+        sheets = ", ".join(str(g.sheet) for g in grids) if grids[0].sheet else ""
         where, where_id = (f" in sheet(s) {sheets}", f" di lembar {sheets}") if sheets else ("", "")
         raise RulesError(
             f"matrix {path.name}: no KBLI column{where} (a column of five-digit KBLI 2020 "
@@ -270,8 +216,7 @@ def read_matrix(
             "2020 lima digit, satu baris per kode); pengimpor memerlukan kode KBLI setiap baris",
         )
     name, grid, kcol = usable[0]
-    width = max(len(r) for r in grid)
-    grid = [r + [None] * (width - len(r)) for r in grid]
+    width = len(grid[0])  # the rows of a grid are padded to one width
     keys = {_zone_key(k): v for k, v in zone_codes.items()}
     data_rows = [i for i, r in enumerate(grid) if kbli_code(r[kcol])]
     first = data_rows[0]
@@ -288,7 +233,7 @@ def read_matrix(
         plausible = [
             i
             for i in range(first)
-            if not _is_numbering(grid[i]) and any(_text(v) for v in grid[i][kcol + 1 :])
+            if not is_numbering(grid[i]) and any(_text(v) for v in grid[i][kcol + 1 :])
         ]
         if not plausible:
             raise RulesError(
@@ -378,7 +323,7 @@ def read_matrix(
             texts = [_text(v) for v in row if _text(v)]
             if not texts:
                 continue
-            if _is_numbering(row):
+            if is_numbering(row):
                 why = "numbering"
             elif i < header:
                 why = "header" if len({_text(row[c]) for c, _ in zone_cols} - {""}) > 1 else "title"
@@ -396,7 +341,7 @@ def read_matrix(
         cells: dict[str, Cell] = {}
         for c, national in zone_cols:
             raw = _text(row[c])
-            if raw in BLANKS:
+            if not raw:  # blank: sheets.BLANKS
                 sheet_out.blank_cells += 1
                 continue
             cell = parse_cell(raw)
