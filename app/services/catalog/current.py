@@ -115,6 +115,6 @@ CURRENT_RULE_SET_ID_SQL = "SELECT id FROM rule_set ORDER BY version DESC LIMIT 1
 
 # The current rule set of region :region: its newest, else the newest loaded without a region.
 REGION_RULE_SET_ID_SQL = (
-    "SELECT id FROM rule_set WHERE region_code IS NOT DISTINCT FROM CAST(:region AS text) "
+    f"SELECT id FROM rule_set WHERE {region_is('region_code')} "
     "OR region_code IS NULL ORDER BY (region_code IS NULL), version DESC LIMIT 1"
 )
