@@ -13,12 +13,25 @@ from app.l10n.format import (
     rupiah_short,
     square_metres,
 )
-from app.l10n.texts import LANGS, TEXTS, Lang, Text, both, in_both, same, t, table, texts_of
+from app.l10n.texts import (
+    LANGS,
+    TEXTS,
+    Lang,
+    Notice,
+    Text,
+    both,
+    in_both,
+    same,
+    t,
+    table,
+    texts_of,
+)
 
 __all__ = [
     "LANGS",
     "TEXTS",
     "Lang",
+    "Notice",
     "Text",
     "both",
     "day",

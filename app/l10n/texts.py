@@ -37,6 +37,24 @@ class Text:
         return Text(self.id + other, self.en + other)
 
 
+@dataclass
+class Notice:
+    """Something the reader should know about the answer, in both languages."""
+
+    code: str
+    id: str
+    en: str
+
+    @classmethod
+    def of(cls, code: str, text: Text) -> Notice:
+        """Return the warning `code` with its text."""
+        return cls(code, text.id, text.en)
+
+    def text(self, lang: str) -> str:
+        """Return the warning in `lang`."""
+        return self.en if lang == "en" else self.id
+
+
 def same(text: str) -> Text:
     """Return a text that reads the same in both languages (a code, a name, a number)."""
     return Text(text, text)

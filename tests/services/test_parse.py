@@ -8,7 +8,7 @@ import pytest
 import shapely
 
 from app.errors import RtrwError
-from app.services.zoning.parse import Parcel, parse_geometry, parse_many
+from app.services.geo.parse import Parcel, parse_geometry, parse_many
 from app.settings import ZoningSettings
 
 UTM = 32749

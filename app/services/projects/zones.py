@@ -26,13 +26,13 @@ from sqlalchemy import Connection, text
 
 from app.l10n import Text, both, number, same
 from app.services.geo.crs import STORAGE_SRID, reproject_many
+from app.services.geo.parse import Parcel
 from app.services.rules.book import RuleBook, RuleBooks
 from app.services.zoning.answer import Answer, ZoneRow
 from app.services.zoning.boundary import region_boundary
 from app.services.zoning.context import context, regions_of
 from app.services.zoning.evaluate import evaluate
 from app.services.zoning.judge import is_protected_zone
-from app.services.zoning.parse import Parcel
 from app.services.zoning.parts import parts_in_chunks
 from app.services.zoning.rasters import sample_rasters
 from app.services.zoning.sheet import zone_label

@@ -27,9 +27,9 @@ from app.errors import (
     OutsideRaster,
     PointOutsideRaster,
 )
+from app.services.geo.parse import parse_geometry
 from app.services.rasters.records import RasterClass, RasterRecord
 from app.services.rasters.sample import class_of, number, sample_geoms, to_raster_crs
-from app.services.zoning.parse import parse_geometry
 from app.settings import RasterSettings, raster_settings
 
 GEOD = Geod(ellps="WGS84")

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from shapely.geometry.base import BaseGeometry
 
-from app.l10n import Text
+from app.l10n import Notice, Text
 
 # Every outcome a part of a parcel can have, strictest ITBX letters last among the letters.
 LETTERS = ("I", "T", "B", "TB", "X")
@@ -41,24 +41,6 @@ class Citation:
     def label(self) -> str:
         """Return `Perda ... Tahun 2024 Pasal 10` (the source id when it has no citation)."""
         return " ".join(p for p in (self.citation or self.source, self.article) if p)
-
-
-@dataclass
-class Notice:
-    """Something the reader should know about the answer, in both languages."""
-
-    code: str
-    id: str
-    en: str
-
-    @classmethod
-    def of(cls, code: str, text: Text) -> Notice:
-        """Return the warning `code` with its text."""
-        return cls(code, text.id, text.en)
-
-    def text(self, lang: str) -> str:
-        """Return the warning in `lang`."""
-        return self.en if lang == "en" else self.id
 
 
 @dataclass

@@ -20,13 +20,13 @@ from app.errors import (
 )
 from app.l10n import Lang
 from app.services.geo.crs import STORAGE_SRID, epsg_of
+from app.services.geo.parse import Parcel, parse_many
 from app.services.rules.book import RuleBooks, process_rulebooks
 from app.services.zoning.answer import Answer, OverlayHit
 from app.services.zoning.boundary import region_boundary
 from app.services.zoning.check import activity_of as _activity
 from app.services.zoning.context import Context, context, regions_of
 from app.services.zoning.evaluate import evaluate
-from app.services.zoning.parse import Parcel, parse_many
 from app.services.zoning.parts import parts_in_chunks
 from app.services.zoning.rasters import sample_rasters
 from app.settings import loader_settings, zoning_settings

@@ -12,6 +12,7 @@ from app.errors import (
     NoRules,
 )
 from app.services.geo.crs import epsg_of
+from app.services.geo.parse import parse_geometry
 from app.services.rules.book import RuleBooks, process_rulebooks
 from app.services.zoning.answer import Answer
 from app.services.zoning.boundary import region_boundary
@@ -24,7 +25,6 @@ from app.services.zoning.context import (
 )
 from app.services.zoning.evaluate import evaluate
 from app.services.zoning.parcels import ParcelBy, find_parcel
-from app.services.zoning.parse import parse_geometry
 from app.services.zoning.parts import find_parts
 from app.services.zoning.rasters import sample_rasters
 from app.settings import loader_settings

@@ -19,9 +19,9 @@ from app.services.catalog.current import (
 )
 from app.services.catalog.named import region_is
 from app.services.geo.crs import STORAGE_SRID, epsg_of
+from app.services.geo.parse import Parcel
 from app.services.rules.book import REGION_RULE_SET_KEY_SQL, RuleBook, RuleBooks
 from app.services.zoning.answer import Notice
-from app.services.zoning.parse import Parcel
 from app.settings import loader_settings
 
 

@@ -6,10 +6,10 @@ from datetime import date
 from typing import Any
 
 from app.l10n import both, same
+from app.services.geo.parse import Parcel
 from app.services.rules.book import RuleBook
 from app.services.zoning.answer import Envelope, EnvelopePart, Notice, ZoneRow
 from app.services.zoning.attributes import polygon_intensity
-from app.services.zoning.parse import Parcel
 
 # Envelope key -> intensity table column.
 _COLUMNS = {

@@ -18,6 +18,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from app.l10n import Text, both, in_both, percent, same
+from app.services.geo.parse import Parcel
 from app.services.rules.book import RuleBook
 from app.services.zoning.admin import admin_answer, current_admin_parts
 from app.services.zoning.answer import (
@@ -46,7 +47,6 @@ from app.services.zoning.judge import (
     verdict_of,
 )
 from app.services.zoning.numbers import round_answer
-from app.services.zoning.parse import Parcel
 from app.services.zoning.precedence import permit_route
 from app.services.zoning.rasters import Sample, raster_findings
 from app.services.zoning.sheet import summary_text

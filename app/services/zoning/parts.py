@@ -11,9 +11,9 @@ import shapely
 from sqlalchemy import Connection, text
 
 from app.services.geo.crs import STORAGE_SRID
+from app.services.geo.parse import Parcel
 from app.services.zoning.attributes import ATTRIBUTE_KEYS_RE
 from app.services.zoning.context import PARENT_NAME_SQL, Context
-from app.services.zoning.parse import Parcel
 
 # MATERIALIZED: each parcel's WKB is parsed once, not once per partition probed.
 _PARTS_SQL = f"""

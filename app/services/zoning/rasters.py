@@ -30,6 +30,7 @@ from sqlalchemy import Connection
 
 from app.l10n import Text, both, same
 from app.services.geo.crs import epsg_of, reproject
+from app.services.geo.parse import Parcel
 from app.services.rasters.catalog import records_by_version
 from app.services.rasters.records import RasterRecord
 from app.services.rasters.sample import Sample, class_of, sample_geoms, to_raster_crs
@@ -37,7 +38,6 @@ from app.services.rules.book import RuleBook
 from app.services.zoning.answer import Because, Citation, Notice, RasterFinding, RasterRule
 from app.services.zoning.context import Context
 from app.services.zoning.judge import Restriction, rule_letter
-from app.services.zoning.parse import Parcel
 
 OPS: dict[str, Callable[[Any, Any], Any]] = {
     ">": operator.gt,

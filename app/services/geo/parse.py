@@ -1,4 +1,8 @@
-"""Parse and validate a request geometry into a Parcel (EPSG:4326 and metric copies)."""
+"""Parse and validate a request geometry into a Parcel (EPSG:4326 and metric copies).
+
+The zoning check, the budget flags and raster zonal statistics all take their geometry from
+here, so its limits, repairs and messages are the same everywhere.
+"""
 
 from __future__ import annotations
 
@@ -17,9 +21,8 @@ from app.errors import (
     TooLarge,
     TooManyVertices,
 )
-from app.l10n import both, number, same
+from app.l10n import Notice, both, number, same
 from app.services.geo.crs import cached_crs, crs_label, reproject, reproject_many
-from app.services.zoning.answer import Notice
 from app.settings import ZoningSettings, zoning_settings
 
 GEOM_TYPES = ("Point", "Polygon", "MultiPolygon")
