@@ -295,6 +295,20 @@ def load_settings(**given: Any) -> Settings:
     return Settings(**built)
 
 
+def process_settings() -> Settings:
+    """Return this process's settings (the CLI's and scripts'; an app holds its own): each
+    concern as its getter below reads it once."""
+    return Settings(
+        database=database_settings(),
+        api=api_settings(),
+        loader=loader_settings(),
+        zoning=zoning_settings(),
+        tiles=tile_settings(),
+        maps=map_settings(),
+        rasters=raster_settings(),
+    )
+
+
 @lru_cache
 def zoning_settings() -> ZoningSettings:
     """Return the zoning-check settings (read once)."""

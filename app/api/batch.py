@@ -205,6 +205,6 @@ def post_batch(
     """
     fmt = batch_io.pick_format(format, body.accept)
     items = batch_io.items_from_bytes(body.raw, crs, body.media_type, body.filename)
-    results = db.run(zoning.check_batch, items, as_of, books=db.books)
+    results = db.run(zoning.check_batch, items, as_of, books=db.books, settings=db.settings)
     text, media_type = batch_io.render(results, fmt)
     return Response(text, media_type=media_type)

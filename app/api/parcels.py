@@ -52,6 +52,6 @@ def get_parcel_zoning(
     """
     answer = db.run(
         zoning.check_parcel, parcel_id, kbli, activity, as_of,
-        books=db.books, region=region, by=by, layer=layer,
+        books=db.books, settings=db.settings, region=region, by=by, layer=layer,
     )  # fmt: skip
     return answer.to_json()

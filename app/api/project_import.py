@@ -70,6 +70,8 @@ def import_file(
                 actor=principal.name,
                 via="api",
                 filename=name,
+                books=db.books,
+                settings=db.settings,
             )
             record_import(conn, report, principal.name, principal.role, "api")
     return report.to_dict(limit=LISTED)

@@ -99,4 +99,4 @@ def post_zonal(
     record = db.run(
         catalog.get_raster, name, region=region, version=version, store=db.settings.rasters.dir
     )
-    return query.zonal_geojson(record, body.geometry, db.settings.rasters)
+    return query.zonal_geojson(record, body.geometry, db.settings.rasters, db.settings.zoning)

@@ -12,7 +12,6 @@ from app.schemas.errors import json_error_responses
 from app.schemas.fields import ActivityText, IsoDate, KbliCode, KbliInput
 from app.schemas.zoning import CheckRequest
 from app.services.reports.zoning import ReportItem, zoning_report
-from app.settings import MapSettings
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 PDF = "application/pdf"
@@ -94,13 +93,14 @@ def get_zoning_report(
 ) -> Response:
     """An A4 'Informasi Tata Ruang' sheet: map, zones, ITBX verdict, route, envelope, overlays,
     sources, a QR code of the map link and a disclaimer (not a legal KKPR document)."""
-    settings: MapSettings = request.app.state.settings.maps
     item = ReportItem(
         geometry={"type": "Point", "coordinates": [lon, lat]}, crs="EPSG:4326", kbli=kbli,
         activity=activity, as_of=as_of,
     )  # fmt: skip
     return _pdf(
-        db.run(zoning_report, settings, [item], lang, books=db.books, base_url=public_base(request))
+        db.run(
+            zoning_report, db.settings, [item], lang, books=db.books, base_url=public_base(request)
+        )
     )
 
 
@@ -115,7 +115,6 @@ def post_zoning_report(
 ) -> Response:
     """The body of POST /zoning/check, `{"parcel_id": ...}`, or `{"parcels": [...]}` (one page
     per parcel, at most RTRW_MAPS_MAX_REPORT_PARCELS: 413 above)."""
-    settings: MapSettings = request.app.state.settings.maps
     if isinstance(body, BatchReportRequest):
         items = [_item(b) for b in body.parcels]
     else:
@@ -124,5 +123,7 @@ def post_zoning_report(
         for item in items:
             item.region = item.region or region
     return _pdf(
-        db.run(zoning_report, settings, items, lang, books=db.books, base_url=public_base(request))
+        db.run(
+            zoning_report, db.settings, items, lang, books=db.books, base_url=public_base(request)
+        )
     )

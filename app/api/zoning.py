@@ -38,7 +38,7 @@ def _answer(db: Db, body: CheckRequest) -> Answer:
     """Return the check of a request body (a swapped lon/lat gets the hint in its 422)."""
     return db.run(
         swapped.check_geometry, body.geometry, body.crs, body.kbli, body.activity, body.as_of,
-        books=db.books,
+        books=db.books, settings=db.settings,
     )  # fmt: skip
 
 
@@ -95,7 +95,10 @@ def get_at(
 ) -> dict:
     """Check a lon/lat point (EPSG:4326); swapped coordinates get a "did you mean" 422."""
     lon, lat = point
-    return db.run(zoning.check_point, lon, lat, kbli, activity, as_of, books=db.books).to_json()
+    answer = db.run(
+        zoning.check_point, lon, lat, kbli, activity, as_of, books=db.books, settings=db.settings
+    )
+    return answer.to_json()
 
 
 @router.get("/activities", response_model=list[Activity], responses=error_responses(409, 422))

@@ -185,22 +185,35 @@ def test_batch_errors(client: TestClient, area, monkeypatch) -> None:
         params={"format": "xml"},
     )
     assert r.status_code == 422
-    from app.settings import zoning_settings
 
-    monkeypatch.setattr(zoning_settings(), "max_batch", 2)
+
+def test_two_apps_apply_their_own_limits(engine, area) -> None:
+    """Settings are passed, not fetched: an app built with other limits uses them, beside an
+    app with the defaults, in the same process."""
+    from app.main import create_app
+    from app.settings import ZoningSettings, load_settings
+
+    point = {"type": "Point", "coordinates": [109.8, -6.95]}
     fc = {
         "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "properties": {},
-                "geometry": {"type": "Point", "coordinates": [109.8, -6.95]},
-            }
-        ]
-        * 3,
+        "features": [{"type": "Feature", "properties": {}, "geometry": point}] * 3,
     }
-    r = client.post("/zoning/check/batch", json=fc)
-    assert r.status_code == 413 and "limit is 2" in r.json()["detail"]
+    square = body(utm_box(10, 40))["geometry"]  # 30 x 100 m: 5 vertices, 3,000 m2
+    tight = load_settings(zoning=ZoningSettings(max_batch=2, max_vertices=4, max_area_ha=0.2))
+    with TestClient(create_app(tight, engine=engine)) as small, TestClient(
+        create_app(engine=engine)
+    ) as usual:
+        r = small.post("/zoning/check/batch", json=fc)
+        assert r.status_code == 413 and "limit is 2" in r.json()["detail"]
+        assert usual.post("/zoning/check/batch", json=fc).status_code == 200
+        geometry = {"geometry": square, "crs": "EPSG:32749"}
+        r = small.post("/zoning/check", json=geometry)
+        assert r.status_code == 413 and r.json()["error"] == "too_many_vertices"
+        assert usual.post("/zoning/check", json=geometry).status_code == 200
+        wide = load_settings(zoning=ZoningSettings(max_area_ha=0.2))
+        with TestClient(create_app(wide, engine=engine)) as narrow:
+            r = narrow.post("/zoning/check", json=geometry)
+            assert r.status_code == 422 and r.json()["error"] == "too_large"
 
 
 def test_kbli_without_rules_is_409(client: TestClient, clean, load, tmp_path: Path) -> None:

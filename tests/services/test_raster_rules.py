@@ -191,12 +191,12 @@ def test_the_pdf_report_carries_the_finding_and_its_source(sloped: Engine) -> No
     from shapely.geometry import mapping
 
     from app.services.reports.zoning import ReportItem, zoning_report
-    from app.settings import MapSettings
+    from app.settings import process_settings
     from tests.zoning_fixture import utm_box
 
     item = ReportItem(geometry=mapping(utm_box(100, 200)), crs="EPSG:32749", kbli="47111")
     with sloped.connect() as conn:
-        data = zoning_report(conn, MapSettings(), [item], "id")
+        data = zoning_report(conn, process_settings(), [item], "id")
     text = " ".join(PdfReader(io.BytesIO(data)).pages[0].extract_text().split())
     assert "Kondisi fisik (raster)" in text
     assert "Kemiringan lereng" in text and "Lereng curam" in text

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from app.services.reports.pdf import qr_drawing
 from app.services.reports.zoning import ReportItem, permalink, zoning_report
-from app.settings import MapSettings
+from app.settings import process_settings
 from tests.zoning_fixture import utm_box
 
 
@@ -44,7 +44,7 @@ def test_report_pages_and_text(planning_area: Engine) -> None:
         ),  # fmt: skip
     ]
     with planning_area.connect() as conn:
-        data = zoning_report(conn, MapSettings(), items, "id", today=date(2026, 2, 3))
+        data = zoning_report(conn, process_settings(), items, "id", today=date(2026, 2, 3))
     reader = PdfReader(io.BytesIO(data))
     assert len(reader.pages) == 2
     first, second = (p.extract_text() for p in reader.pages)

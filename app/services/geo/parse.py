@@ -23,7 +23,7 @@ from app.errors import (
 )
 from app.l10n import Notice, both, number, same
 from app.services.geo.crs import cached_crs, crs_label, reproject, reproject_many
-from app.settings import ZoningSettings, zoning_settings
+from app.settings import ZoningSettings
 
 GEOM_TYPES = ("Point", "Polygon", "MultiPolygon")
 
@@ -46,13 +46,12 @@ def parse_geometry(
     obj: Any,
     crs: str | None,
     metric_srid: int,
-    settings: ZoningSettings | None = None,
+    settings: ZoningSettings,
 ) -> Parcel:
     """Return a validated Parcel from a GeoJSON geometry in `crs`; raise a 4xx domain error.
 
     Polygons are also kept in the metric CRS (for their area); a point needs no metric copy.
     """
-    settings = settings or zoning_settings()
     src = (crs or "EPSG:4326").strip()
     src_crs = cached_crs(src)  # lru_cache keeps no exceptions: unknown CRSs raise every time
     if not isinstance(obj, dict) or "type" not in obj:
@@ -145,7 +144,7 @@ def parse_many(
     objs: list[Any],
     crs: str | None,
     metric_srid: int,
-    settings: ZoningSettings | None = None,
+    settings: ZoningSettings,
 ) -> list[Parcel | RtrwError]:
     """Return a Parcel (or the domain error parse_geometry would raise) for each GeoJSON object.
 
@@ -154,7 +153,6 @@ def parse_many(
     call. Anything else goes through parse_geometry one by one, so answers and messages are
     exactly those of the single check.
     """
-    settings = settings or zoning_settings()
     out: list[Parcel | RtrwError | None] = [None] * len(objs)
     src = (crs or "EPSG:4326").strip()
     try:

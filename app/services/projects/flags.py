@@ -52,6 +52,7 @@ from app.services.catalog.current import CURRENT_ADMIN_SQL, TOP_ADMIN_SQL
 from app.services.catalog.named import region_or_all
 from app.services.projects.zones import zone_flags
 from app.services.rules.book import RuleBooks, process_rulebooks
+from app.settings import Settings, process_settings
 
 DUPLICATE_DISTANCE_M = 50.0
 DUPLICATE_SCORE = 90.0
@@ -337,6 +338,7 @@ def refresh_flags(
     tolerance_m: float = 100.0,
     today: date | None = None,
     books: RuleBooks | None = None,
+    settings: Settings | None = None,
 ) -> dict[str, int]:
     """Recompute the flags of `year` (every year if None) in `conn`'s transaction.
 
@@ -357,7 +359,9 @@ def refresh_flags(
     flags += _columns(conn, params, on)
     flags += [
         Flag(pid, flag, _capital(reason.id), _capital(reason.en))
-        for pid, flag, reason in zone_flags(conn, params, on, books)
+        for pid, flag, reason in zone_flags(
+            conn, params, on, books, settings or process_settings()
+        )
     ]
     flags += _duplicates(conn, params)
     if flags:

@@ -35,6 +35,8 @@ from app.services.projects.flags import refresh_flags
 from app.services.projects.place import Gazetteer, PlaceRow, load_gazetteer, match_locations
 from app.services.projects.place import place_rows as place_set
 from app.services.projects.read import read_sheet
+from app.services.rules.book import RuleBooks
+from app.settings import Settings
 
 TEXT_TARGETS = (
     "opd_code", "opd_name", "program", "activity", "sub_activity_code", "sub_activity",
@@ -470,6 +472,8 @@ def import_projects(
     via: str = "cli",
     filename: str | None = None,
     refresh: bool = True,
+    books: RuleBooks | None = None,
+    settings: Settings | None = None,
 ) -> ImportReport:
     """Import a budget file into `project` for `year` and place its rows; return the report.
 
@@ -550,7 +554,7 @@ def import_projects(
         report.unchanged = len(rows) - report.inserted - report.updated
         _place(conn, year, rows, gaz, report)
     if refresh:
-        report.flags = refresh_flags(conn, year)
+        report.flags = refresh_flags(conn, year, books=books, settings=settings)
     report.seconds = time.perf_counter() - started
     conn.execute(
         text(

@@ -36,7 +36,7 @@ from app.services.zoning.judge import is_protected_zone
 from app.services.zoning.parts import parts_in_chunks
 from app.services.zoning.rasters import sample_rasters
 from app.services.zoning.sheet import zone_label
-from app.settings import zoning_settings
+from app.settings import Settings
 
 # A line or polygon is flagged for a zone only when more than this share of it lies there.
 SHARE_FLAGGED = 0.5
@@ -57,7 +57,7 @@ _PROJECTS_SQL = """
 
 
 def zone_flags(
-    conn: Connection, params: Mapping[str, Any], on: date, books: RuleBooks
+    conn: Connection, params: Mapping[str, Any], on: date, books: RuleBooks, settings: Settings
 ) -> list[tuple[int, str, Text]]:
     """Return (project id, flag, reason) of every protected_zone and forbidden_zone finding."""
     rows = conn.execute(text(_PROJECTS_SQL), {**params, "own": list(OWN_PLACEMENTS)}).all()
@@ -71,10 +71,10 @@ def zone_flags(
     by_region: dict[str | None, list[int]] = defaultdict(list)
     for i, region in enumerate(regions):
         by_region[region].append(i)
-    size = zoning_settings().batch_chunk
     out: list[tuple[int, str, Text]] = []
     for region, idx in by_region.items():
-        ctx = context(conn, books, region)
+        ctx = context(conn, books, region, settings)
+        size = ctx.settings.batch_chunk
         book = ctx.book
         if book is None or not ctx.layers:
             continue

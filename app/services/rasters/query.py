@@ -30,7 +30,7 @@ from app.errors import (
 from app.services.geo.parse import parse_geometry
 from app.services.rasters.records import RasterClass, RasterRecord
 from app.services.rasters.sample import class_of, number, sample_geoms, to_raster_crs
-from app.settings import RasterSettings, raster_settings
+from app.settings import RasterSettings, ZoningSettings, raster_settings
 
 GEOD = Geod(ellps="WGS84")
 
@@ -173,7 +173,10 @@ def zonal_stats(
 
 
 def zonal_geojson(
-    record: RasterRecord, obj: Any, settings: RasterSettings | None = None
+    record: RasterRecord,
+    obj: Any,
+    settings: RasterSettings | None = None,
+    limits: ZoningSettings | None = None,
 ) -> dict[str, Any]:
     """Return zonal_stats of a GeoJSON Polygon/MultiPolygon (EPSG:4326), validated first.
 
@@ -188,7 +191,7 @@ def zonal_geojson(
             "(untuk satu titik gunakan /rasters/{name}/point)",
         )
     # metric_srid 4326: no metric copy is needed here (areas come from the pixels)
-    parcel = parse_geometry(obj, "EPSG:4326", 4326)
+    parcel = parse_geometry(obj, "EPSG:4326", 4326, limits or ZoningSettings())
     result = zonal_stats(record, parcel.geom, settings)
     result["warnings"] = [w.en for w in parcel.warnings] + result["warnings"]
     return result

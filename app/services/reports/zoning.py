@@ -22,7 +22,7 @@ from app.services.maps.static import Highlight, render_map
 from app.services.reports import pdf
 from app.services.rules.book import RuleBooks
 from app.services.zoning.check import check, check_parcel
-from app.settings import MapSettings
+from app.settings import Settings
 
 REPORT_LAYERS = ["zoning", "overlay", "base", "admin"]
 MAP_MIN_SPAN_M = 300.0  # a point or a small parcel is shown with this much around it
@@ -44,7 +44,7 @@ class ReportItem:
 
 def zoning_report(
     conn: Connection,
-    settings: MapSettings,
+    settings: Settings,
     items: list[ReportItem],
     lang: str = "id",
     *,
@@ -57,21 +57,22 @@ def zoning_report(
     Permalinks and QR codes start with RTRW_MAPS_PUBLIC_BASE_URL, else with `base_url` (the
     address the request came to), else they are relative.
     """
-    if len(items) > settings.max_report_parcels:
+    maps = settings.maps
+    if len(items) > maps.max_report_parcels:
         raise TooManyParcels(
-            f"a report takes at most {settings.max_report_parcels} parcels; got {len(items)}",
-            message_id=f"Satu laporan paling banyak {settings.max_report_parcels} persil; "
+            f"a report takes at most {maps.max_report_parcels} parcels; got {len(items)}",
+            message_id=f"Satu laporan paling banyak {maps.max_report_parcels} persil; "
             f"diterima {len(items)}",
-            limit=settings.max_report_parcels,
+            limit=maps.max_report_parcels,
         )
-    base = settings.public_base_url or base_url or ""
+    base = maps.public_base_url or base_url or ""
     pages = [_page(conn, settings, item, lang, books, base) for item in items]
     return pdf.build(pages, lang, today or date.today())
 
 
 def _page(
     conn: Connection,
-    settings: MapSettings,
+    settings: Settings,
     item: ReportItem,
     lang: str,
     books: RuleBooks | None,
@@ -81,17 +82,20 @@ def _page(
     if item.parcel_id is not None:
         answer = check_parcel(
             conn, item.parcel_id, item.kbli, item.activity, item.as_of,
-            books=books, region=item.region,
+            books=books, settings=settings, region=item.region,
         )  # fmt: skip
     else:
         geometry = item.geometry or {}
-        answer = check(conn, geometry, item.crs, item.kbli, item.activity, item.as_of, books=books)
+        answer = check(
+            conn, geometry, item.crs, item.kbli, item.activity, item.as_of, books=books,
+            settings=settings,
+        )  # fmt: skip
     geom = answer.geom  # the geometry checked, in EPSG:4326
     assert geom is not None
     width_pt, height_pt = pdf.MAP_SIZE_PT
-    dpi = settings.report_dpi
+    dpi = settings.maps.report_dpi
     rendered = render_map(
-        conn, settings, frame=geom.bounds, pad=0.35, min_span_m=MAP_MIN_SPAN_M,
+        conn, settings.maps, frame=geom.bounds, pad=0.35, min_span_m=MAP_MIN_SPAN_M,
         width=math.ceil(width_pt / 72 * dpi), height=math.ceil(height_pt / 72 * dpi), dpi=dpi,
         layers=REPORT_LAYERS, highlight=Highlight([geom], t("sheet.parcel", lang)), lang=lang,
         region=(answer.parcel or {}).get("region") or (answer.region or {}).get("code"),

@@ -29,7 +29,7 @@ from app.services.zoning.context import Context, context, regions_of
 from app.services.zoning.evaluate import evaluate
 from app.services.zoning.parts import parts_in_chunks
 from app.services.zoning.rasters import sample_rasters
-from app.settings import loader_settings, zoning_settings
+from app.settings import Settings, process_settings
 
 
 @dataclass
@@ -56,17 +56,22 @@ def check_batch(
     as_of: date | None = None,
     *,
     books: RuleBooks | None = None,
+    settings: Settings | None = None,
 ) -> list[Answer | BatchFailure]:
-    """Return one answer (or error) per item, with every parcel's parts found in one query."""
-    settings = zoning_settings()
-    if len(items) > settings.max_batch:
+    """Return one answer (or error) per item, with every parcel's parts found in one query.
+
+    `books` and `settings`: the API's rule-book cache and limits; default the process's.
+    """
+    settings = settings or process_settings()
+    limits = settings.zoning
+    if len(items) > limits.max_batch:
         raise TooManyParcels(
-            f"the batch has {len(items)} parcels; the limit is {settings.max_batch}",
-            message_id=f"Batch memuat {len(items)} persil; batasnya {settings.max_batch} persil",
-            limit=settings.max_batch,
+            f"the batch has {len(items)} parcels; the limit is {limits.max_batch}",
+            message_id=f"Batch memuat {len(items)} persil; batasnya {limits.max_batch} persil",
+            limit=limits.max_batch,
         )
     books = process_rulebooks() if books is None else books
-    srid = epsg_of(loader_settings().default_metric_crs) or 0
+    srid = epsg_of(settings.loader.default_metric_crs) or 0
     on = as_of or date.today()
     results: list[Answer | BatchFailure | None] = [None for _ in items]
     by_crs: dict[str | None, list[int]] = defaultdict(list)
@@ -78,7 +83,7 @@ def check_batch(
     parsed: list[Parcel] = []
     where: list[int] = []
     for crs, idx in by_crs.items():  # one vectorised parse per CRS (usually one)
-        outcomes = parse_many([items[i].geometry for i in idx], crs, srid, settings)
+        outcomes = parse_many([items[i].geometry for i in idx], crs, srid, limits)
         for i, outcome in zip(idx, outcomes, strict=True):
             if isinstance(outcome, RtrwError):
                 results[i] = _failed(items[i], outcome.code, outcome.message, outcome.message_id)
@@ -93,7 +98,7 @@ def check_batch(
             parsed[j].warnings.append(hit.warning)
         groups[hit.code].append(j)
     for code, members in groups.items():
-        ctx = context(conn, books, code)
+        ctx = context(conn, books, code, settings)
         group: list[Parcel] = []
         at: list[int] = []
         acts: list[str | None] = []
@@ -102,7 +107,7 @@ def check_batch(
             try:
                 act = _activity(ctx, items[i].kbli, items[i].activity)
                 if ctx.metric_srid != srid and not parcel.is_point:
-                    again = parse_many([items[i].geometry], items[i].crs, ctx.metric_srid, settings)
+                    again = parse_many([items[i].geometry], items[i].crs, ctx.metric_srid, limits)
                     if isinstance(again[0], RtrwError):
                         raise again[0]
                     again[0].ref, again[0].warnings = parcel.ref, parcel.warnings
@@ -128,7 +133,7 @@ def _check_group(
     on: date,
 ) -> None:
     """Answer the parcels of one region (`at`: their item index) in chunks, into `results`."""
-    settings = zoning_settings()
+    settings = ctx.settings
     order = list(range(len(group)))
     group, order = _spatial_order(group, order)
     size = settings.batch_chunk

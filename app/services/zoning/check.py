@@ -27,7 +27,7 @@ from app.services.zoning.evaluate import evaluate
 from app.services.zoning.parcels import ParcelBy, find_parcel
 from app.services.zoning.parts import find_parts
 from app.services.zoning.rasters import sample_rasters
-from app.settings import loader_settings
+from app.settings import Settings, process_settings
 
 
 def check(
@@ -39,18 +39,21 @@ def check(
     as_of: date | None = None,
     *,
     books: RuleBooks | None = None,
+    settings: Settings | None = None,
 ) -> Answer:
     """Return the zoning answer for one geometry (GeoJSON in `crs`) and optional activity.
 
-    `books` is the rule-book cache to read through (the API's); default the process's.
+    `books` is the rule-book cache to read through and `settings` the limits (the API's);
+    default the process's.
     """
     books = process_rulebooks() if books is None else books
+    settings = settings or process_settings()
     if isinstance(geometry, dict) and geometry.get("type") == "Point":
-        parcel = parse_geometry(geometry, crs, 0)
-        found = point_context_single_region(conn, books, parcel)
+        parcel = parse_geometry(geometry, crs, 0, settings.zoning)
+        found = point_context_single_region(conn, books, parcel, settings)
         if found is None:  # several regions: find the one under the point, then ask again
             region = regions_of(conn, [parcel.geom])[0]
-            found = point_context(conn, books, parcel, region.code)
+            found = point_context(conn, books, parcel, region.code, settings)
         ctx, hits = found
         act = activity_of(ctx, kbli, activity)
         samples = sample_rasters(conn, ctx, [parcel])[0]
@@ -58,13 +61,13 @@ def check(
         answer = evaluate(ctx, parcel, hits, act, as_of or date.today(), samples, boundary)
         return _with_code(ctx, answer, kbli)
     # The region is found from the geometry; its metric CRS then gives the parcel's area.
-    srid = epsg_of(loader_settings().default_metric_crs) or 0
-    parcel = parse_geometry(geometry, crs, srid)
+    srid = epsg_of(settings.loader.default_metric_crs) or 0
+    parcel = parse_geometry(geometry, crs, srid, settings.zoning)
     region = regions_of(conn, [parcel.geom])[0]
-    ctx = context(conn, books, region.code)
+    ctx = context(conn, books, region.code, settings)
     act = activity_of(ctx, kbli, activity)
     if ctx.metric_srid != srid:
-        parcel = parse_geometry(geometry, crs, ctx.metric_srid)
+        parcel = parse_geometry(geometry, crs, ctx.metric_srid, settings.zoning)
     if region.warning:
         parcel.warnings.append(region.warning)
     parts = find_parts(conn, ctx, [parcel])
@@ -116,10 +119,11 @@ def check_point(
     as_of: date | None = None,
     *,
     books: RuleBooks | None = None,
+    settings: Settings | None = None,
 ) -> Answer:
     """Return the zoning answer for a lon/lat point."""
     point = {"type": "Point", "coordinates": [lon, lat]}
-    return check(conn, point, "EPSG:4326", kbli, activity, as_of, books=books)
+    return check(conn, point, "EPSG:4326", kbli, activity, as_of, books=books, settings=settings)
 
 
 def check_parcel(
@@ -130,6 +134,7 @@ def check_parcel(
     as_of: date | None = None,
     *,
     books: RuleBooks | None = None,
+    settings: Settings | None = None,
     region: str | None = None,
     by: ParcelBy | None = None,
     layer: str | None = None,
@@ -140,7 +145,9 @@ def check_parcel(
     zoning/parcels.py); `layer` and `region` narrow the search.
     """
     parcel = find_parcel(conn, parcel_id, by=by, layer=layer, region=region)
-    answer = check(conn, parcel.geometry, "EPSG:4326", kbli, activity, as_of, books=books)
+    answer = check(
+        conn, parcel.geometry, "EPSG:4326", kbli, activity, as_of, books=books, settings=settings
+    )
     answer.parcel = parcel.as_dict()
     return answer
 

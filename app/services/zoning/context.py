@@ -22,7 +22,7 @@ from app.services.geo.crs import STORAGE_SRID, epsg_of
 from app.services.geo.parse import Parcel
 from app.services.rules.book import REGION_RULE_SET_KEY_SQL, RuleBook, RuleBooks
 from app.services.zoning.answer import Notice
-from app.settings import loader_settings
+from app.settings import Settings, ZoningSettings
 
 
 @dataclass
@@ -58,6 +58,7 @@ class Context:
     region: str | None = None  # the Kemendagri code of the region that answers
     rasters: dict[str, int] = field(default_factory=dict)  # name -> current raster_version id
     region_name: str | None = None
+    settings: ZoningSettings = field(default_factory=ZoningSettings)  # the app's zoning limits
 
     def top_admin(self) -> tuple[int, int] | None:
         """Return (version id, level) of the region's top admin level loaded (kabupaten 2,
@@ -95,13 +96,14 @@ SELECT
 """
 
 
-def context(conn: Connection, books: RuleBooks, region: str | None = None) -> Context:
+def context(conn: Connection, books: RuleBooks, region: str | None, settings: Settings) -> Context:
     """Return region `region`'s current zoning, overlay and admin versions and its rules.
 
-    `region` None: the layers and rule sets loaded without a region.
+    `region` None: the layers and rule sets loaded without a region. `settings`: the app's (or
+    the process's); the context carries its zoning limits to everything that reads it.
     """
     row = conn.execute(text(_CONTEXT_SQL), {"region": region}).one()
-    return _context_from(conn, books, row, region)
+    return _context_from(conn, books, row, region, settings)
 
 
 @dataclass
@@ -153,8 +155,10 @@ def regions_of(conn: Connection, geoms: list[Any]) -> list[RegionHit]:
     return out
 
 
-def _context_from(conn: Connection, books: RuleBooks, row: Any, region: str | None) -> Context:
-    metric = row.metric_crs or loader_settings().default_metric_crs
+def _context_from(
+    conn: Connection, books: RuleBooks, row: Any, region: str | None, settings: Settings
+) -> Context:
+    metric = row.metric_crs or settings.loader.default_metric_crs
     epsg = epsg_of(metric)
     if epsg is None:
         raise RtrwError(
@@ -168,6 +172,7 @@ def _context_from(conn: Connection, books: RuleBooks, row: Any, region: str | No
         region=region,
         rasters=dict(row.rasters or {}),
         region_name=row.region_name,
+        settings=settings.zoning,
     )
 
 
@@ -224,24 +229,22 @@ _POINT_CONTEXT_AUTO = text(_POINT_CONTEXT_AUTO_SQL)
 
 
 def point_context_single_region(
-    conn: Connection, books: RuleBooks, parcel: Parcel
+    conn: Connection, books: RuleBooks, parcel: Parcel, settings: Settings
 ) -> tuple[Context, list[dict[str, Any]]] | None:
     """Return point_context in one round trip when the database holds at most one region.
 
     None when it holds several (or layers outside its region): use regions_of first.
     """
-    row = conn.execute(
-        _POINT_CONTEXT_AUTO, {"x": parcel.geom.x, "y": parcel.geom.y}
-    ).one()
+    row = conn.execute(_POINT_CONTEXT_AUTO, {"x": parcel.geom.x, "y": parcel.geom.y}).one()
     if not row.single:
         return None
     keys = ("version_id", "fid", "code", "name", "level", "props", "parent_name")
     hits = [{**dict(zip(keys, h, strict=True)), "part": None} for h in row.hits]
-    return _context_from(conn, books, row, row.region), hits
+    return _context_from(conn, books, row, row.region, settings), hits
 
 
 def point_context(
-    conn: Connection, books: RuleBooks, parcel: Parcel, region: str | None = None
+    conn: Connection, books: RuleBooks, parcel: Parcel, region: str | None, settings: Settings
 ) -> tuple[Context, list[dict[str, Any]]]:
     """Return region `region`'s context and its features under a point, in one query."""
     row = conn.execute(
@@ -249,4 +252,4 @@ def point_context(
     ).one()
     keys = ("version_id", "fid", "code", "name", "level", "props", "parent_name")
     hits = [{**dict(zip(keys, h, strict=True)), "part": None} for h in row.hits]
-    return _context_from(conn, books, row, region), hits
+    return _context_from(conn, books, row, region, settings), hits

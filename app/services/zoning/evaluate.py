@@ -50,7 +50,6 @@ from app.services.zoning.numbers import round_answer
 from app.services.zoning.precedence import permit_route
 from app.services.zoning.rasters import Sample, raster_findings
 from app.services.zoning.sheet import summary_text
-from app.settings import zoning_settings
 
 
 class Citations:
@@ -88,7 +87,7 @@ def evaluate(
     `boundary`: the planning area's edge (boundary.region_boundary); None: the region has no
     admin areas, so its edge is unknown.
     """
-    sliver = zoning_settings().sliver_m2
+    sliver = ctx.settings.sliver_m2
     book = ctx.book
     point = parcel.is_point
     total = 0.0 if point else float(parcel.area_m2 or 0.0)

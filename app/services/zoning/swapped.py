@@ -22,6 +22,7 @@ from app.services.geo.crs import cached_crs, crs_label
 from app.services.rules.book import RuleBooks
 from app.services.zoning.answer import Answer
 from app.services.zoning.check import check
+from app.settings import Settings
 
 LON_MAX, LAT_MAX = 180.0, 90.0
 
@@ -147,10 +148,11 @@ def check_geometry(
     as_of: date | None = None,
     *,
     books: RuleBooks | None = None,
+    settings: Settings | None = None,
 ) -> Answer:
     """Return `check`'s answer; its lon/lat range error gains the swap hint when it applies."""
     try:
-        return check(conn, geometry, crs, kbli, activity, as_of, books=books)
+        return check(conn, geometry, crs, kbli, activity, as_of, books=books, settings=settings)
     except InvalidGeometry as exc:
         hinted = hint_swapped(conn, geometry, crs)
         if hinted is None:
