@@ -22,7 +22,6 @@ KABUPATEN_FILE = "batas_kabupaten_batang.geojson"
 
 KAB_CODE = "33.25"
 KAB_NAME = "Batang"
-PROV_NAME = "Jawa Tengah"
 KET_ADMIN = (
     "Batas administrasi nyata (turunan BIG, disederhanakan; cahyadsn/wilayah_boundaries, MIT), "
     "bukan batas hukum resmi"

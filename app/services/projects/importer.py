@@ -28,6 +28,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from app.errors import LoadError
 from app.services import sheets
+from app.services.auth import audit
 from app.services.geo.crs import STORAGE_SRID, epsg_of, reproject
 from app.services.projects import values as V
 from app.services.projects.fields import resolve_fields
@@ -572,11 +573,7 @@ def import_projects(
 def record_import(
     conn: Connection, report: ImportReport, actor: str | None, role: str | None, via: str
 ) -> None:
-    """Record the import in the audit trail (same transaction), if the audit module exists."""
-    try:
-        from app.services.auth import audit
-    except ImportError:  # pragma: no cover - the audit trail is another module's
-        return
+    """Record the import in the audit trail (same transaction)."""
     audit.record(
         conn,
         actor,

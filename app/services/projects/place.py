@@ -169,7 +169,7 @@ def _ranked(scores: np.ndarray, keys: list[str], by_key: dict[str, list[Area]],
     return out
 
 
-def _decide(ranked: list[tuple[float, Area]], gaz: Gazetteer, exact_key: str | None) -> Match:
+def _decide(ranked: list[tuple[float, Area]], gaz: Gazetteer) -> Match:
     if not ranked:
         return Match(why="no desa or kecamatan of that name is loaded")
     best_score, best = ranked[0]
@@ -208,7 +208,7 @@ def match_locations(
         if not key or not gaz.kec_keys:
             return None
         ranked = _ranked(kec_scores[k_row[key]], gaz.kec_keys, gaz.kec_by_key, None)
-        m = _decide(ranked, gaz, key)
+        m = _decide(ranked, gaz)
         return {m.kecamatan_code} if m.kecamatan_code else None
 
     out: dict[tuple[str | None, str | None], Match] = {}
@@ -216,7 +216,7 @@ def match_locations(
         allowed = kec_codes(k)
         if d and gaz.desa_keys:
             ranked = _ranked(desa_scores[d_row[d]], gaz.desa_keys, gaz.desa_by_key, allowed)
-            verdict = _decide(ranked, gaz, d)
+            verdict = _decide(ranked, gaz)
             if allowed and (not ranked or ranked[0][0] < ACCEPT):
                 # the named kecamatan holds no such desa: say so, never take another kecamatan's
                 kec = gaz.kec_names.get(next(iter(allowed)), "?")
@@ -224,11 +224,11 @@ def match_locations(
                 best = f"; best elsewhere {gaz.label(anywhere[0][1])}" if anywhere else ""
                 verdict = Match(why=f"weak match: no desa like {d!r} in kec {kec}{best}")
             if verdict.why and not k:
-                verdict = _trailing_kecamatan(gaz, d, pair[0] or "") or verdict
+                verdict = _trailing_kecamatan(gaz, pair[0] or "") or verdict
             if verdict.why and not verdict.why.startswith("ambiguous") and not allowed:
                 # the text may name a kecamatan only ("Kec. Limpung" or just "Limpung")
                 kec_only = _decide(  # only when no desa is near
-                    _ranked(kec_scores[k_row[d]], gaz.kec_keys, gaz.kec_by_key, None), gaz, d
+                    _ranked(kec_scores[k_row[d]], gaz.kec_keys, gaz.kec_by_key, None), gaz
                 )
                 if not kec_only.why and (kec_only.score or 0) >= 100.0:
                     verdict = kec_only
@@ -243,7 +243,7 @@ def match_locations(
     return out
 
 
-def _trailing_kecamatan(gaz: Gazetteer, desa_key: str, raw: str) -> Match | None:
+def _trailing_kecamatan(gaz: Gazetteer, raw: str) -> Match | None:
     """Try "Kalisalak Limpung": trailing words as the kecamatan, the rest as the desa."""
     words = re.sub(r"[^0-9a-zA-Z ]", " ", raw).split()
     for n in (1, 2):
@@ -253,14 +253,14 @@ def _trailing_kecamatan(gaz: Gazetteer, desa_key: str, raw: str) -> Match | None
         if not head or not tail:
             continue
         kec = _decide(
-            _ranked(_cdist([tail], gaz.kec_keys)[0], gaz.kec_keys, gaz.kec_by_key, None), gaz, tail
+            _ranked(_cdist([tail], gaz.kec_keys)[0], gaz.kec_keys, gaz.kec_by_key, None), gaz
         )
         if kec.why or not kec.kecamatan_code:
             continue
         ranked = _ranked(
             _cdist([head], gaz.desa_keys)[0], gaz.desa_keys, gaz.desa_by_key, {kec.kecamatan_code}
         )
-        verdict = _decide(ranked, gaz, head)
+        verdict = _decide(ranked, gaz)
         if not verdict.why:
             return verdict
     return None

@@ -55,7 +55,6 @@ class Page:
 
     answer: Answer
     map_png: bytes
-    map_px: tuple[int, int]
     map_crs: str
     permalink: str
     point: tuple[float, ...] | None = None

@@ -105,7 +105,6 @@ def _page(
     return pdf.Page(
         answer=answer,
         map_png=rendered.png,
-        map_px=(rendered.width, rendered.height),
         map_crs=rendered.crs,
         permalink=permalink(base, geom, kbli, lang),
         point=geom.coords[0] if geom.geom_type == "Point" else None,

@@ -16,9 +16,8 @@ from shapely.geometry.base import BaseGeometry
 
 from app.l10n import Notice, Text
 
-# Every outcome a part of a parcel can have, strictest ITBX letters last among the letters.
+# The ITBX letters a part of a parcel can have, strictest last.
 LETTERS = ("I", "T", "B", "TB", "X")
-OUTCOMES = (*LETTERS, "not_listed", "no_plan", "outside")
 
 
 def internal(default: Any = None, default_factory: Any = None) -> Any:
