@@ -3,7 +3,6 @@
 from app.models.auth import ApiKey, AuditEvent
 from app.models.base import Base
 from app.models.catalog import (
-    LAYER_EVENTS,
     LAYER_KINDS,
     POLYGON_KINDS,
     Feature,
@@ -27,7 +26,6 @@ from app.models.rules import (
 )
 
 __all__ = [
-    "LAYER_EVENTS",
     "LAYER_KINDS",
     "POLYGON_KINDS",
     "RASTER_KINDS",

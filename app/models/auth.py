@@ -7,10 +7,9 @@ from sqlalchemy import BigInteger, CheckConstraint, DateTime, Index, Integer, Te
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base
+from app.models.base import EMPTY_JSON, Base
 
 ROLES = ("staff", "admin")
-_EMPTY_JSON = text("'{}'::jsonb")
 
 
 class ApiKey(Base):
@@ -47,5 +46,5 @@ class AuditEvent(Base):
     via: Mapped[str] = mapped_column(Text)
     action: Mapped[str] = mapped_column(Text)
     target: Mapped[str | None] = mapped_column(Text)
-    counts: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=_EMPTY_JSON)
-    detail: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=_EMPTY_JSON)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=EMPTY_JSON)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=EMPTY_JSON)

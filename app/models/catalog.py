@@ -19,20 +19,18 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     func,
-    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base
+from app.models.base import EMPTY_JSON, Base
+from app.models.named import Event, Named, Version, event_args, named_args
 
 LAYER_KINDS = ("admin", "zoning", "overlay", "base", "thematic", "parcel")
 # Kinds whose features are areas: points and lines in their files are rejected.
 POLYGON_KINDS = ("admin", "zoning", "overlay", "parcel")
-LAYER_EVENTS = ("load", "rollback")
 # Zoning plans, least detailed first: a later one governs over an earlier one where both lie.
 ZONING_PLANS = ("rtrw", "rdtr")
-_EMPTY_JSON = text("'{}'::jsonb")
 # feature.geom_web (migration 0011): the geometry in Web Mercator for tiles, computed by
 # PostgreSQL when a row is written; latitudes beyond Web Mercator's edge are cut off first.
 WEB_MAX_LAT = 85.0511
@@ -55,36 +53,18 @@ class Region(Base):
     description: Mapped[str | None] = mapped_column(Text)
     licence: Mapped[str | None] = mapped_column(Text)
     pack_path: Mapped[str | None] = mapped_column(Text)
-    manifest: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=_EMPTY_JSON)
+    manifest: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=EMPTY_JSON)
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class Layer(Base):
+class Layer(Named, Base):
     """A named layer; `current_version_id` points at the version that is served."""
 
     __tablename__ = "layer"
-    __table_args__ = (
-        CheckConstraint("name ~ '^[a-z][a-z0-9_]{0,62}$'", name="layer_name_format"),
-        CheckConstraint(f"kind IN {LAYER_KINDS!r}", name="layer_kind_known"),
-        # Names are unique within a region; NULL (loaded without a region) is one namespace.
-        UniqueConstraint(
-            "region_code", "name", name="layer_region_name_key", postgresql_nulls_not_distinct=True
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(Text)
-    # The Kemendagri code of the region the layer belongs to (migration 0005); NULL: none.
-    region_code: Mapped[str | None] = mapped_column(Text)
-    title: Mapped[str] = mapped_column(Text)
-    kind: Mapped[str] = mapped_column(Text)
-    current_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("layer_version.id", use_alter=True, name="layer_current_version_fk")
-    )
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    __table_args__ = named_args("layer", LAYER_KINDS)
 
 
-class LayerVersion(Base):
+class LayerVersion(Version, Base):
     """One load of a layer: provenance, counts and bounds. Earlier versions stay."""
 
     __tablename__ = "layer_version"
@@ -93,16 +73,8 @@ class LayerVersion(Base):
         CheckConstraint(f"plan IN {ZONING_PLANS!r}", name="layer_version_plan_known"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     layer_id: Mapped[int] = mapped_column(ForeignKey("layer.id", ondelete="CASCADE"))
-    version: Mapped[int] = mapped_column(Integer)
-    title: Mapped[str] = mapped_column(Text)
-    # The English title (migration 0012); NULL: none given, English pages show `title`.
-    title_en: Mapped[str | None] = mapped_column(Text)
-    kind: Mapped[str] = mapped_column(Text)
-    source_file: Mapped[str] = mapped_column(Text)
     source_layer: Mapped[str | None] = mapped_column(Text)
-    checksum: Mapped[str] = mapped_column(Text)
     source_crs: Mapped[str] = mapped_column(Text)
     metric_crs: Mapped[str] = mapped_column(Text)
     geometry_type: Mapped[str | None] = mapped_column(Text)
@@ -111,10 +83,7 @@ class LayerVersion(Base):
     miny: Mapped[float | None] = mapped_column(Double)
     maxx: Mapped[float | None] = mapped_column(Double)
     maxy: Mapped[float | None] = mapped_column(Double)
-    licence: Mapped[str | None] = mapped_column(Text)
-    field_map: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=_EMPTY_JSON)
-    report: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=_EMPTY_JSON)
-    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    field_map: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=EMPTY_JSON)
     # SHA-256 of the file and every load option that shapes the result (migration 0003);
     # a region load skips a layer whose current version has the same fingerprint.
     fingerprint: Mapped[str | None] = mapped_column(Text)
@@ -127,25 +96,13 @@ class LayerVersion(Base):
     levels: Mapped[list[int] | None] = mapped_column(ARRAY(SmallInteger))
 
 
-class LayerEvent(Base):
-    """An audit entry: a version made current by a load or a rollback, by whom and when."""
+class LayerEvent(Event, Base):
+    """An audit entry: a layer version made current by a load or a rollback."""
 
     __tablename__ = "layer_event"
-    __table_args__ = (
-        CheckConstraint(f"action IN {LAYER_EVENTS!r}", name="layer_event_action_known"),
-        Index("layer_event_layer_idx", "layer_id", "id"),
-    )
+    __table_args__ = event_args("layer_event", "layer")
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     layer_id: Mapped[int] = mapped_column(ForeignKey("layer.id", ondelete="CASCADE"))
-    action: Mapped[str] = mapped_column(Text)
-    from_version: Mapped[int | None] = mapped_column(Integer)
-    to_version: Mapped[int] = mapped_column(Integer)
-    actor: Mapped[str | None] = mapped_column(Text)
-    note: Mapped[str | None] = mapped_column(Text)
-    happened_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
 
 
 class Feature(Base):
@@ -166,7 +123,7 @@ class Feature(Base):
     name: Mapped[str | None] = mapped_column(Text)
     parent_code: Mapped[str | None] = mapped_column(Text)
     level: Mapped[int | None] = mapped_column(SmallInteger)
-    props: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=_EMPTY_JSON)
+    props: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=EMPTY_JSON)
     geom: Mapped[Any] = mapped_column(Geometry(srid=4326, spatial_index=False))
     area_m2: Mapped[float | None] = mapped_column(Double)
     # The polygon in its version's metric CRS (migration 0004); no SRID constraint.

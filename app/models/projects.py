@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base
+from app.models.base import EMPTY_JSON, Base
 
 PROJECT_FLAGS = (
     "outside_region",
@@ -38,7 +38,6 @@ PROJECT_FLAGS = (
     "unplaced",
 )
 PLACED_BY = ("coordinates", "wkt", "desa_code", "text")
-_EMPTY_JSON = text("'{}'::jsonb")
 
 
 def _in(values: tuple[str, ...]) -> str:
@@ -55,13 +54,13 @@ class ProjectImport(Base):
     source_file: Mapped[str] = mapped_column(Text)
     checksum: Mapped[str] = mapped_column(Text)
     sheet: Mapped[str | None] = mapped_column(Text)
-    field_map: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=_EMPTY_JSON)
+    field_map: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=EMPTY_JSON)
     actor: Mapped[str | None] = mapped_column(Text)
     imported_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
-    counts: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=_EMPTY_JSON)
-    report: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=_EMPTY_JSON)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=EMPTY_JSON)
+    report: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=EMPTY_JSON)
 
 
 class Project(Base):
@@ -116,7 +115,7 @@ class Project(Base):
         ForeignKey("project_import.id", ondelete="SET NULL")
     )
     line: Mapped[int | None] = mapped_column(Integer)
-    raw: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=_EMPTY_JSON)
+    raw: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=EMPTY_JSON)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

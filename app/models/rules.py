@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base
+from app.models.base import EMPTY_JSON, Base
 
 
 def _rule_set_fk() -> Column[int]:
@@ -34,6 +34,11 @@ def _rule_set_fk() -> Column[int]:
         ForeignKey("rule_set.id", ondelete="CASCADE"),
         nullable=False,
     )
+
+
+def _rule_set_key() -> Mapped[int]:
+    """Return the rule_set_id column that starts the primary key of an ORM rule table."""
+    return mapped_column(ForeignKey("rule_set.id", ondelete="CASCADE"), primary_key=True)
 
 
 def _validity() -> tuple[Column[Any], ...]:
@@ -56,7 +61,7 @@ class RuleSet(Base):
     region_code: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str] = mapped_column(Text)
     checksum: Mapped[str] = mapped_column(Text)
-    counts: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    counts: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=EMPTY_JSON)
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
@@ -65,9 +70,7 @@ class LegalSource(Base):
 
     __tablename__ = "legal_source"
 
-    rule_set_id: Mapped[int] = mapped_column(
-        ForeignKey("rule_set.id", ondelete="CASCADE"), primary_key=True
-    )
+    rule_set_id: Mapped[int] = _rule_set_key()
     id: Mapped[str] = mapped_column(Text, primary_key=True)
     citation: Mapped[str] = mapped_column(Text)
     title: Mapped[str | None] = mapped_column(Text)
@@ -84,9 +87,7 @@ class ZoneClass(Base):
         CheckConstraint("class IN ('lindung', 'budidaya')", name="zone_class_class_check"),
     )
 
-    rule_set_id: Mapped[int] = mapped_column(
-        ForeignKey("rule_set.id", ondelete="CASCADE"), primary_key=True
-    )
+    rule_set_id: Mapped[int] = _rule_set_key()
     code: Mapped[str] = mapped_column(Text, primary_key=True)
     name: Mapped[str] = mapped_column(Text)
     name_en: Mapped[str | None] = mapped_column(Text)
@@ -101,9 +102,7 @@ class ZoneAlias(Base):
 
     __tablename__ = "zone_alias"
 
-    rule_set_id: Mapped[int] = mapped_column(
-        ForeignKey("rule_set.id", ondelete="CASCADE"), primary_key=True
-    )
+    rule_set_id: Mapped[int] = _rule_set_key()
     local_code: Mapped[str] = mapped_column(Text, primary_key=True)
     code: Mapped[str] = mapped_column(Text)
 
@@ -113,9 +112,7 @@ class Activity(Base):
 
     __tablename__ = "activity"
 
-    rule_set_id: Mapped[int] = mapped_column(
-        ForeignKey("rule_set.id", ondelete="CASCADE"), primary_key=True
-    )
+    rule_set_id: Mapped[int] = _rule_set_key()
     id: Mapped[str] = mapped_column(Text, primary_key=True)
     name: Mapped[str] = mapped_column(Text)
     name_en: Mapped[str | None] = mapped_column(Text)
@@ -128,9 +125,7 @@ class ActivityKbli(Base):
     __tablename__ = "activity_kbli"
     __table_args__ = (CheckConstraint("kbli ~ '^[0-9]{5}$'", name="activity_kbli_kbli_check"),)
 
-    rule_set_id: Mapped[int] = mapped_column(
-        ForeignKey("rule_set.id", ondelete="CASCADE"), primary_key=True
-    )
+    rule_set_id: Mapped[int] = _rule_set_key()
     kbli: Mapped[str] = mapped_column(Text, primary_key=True)
     activity_id: Mapped[str] = mapped_column(Text)
 
@@ -202,9 +197,7 @@ route_rule = Table(
     Column("reason_en", Text),
     *_validity(),
     CheckConstraint("route IN ('KKKPR', 'PKKPR')", name="route_rule_route_check"),
-    CheckConstraint(
-        "applies_when IN ('all_rdtr_oss', 'otherwise')", name="route_rule_when_check"
-    ),
+    CheckConstraint("applies_when IN ('all_rdtr_oss', 'otherwise')", name="route_rule_when_check"),
     Index("route_rule_lookup", "rule_set_id"),
 )
 
