@@ -25,8 +25,8 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from app.db import make_engine  # noqa: E402
 from app.services import database  # noqa: E402
 from app.services.rasters.catalog import get_raster  # noqa: E402
+from app.services.rasters.files import GDAL_ENV  # noqa: E402
 from app.services.rasters.ingest import load_raster  # noqa: E402
-from app.services.rasters.tiles import GDAL_ENV  # noqa: E402
 from app.settings import DatabaseSettings, RasterSettings  # noqa: E402
 from bench.common import bench_url  # noqa: E402
 from bench.tiles import ZOOMS, Run, http_pass, start_ours, viewport_tiles  # noqa: E402

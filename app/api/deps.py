@@ -1,15 +1,19 @@
-"""Reusable `Annotated` dependencies: the database handle, bbox, pagination, staff keys."""
+"""Reusable `Annotated` dependencies: the database handle, bbox, pagination, a tile request,
+staff keys."""
 
-from typing import Annotated, Literal
+import inspect
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Header, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.db import Database
 from app.errors import Forbidden, InvalidParameter, Unauthorized
-from app.schemas.fields import INT8_MAX
+from app.schemas.fields import INT4_MAX, INT8_MAX
 from app.services import auth
 from app.services.auth import Principal
+from app.services.tiles.server import TileRequest
 from app.settings import ApiSettings, Settings
 
 
@@ -109,6 +113,63 @@ RegionCode = Annotated[
         pattern=r"^\d{2}(\.\d{2}){0,3}$",
     ),
 ]
+Version = Annotated[
+    int | None, Query(ge=1, le=INT4_MAX, description="a past version; default current")
+]
+
+# A tile's path parameters, declared once for every kind of tile. The schema's zoom bound; the
+# served range is RTRW_TILES_MIN/MAX_ZOOM (422 outside, from the tile server).
+ZOOM_LIMIT = 30
+Z = Annotated[int, Path(ge=0, le=ZOOM_LIMIT, description="zoom")]
+X = Annotated[int, Path(ge=0, le=(1 << ZOOM_LIMIT) - 1, description="column, 0..2^z-1")]
+Y = Annotated[int, Path(ge=0, le=(1 << ZOOM_LIMIT) - 1, description="row from the north")]
+IfNoneMatch = Annotated[
+    str | None, Header(description="an ETag of an earlier answer: 304 if unchanged")
+]
+
+
+def tile_params(
+    kind: str, name: str, name_type: Any, style: Callable[..., Hashable] | None = None
+) -> Callable[..., Awaitable[TileRequest]]:
+    """Return the dependency that reads a tile route into a TileRequest of `kind`.
+
+    Its parameters are the route's: the source's name (path parameter `name`, `name_type`),
+    z/x/y, `style`'s own query parameters (a raster's colormap and rescale: the dependency
+    calls it, so a bad style is a 422 before the handler runs), version, region and
+    If-None-Match. FastAPI reads them from the signature built here (as titiler's factories
+    build their endpoints); `async`, so it runs on the event loop with no thread hop.
+    """
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    styled = [*inspect.signature(style, eval_str=True).parameters.values()] if style else []
+
+    async def read(**values: Any) -> TileRequest:
+        """Return the TileRequest of the route's parameters."""
+        return TileRequest(
+            kind,
+            values[name],
+            values["z"],
+            values["x"],
+            values["y"],
+            region=values["region"],
+            version=values["version"],
+            if_none_match=values["if_none_match"],
+            style=style(**{p.name: values[p.name] for p in styled}) if style else None,
+        )
+
+    read.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter(name, keyword, annotation=name_type),
+            inspect.Parameter("z", keyword, annotation=Z),
+            inspect.Parameter("x", keyword, annotation=X),
+            inspect.Parameter("y", keyword, annotation=Y),
+            *(p.replace(kind=keyword) for p in styled),
+            inspect.Parameter("version", keyword, annotation=Version, default=None),
+            inspect.Parameter("region", keyword, annotation=RegionCode, default=None),
+            inspect.Parameter("if_none_match", keyword, annotation=IfNoneMatch, default=None),
+        ],
+        return_annotation=TileRequest,
+    )
+    return read
 
 
 # `Authorization: Bearer <key>`; auto_error=False so a missing key is our own 401 body.

@@ -2,25 +2,22 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
-from app.api.deps import Db, RegionCode
-from app.api.tiles import ZOOM_LIMIT, Tiles, cached_response
+from app.api.deps import RegionCode, Version, tile_params
+from app.api.tiles import Tiles, tile_response
 from app.api.urls import public_base
 from app.schemas.errors import error_responses, json_error_responses
-from app.schemas.fields import INT4_MAX
-from app.schemas.raster_tiles import RasterTileJSON
+from app.schemas.tiles import RasterTileJSON
 from app.services.rasters import tiles as raster_tiles
-from app.settings import Settings
+from app.services.rasters.tiles import RasterTiles, TileStyle
+from app.services.tiles.server import TileRequest
 
 router = APIRouter(prefix="/rasters", tags=["rasters"])
 
 RasterName = Annotated[
     str, Path(description="raster name, e.g. dem", pattern=r"^[A-Za-z0-9_]{1,63}$")
-]
-Version = Annotated[
-    int | None, Query(ge=1, le=INT4_MAX, description="a past version; default current")
 ]
 Colormap = Annotated[
     str | None,
@@ -41,10 +38,20 @@ Rescale = Annotated[
 ]
 
 
+def raster_style(colormap: Colormap = None, rescale: Rescale = None) -> TileStyle:
+    """Return the style of `colormap=` and `rescale=min,max`; InvalidParameter (422) when bad."""
+    return raster_tiles.parse_style(colormap, rescale)
+
+
+RasterTile = Annotated[
+    TileRequest, Depends(tile_params(RasterTiles.kind, "name", RasterName, raster_style))
+]
+
+
 class PNGResponse(Response):
     """A PNG image."""
 
-    media_type = "image/png"
+    media_type = RasterTiles.media_type
 
 
 TILE_RESPONSES: dict[int | str, dict] = {
@@ -65,21 +72,7 @@ TILE_RESPONSES: dict[int | str, dict] = {
     responses=TILE_RESPONSES,
     summary="A PNG tile of a raster",
 )
-def get_raster_tile(
-    request: Request,
-    server: Tiles,
-    name: RasterName,
-    z: Annotated[int, Path(ge=0, le=ZOOM_LIMIT, description="zoom")],
-    x: Annotated[int, Path(ge=0, le=(1 << ZOOM_LIMIT) - 1, description="column, 0..2^z-1")],
-    y: Annotated[int, Path(ge=0, le=(1 << ZOOM_LIMIT) - 1, description="row from the north")],
-    colormap: Colormap = None,
-    rescale: Rescale = None,
-    version: Version = None,
-    region: RegionCode = None,
-    if_none_match: Annotated[
-        str | None, Header(description="an ETag of an earlier answer: 304 if unchanged")
-    ] = None,
-) -> Response:
+def get_raster_tile(server: Tiles, tile: RasterTile) -> Response:
     """Return one Web Mercator (EPSG:3857) 256 px tile of the raster's current (or `version`).
 
     Categorical rasters are drawn in their class colours, continuous ones with a colour map
@@ -88,15 +81,7 @@ def get_raster_tile(
     served range, x/y outside 0..2^z-1, an unknown colormap or a bad rescale; 404 for an
     unknown raster or version. A plain `def`: GDAL reads block, so they run in a worker thread.
     """
-    style = raster_tiles.parse_style(colormap, rescale)
-    settings: Settings = request.app.state.settings
-    tile = raster_tiles.load_tile(
-        server.db, server.cache, server.settings, name, z, x, y, style,
-        region=region, version=version, if_none_match=if_none_match,
-        store=settings.rasters.dir, records=server.sources,
-    )  # fmt: skip
-    age = server.settings.pinned_max_age_s if version is not None else server.settings.max_age_s
-    return cached_response(tile.etag, tile.data, age, PNGResponse)
+    return tile_response(server.load(tile))
 
 
 @router.get(
@@ -108,7 +93,7 @@ def get_raster_tile(
 )
 def get_raster_tilejson(
     request: Request,
-    db: Db,
+    server: Tiles,
     name: RasterName,
     colormap: Colormap = None,
     rescale: Rescale = None,
@@ -120,9 +105,8 @@ def get_raster_tilejson(
     The tile URL starts with RTRW_MAPS_PUBLIC_BASE_URL when it is set, else with the scheme
     and host this request came to.
     """
-    style = raster_tiles.parse_style(colormap, rescale)
-    settings: Settings = request.app.state.settings
-    return db.run(
-        raster_tiles.tilejson, settings.tiles, name, public_base(request), style,
-        region=region, version=version, store=settings.rasters.dir,
+    style = raster_style(colormap, rescale)
+    return server.db.run(
+        server.tilejson, RasterTiles.kind, name, public_base(request),
+        region=region, version=version, style=style,
     )  # fmt: skip

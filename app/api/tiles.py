@@ -1,35 +1,30 @@
 """Vector tiles (Mapbox Vector Tile, Web Mercator XYZ) of every layer, and their TileJSON."""
 
 import re
-from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.api.deps import Db, RegionCode
+from app.api.deps import RegionCode, Version, tile_params
 from app.api.urls import public_base
-from app.db import Database
 from app.errors import RtrwError
 from app.schemas.errors import error_responses, json_error_responses
-from app.schemas.fields import INT4_MAX
 from app.schemas.tiles import TileJSON
-from app.services.tiles import service as tiles
+from app.services.rasters.tiles import RasterTiles
 from app.services.tiles.cache import TileCache
 from app.services.tiles.catalog import SourceCache
-from app.settings import TileSettings
+from app.services.tiles.server import TileAnswer, TileRequest, TileServer
+from app.services.tiles.vector import VectorTiles
+from app.settings import Settings
 
 router = APIRouter(prefix="/tiles", tags=["tiles"])
-MVT = "application/vnd.mapbox-vector-tile"
-ZOOM_LIMIT = 30  # the schema's bound; the served range is RTRW_TILES_MIN/MAX_ZOOM (422 outside)
+MVT = VectorTiles.media_type
 
 LayerName = Annotated[
     str, Path(description="layer name, e.g. pola_ruang", pattern=r"^[A-Za-z0-9_]{1,63}$")
-]
-Version = Annotated[
-    int | None, Query(ge=1, le=INT4_MAX, description="a past version; default current")
 ]
 
 
@@ -39,20 +34,11 @@ class MVTResponse(Response):
     media_type = MVT
 
 
-@dataclass(frozen=True)
-class TileServer:
-    """What the tile endpoint reads through: database, tile cache, resolved versions, settings."""
-
-    db: Database
-    cache: TileCache
-    sources: SourceCache
-    settings: TileSettings
-
-
 async def get_tile_server(request: Request) -> TileServer:
-    """Return the app's tile cache (opened on first use, one per process, shared on disk) with
-    the versions resolved so far (opened in the lifespan, app.main; without it, an empty one
-    and every tile queries its version). One dependency: each costs a warm tile ~0.1 ms.
+    """Return the app's tile server: its tile cache (opened on first use, one per process,
+    shared on disk), the versions resolved so far (opened in the lifespan, app.main; without
+    it, an empty one and every tile queries its version) and the vector and raster renderers.
+    One dependency: each costs a warm tile ~0.1 ms.
 
     `async`, so it runs on the event loop: no two requests can open them at once.
     """
@@ -61,19 +47,31 @@ async def get_tile_server(request: Request) -> TileServer:
     sources: SourceCache | None = getattr(state, "tile_sources", None)
     if server is not None and server.sources is sources and server.db is state.db:
         return server
-    settings: TileSettings = state.settings.tiles
+    settings: Settings = state.settings
+    tiles = settings.tiles
     cache: TileCache | None = getattr(state, "tiles", None)
     if cache is None:
         cache = state.tiles = TileCache(
-            settings.cache_dir, settings.cache_max_mb * 1_000_000, settings.memory_mb * 1_000_000
+            tiles.cache_dir, tiles.cache_max_mb * 1_000_000, tiles.memory_mb * 1_000_000
         )
     if sources is None:
         sources = state.tile_sources = SourceCache(None)
-    server = state.tile_server = TileServer(state.db, cache, sources, settings)
+    renderers = (VectorTiles(tiles), RasterTiles(settings.rasters.dir))
+    server = state.tile_server = TileServer(state.db, cache, sources, tiles, renderers)
     return server
 
 
 Tiles = Annotated[TileServer, Depends(get_tile_server)]
+VectorTile = Annotated[TileRequest, Depends(tile_params(VectorTiles.kind, "layer", LayerName))]
+
+
+def tile_response(answer: TileAnswer) -> Response:
+    """Return the HTTP answer of a tile of any kind: 200 with the bytes, 204 for an empty tile,
+    304 when If-None-Match named the ETag; ETag and max-age on each."""
+    headers = {"ETag": answer.etag, "Cache-Control": f"public, max-age={answer.max_age}"}
+    if answer.status != 200:
+        return Response(status_code=answer.status, headers=headers)
+    return Response(answer.data, headers=headers, media_type=answer.media_type)
 
 
 TILE_RESPONSES: dict[int | str, dict] = {
@@ -94,18 +92,7 @@ TILE_RESPONSES: dict[int | str, dict] = {
     responses=TILE_RESPONSES,
     summary="A vector tile of a layer",
 )
-async def get_tile(
-    server: Tiles,
-    layer: LayerName,
-    z: Annotated[int, Path(ge=0, le=ZOOM_LIMIT, description="zoom")],
-    x: Annotated[int, Path(ge=0, le=(1 << ZOOM_LIMIT) - 1, description="column, 0..2^z-1")],
-    y: Annotated[int, Path(ge=0, le=(1 << ZOOM_LIMIT) - 1, description="row from the north")],
-    version: Version = None,
-    region: RegionCode = None,
-    if_none_match: Annotated[
-        str | None, Header(description="an ETag of an earlier answer: 304 if unchanged")
-    ] = None,
-) -> Response:
+async def get_tile(server: Tiles, tile: VectorTile) -> Response:
     """Return one Web Mercator (EPSG:3857) tile of the layer's current (or `version`) features.
 
     Features carry only what styling and popups need (zoning: code, name, plan; admin: code,
@@ -115,36 +102,10 @@ async def get_tile(
     """
     # A tile in the memory cache of a layer version the catalog listener vouches for is
     # answered here on the event loop; anything else (disk, database) in a worker thread.
-    settings = server.settings
-    tile = tiles.peek_tile(
-        server.sources, server.cache, settings, layer, z, x, y,
-        region=region, version=version, if_none_match=if_none_match,
-    )  # fmt: skip
-    if tile is None:
-        tile = await run_in_threadpool(
-            tiles.load_tile, server.db, server.sources, server.cache, settings, layer, z, x, y,
-            region=region, version=version, if_none_match=if_none_match,
-        )  # fmt: skip
-    return tile_response(tile, settings, pinned=version is not None)
-
-
-def cached_response(
-    etag: str, data: bytes | None, max_age: int, response_class: type[Response]
-) -> Response:
-    """Return a cached tile's answer (vector or raster): 200 with the bytes, 204 for an empty
-    tile, 304 when If-None-Match named the ETag (`data` None); ETag and max-age on each."""
-    headers = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}"}
-    if data is None:
-        return Response(status_code=304, headers=headers)
-    if not data:
-        return Response(status_code=204, headers=headers)
-    return response_class(data, headers=headers)
-
-
-def tile_response(tile: tiles.Tile, settings: TileSettings, *, pinned: bool) -> Response:
-    """Return the HTTP answer of a vector tile (a day's max-age for a pinned `version=`)."""
-    age = settings.pinned_max_age_s if pinned else settings.max_age_s
-    return cached_response(tile.etag, tile.data, age, MVTResponse)
+    answer = server.peek(tile)
+    if answer is None:
+        answer = await run_in_threadpool(server.load, tile)
+    return tile_response(answer)
 
 
 # A plain tile request (no query string): what WarmTiles may answer by itself
@@ -156,11 +117,11 @@ class WarmTiles:
 
     On the demo layer a warm tile spent over half of its time in FastAPI's routing and
     parameter solving. This answers `GET /tiles/{layer}/{z}/{x}/{y}.pbf` without a query
-    string when `peek_tile` finds it (the catalog listener vouches for the layer version and
-    the memory LRU holds the tile), with the route's own `tile_response`; anything else (a
-    miss, a query string, a bad tile, the tile server not opened yet) goes on to the route,
-    which validates and answers it. It sits inside the CORS middleware, so the headers of a
-    cross-origin read are the route's.
+    string when the tile server's `peek` finds it (the catalog listener vouches for the layer
+    version and the memory LRU holds the tile), with the routes' own `tile_response`; anything
+    else (a miss, a query string, a bad tile, the tile server not opened yet) goes on to the
+    route, which validates and answers it. It sits inside the CORS middleware, so the headers
+    of a cross-origin read are the route's.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -182,16 +143,16 @@ class WarmTiles:
         server: TileServer | None = getattr(state, "tile_server", None)
         if match is None or server is None or server.sources is not state.tile_sources:
             return None
-        layer, z, x, y = match[1], int(match[2]), int(match[3]), int(match[4])
         etags = [v.decode("latin-1") for k, v in scope["headers"] if k == b"if-none-match"]
+        tile = TileRequest(
+            VectorTiles.kind, match[1], int(match[2]), int(match[3]), int(match[4]),
+            if_none_match=", ".join(etags) or None,
+        )  # fmt: skip
         try:
-            tile = tiles.peek_tile(
-                server.sources, server.cache, server.settings, layer, z, x, y,
-                if_none_match=", ".join(etags) or None,
-            )  # fmt: skip
+            answer = server.peek(tile)
         except RtrwError:  # outside the grid: the route says so
             return None
-        return None if tile is None else tile_response(tile, server.settings, pinned=False)
+        return None if answer is None else tile_response(answer)
 
 
 @router.get(
@@ -202,14 +163,18 @@ class WarmTiles:
     summary="TileJSON of a layer's vector tiles",
 )
 def get_tilejson(
-    request: Request, db: Db, layer: LayerName, version: Version = None, region: RegionCode = None
+    request: Request,
+    server: Tiles,
+    layer: LayerName,
+    version: Version = None,
+    region: RegionCode = None,
 ) -> dict:
     """Return the TileJSON 3.0.0 of the layer: tile URL template, zooms, bounds, attributes.
 
     The tile URLs start with RTRW_MAPS_PUBLIC_BASE_URL when it is set, else with the scheme
     and host this request came to.
     """
-    settings: TileSettings = request.app.state.settings.tiles
-    return db.run(
-        tiles.tilejson, settings, layer, public_base(request), region=region, version=version
-    )
+    return server.db.run(
+        server.tilejson, VectorTiles.kind, layer, public_base(request),
+        region=region, version=version,
+    )  # fmt: skip

@@ -22,7 +22,7 @@ from shapely.geometry import MultiPolygon, Point, Polygon, box, shape
 from sqlalchemy import Engine, text
 
 from app.services.catalog import layers as catalog
-from app.services.tiles.service import SNAP_CLEARANCE, render_tile, resolve_source
+from app.services.tiles.vector import SNAP_CLEARANCE, render_tile, resolve_source
 from app.settings import TileSettings
 from tests.fixtures import X0, Y0, write
 

@@ -19,8 +19,9 @@ from app.errors import InvalidParameter, LayerNotFound
 from app.services.tiles import grid
 from app.services.tiles.cache import MemoryLRU, TileCache
 from app.services.tiles.catalog import CatalogListener, SourceCache
-from app.services.tiles.service import (
-    get_tile,
+from app.services.tiles.server import TileRequest, TileServer
+from app.services.tiles.vector import (
+    VectorTiles,
     largest_feature,
     render_tile,
     resolve_source,
@@ -283,15 +284,21 @@ def test_a_version_all_under_a_pixel_has_empty_tiles(load, clean: Engine, tmp_pa
 def test_get_tile_uses_the_cache_and_the_etag(clean: Engine, zona, tmp_path: Path) -> None:
     settings = TileSettings(cache_dir=tmp_path / "cache")
     cache = TileCache(settings.cache_dir, 10_000_000, 1_000_000)
+    # no Database: `get` runs on the connection it is given
+    server = TileServer(None, cache, SourceCache(None), settings, [VectorTiles(settings)])  # type: ignore[arg-type]
+
+    def tile(z: int, x: int, y: int, name: str = "zona", **kw: object) -> TileRequest:
+        return TileRequest("vector", name, z, x, y, **kw)  # type: ignore[arg-type]
+
     with clean.connect() as conn:
-        first = get_tile(conn, cache, settings, "zona", 12, 3297, 2127)
+        first = server.get(conn, tile(12, 3297, 2127))
         source = resolve_source(conn, "zona")
         assert cache.get(tile_key(source, 12, 3297, 2127, settings)) == first.data
-        again = get_tile(conn, cache, settings, "zona", 12, 3297, 2127, if_none_match=first.etag)
+        again = server.get(conn, tile(12, 3297, 2127, if_none_match=first.etag))
         assert again.not_modified and again.etag == first.etag
-        empty = get_tile(conn, cache, settings, "zona", 12, 0, 0)
+        empty = server.get(conn, tile(12, 0, 0))
         assert empty.data == b""
         with pytest.raises(LayerNotFound, match="no version 9"):
-            get_tile(conn, cache, settings, "zona", 12, 3297, 2127, version=9)
+            server.get(conn, tile(12, 3297, 2127, version=9))
         with pytest.raises(LayerNotFound):
-            get_tile(conn, cache, settings, "nope", 12, 3297, 2127)
+            server.get(conn, tile(12, 3297, 2127, name="nope"))

@@ -1,10 +1,12 @@
-"""PNG tiles (Web Mercator XYZ, 256 px) of a stored raster version, their cache and TileJSON.
+"""The raster renderer of the tile server: PNG tiles (Web Mercator XYZ, 256 px) of a stored
+raster version, their style, legend and TileJSON.
 
 A tile is read from the version's Cloud-Optimized GeoTIFF with rio-tiler inside
-`rasterio.Env(GDAL_ENV)`: categorical rasters take their class colours, continuous ones a
-named rio-tiler colour map over the version's min..max (or `rescale`); nodata is
-transparent. Tiles live in the vector tiles' shared TileCache under a key naming the
-version (id, checksum), the tile and the style, so a new version is a new key.
+`rasterio.Env(GDAL_ENV)`, on the dataset this thread keeps open (`files.open_dataset`, the one
+file cache of every raster read): categorical rasters take their class colours, continuous ones
+a named rio-tiler colour map over the version's min..max (or `rescale`); nodata is transparent.
+The tile server (`app.services.tiles.server`) keeps them in the vector tiles' TileCache under a
+key naming the version (id, checksum), the tile and the style, so a new version is a new key.
 """
 
 from __future__ import annotations
@@ -12,9 +14,8 @@ from __future__ import annotations
 import hashlib
 import io
 import math
-import threading
 import warnings
-from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,15 +30,11 @@ from rio_tiler.io import Reader
 from rio_tiler.models import ImageData
 from sqlalchemy import Connection
 
-from app.db import Database
 from app.errors import InvalidParameter
 from app.services.rasters.catalog import get_raster
-from app.services.rasters.files import GDAL_ENV
+from app.services.rasters.files import GDAL_ENV, open_dataset
 from app.services.rasters.records import RasterRecord
-from app.services.tiles.answer import cached_bytes, resolved
-from app.services.tiles.cache import TileCache
-from app.services.tiles.catalog import SourceCache
-from app.services.tiles.grid import check_tile
+from app.services.tiles.server import TileRequest, TileSet
 from app.settings import TileSettings
 
 # Bump when the rendering changes: every raster tile's cache key and ETag change with it.
@@ -55,20 +52,6 @@ class TileStyle:
 
     colormap: str | None = None
     rescale: tuple[float, float] | None = None
-
-
-@dataclass(frozen=True)
-class RasterTile:
-    """An answer: its ETag and the PNG bytes (b"" empty; None when If-None-Match matched)."""
-
-    etag: str
-    data: bytes | None
-    record: RasterRecord
-
-    @property
-    def not_modified(self) -> bool:
-        """Return True when the client's copy is current (304)."""
-        return self.data is None
 
 
 def parse_style(colormap: str | None, rescale: str | None) -> TileStyle:
@@ -138,36 +121,10 @@ def tile_key(record: RasterRecord, z: int, x: int, y: int, style: TileStyle) -> 
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-class _Readers(threading.local):
-    """Open COG readers of this thread by (path, checksum): opening costs ~1 ms a tile."""
-
-    def __init__(self) -> None:
-        self.open: OrderedDict[tuple[Path, str], Reader] = OrderedDict()
-
-
-_readers = _Readers()
-READERS_PER_THREAD = 8
-
-
-def _reader(record: RasterRecord) -> Reader:
-    """Return this thread's open Reader of the version's file (opened on first use)."""
-    key = (record.path, record.checksum)
-    cached = _readers.open.get(key)
-    if cached is not None:
-        _readers.open.move_to_end(key)
-        return cached
-    reader = Reader(str(record.path))
-    _readers.open[key] = reader
-    while len(_readers.open) > READERS_PER_THREAD:
-        _, old = _readers.open.popitem(last=False)
-        old.close()
-    return reader
-
-
 def render_tile(record: RasterRecord, z: int, x: int, y: int, style: TileStyle) -> bytes:
     """Return the PNG of one tile; b"" when the tile misses the raster or holds only nodata."""
     with rasterio.Env(**GDAL_ENV):
-        src = _reader(record)
+        src = Reader(str(record.path), dataset=open_dataset(record))
         if not src.tile_exists(x, y, z):
             return b""
         try:
@@ -232,83 +189,6 @@ def _png(img: ImageData, record: RasterRecord, style: TileStyle, nodata: np.ndar
     return buf.getvalue()
 
 
-def get_tile(
-    conn: Connection,
-    cache: TileCache,
-    settings: TileSettings,
-    name: str,
-    z: int,
-    x: int,
-    y: int,
-    style: TileStyle,
-    *,
-    region: str | None = None,
-    version: int | None = None,
-    if_none_match: str | None = None,
-    store: Path | None = None,
-) -> RasterTile:
-    """Return a tile of a raster version: 304 from its key, else the cache, else rendered.
-
-    InvalidParameter (422) outside the grid; RasterNotFound (404) for an unknown name or
-    version. The record is read on `conn`; the file is read after, still on this thread.
-    """
-    check_tile(z, x, y, settings.min_zoom, settings.max_zoom)
-    record = get_raster(conn, name, region=region, version=version, store=store)
-    return tile_of(cache, record, z, x, y, style, if_none_match)
-
-
-def tile_of(
-    cache: TileCache,
-    record: RasterRecord,
-    z: int,
-    x: int,
-    y: int,
-    style: TileStyle,
-    if_none_match: str | None = None,
-) -> RasterTile:
-    """Return a tile of a resolved record: 304 from its key, else the cache, else rendered."""
-    etag, data = cached_bytes(
-        cache,
-        tile_key(record, z, x, y, style),
-        if_none_match,
-        lambda: render_tile(record, z, x, y, style),
-    )
-    return RasterTile(etag, data, record)
-
-
-def load_tile(
-    db: Database,
-    cache: TileCache,
-    settings: TileSettings,
-    name: str,
-    z: int,
-    x: int,
-    y: int,
-    style: TileStyle,
-    *,
-    region: str | None = None,
-    version: int | None = None,
-    if_none_match: str | None = None,
-    store: Path | None = None,
-    records: SourceCache | None = None,
-) -> RasterTile:
-    """Return `get_tile` on a read connection (run it in a worker thread); with `records`
-    (the catalog-notified cache of the vector tiles), a record resolved since the last
-    catalog change is reused and a warm tile takes no query."""
-    if records is not None:
-        check_tile(z, x, y, settings.min_zoom, settings.max_zoom)
-        record: RasterRecord = resolved(  # the cache holds vector TileSources and records
-            records,
-            ("raster", name, region, version, store),
-            lambda: db.run(get_raster, name, region=region, version=version, store=store),
-        )
-        return tile_of(cache, record, z, x, y, style, if_none_match)
-    return db.run(
-        get_tile, cache, settings, name, z, x, y, style,
-        region=region, version=version, if_none_match=if_none_match, store=store,
-    )  # fmt: skip
-
-
 def legend(record: RasterRecord, style: TileStyle) -> dict[str, Any]:
     """Return the legend of the tiles: the classes, or LEGEND_STOPS stops of the colour map."""
     if classified(record, style):
@@ -330,55 +210,69 @@ def legend(record: RasterRecord, style: TileStyle) -> dict[str, Any]:
     return {"type": "colormap", "colormap": name, "unit": record.unit, "stops": stops}
 
 
-def tilejson(
-    conn: Connection,
-    settings: TileSettings,
-    name: str,
-    base_url: str,
-    style: TileStyle,
-    *,
-    region: str | None = None,
-    version: int | None = None,
-    store: Path | None = None,
-) -> dict[str, Any]:
-    """Return the TileJSON 3.0.0 of a raster version's PNG tiles with their legend."""
-    record = get_raster(conn, name, region=region, version=version, store=store)
-    params = (
-        ("colormap", style.colormap),
-        ("rescale", ",".join(f"{v:g}" for v in style.rescale) if style.rescale else None),
-        ("region", region),
-        ("version", version),
-    )
-    query = "&".join(f"{k}={v}" for k, v in params if v is not None)
-    url = f"{base_url.rstrip('/')}/rasters/{record.name}/tiles/{{z}}/{{x}}/{{y}}.png"
-    west, south, east, north = record.bounds_wgs84
-    # the zoom where a tile pixel is about the raster's pixel (Web Mercator at the centre)
+def style_of(tile: TileRequest) -> TileStyle:
+    """Return the style a tile request carries (the default when it has none)."""
+    return tile.style if isinstance(tile.style, TileStyle) else TileStyle()
+
+
+def native_zoom(record: RasterRecord) -> float:
+    """Return the zoom where a tile pixel is about the raster's pixel (Web Mercator, at its
+    centre)."""
+    south, north = record.bounds_wgs84[1], record.bounds_wgs84[3]
     lat = math.radians((south + north) / 2)
     metres = abs(record.res[0]) if "EPSG:4326" not in record.crs else abs(record.res[0]) * 111_320
-    native = math.log2(40_075_016.7 * math.cos(lat) / (TILE_PX * metres)) if metres > 0 else 12
-    centre_zoom = min(max(settings.min_zoom, round(native) - 2), settings.max_zoom)
-    doc: dict[str, Any] = {
-        "tilejson": "3.0.0",
-        "name": record.name,
-        "description": record.title,
-        "version": f"{record.version}.0.0",
-        "scheme": "xyz",
-        "tiles": [url + (f"?{query}" if query else "")],
-        "minzoom": settings.min_zoom,
-        "maxzoom": settings.max_zoom,
-        "bounds": [west, south, east, north],
-        "center": [(west + east) / 2, (south + north) / 2, centre_zoom],
-        "raster": {
-            "name": record.name,
-            "region": record.region_code,
-            "kind": record.kind,
-            "version": record.version,
-            "unit": record.unit,
-            "native_zoom": round(native, 2),
-        },
-        "legend": legend(record, style),
-    }
-    attribution = "; ".join(t for t in (record.source, record.licence) if t)
-    if attribution:
-        doc["attribution"] = attribution
-    return doc
+    return math.log2(40_075_016.7 * math.cos(lat) / (TILE_PX * metres)) if metres > 0 else 12
+
+
+@dataclass(frozen=True)
+class RasterTiles:
+    """The tile server's renderer of the catalog's rasters: PNG tiles through rio-tiler."""
+
+    store: Path | None = None  # the raster store (None: RTRW_RASTERS_DIR)
+    kind = "raster"
+    media_type = "image/png"
+    url = "rasters/{name}/tiles/{{z}}/{{x}}/{{y}}.png"
+    renders_on_connection = False  # the COG is read with no connection held
+
+    def resolve(
+        self, conn: Connection, name: str, region: str | None, version: int | None
+    ) -> RasterRecord:
+        """Return the raster version to serve (current unless `version`); RasterNotFound if
+        none."""
+        return get_raster(conn, name, region=region, version=version, store=self.store)
+
+    def key(self, source: RasterRecord, tile: TileRequest) -> str:
+        """Return the cache key of the tile in its style (`tile_key`)."""
+        return tile_key(source, tile.z, tile.x, tile.y, style_of(tile))
+
+    def render(self, conn: Connection | None, source: RasterRecord, tile: TileRequest) -> bytes:
+        """Return the PNG of the tile; b"" beside the raster or over nodata only."""
+        return render_tile(source, tile.z, tile.x, tile.y, style_of(tile))
+
+    def tileset(
+        self, source: RasterRecord, style: Hashable | None, settings: TileSettings
+    ) -> TileSet:
+        """Return what the raster version's TileJSON says: its style, raster entry and legend."""
+        look = style if isinstance(style, TileStyle) else TileStyle()
+        native = native_zoom(source)
+        rescale = ",".join(f"{v:g}" for v in look.rescale) if look.rescale else None
+        return TileSet(
+            name=source.name,
+            title=source.title,
+            version=source.version,
+            bounds=source.bounds_wgs84,
+            centre_zoom=min(max(settings.min_zoom, round(native) - 2), settings.max_zoom),
+            attribution="; ".join(t for t in (source.source, source.licence) if t) or None,
+            query=(("colormap", look.colormap), ("rescale", rescale)),
+            extra={
+                "raster": {
+                    "name": source.name,
+                    "region": source.region_code,
+                    "kind": source.kind,
+                    "version": source.version,
+                    "unit": source.unit,
+                    "native_zoom": round(native, 2),
+                },
+                "legend": legend(source, look),
+            },
+        )

@@ -1,22 +1,20 @@
-"""Serve a tile: name -> layer version, cache key and ETag, cache or one SQL statement; TileJSON."""
+"""The vector renderer of the tile server: a layer name -> its version, a tile's cache key, the
+MVT bytes from one SQL statement (`sql.py`), and what its TileJSON says."""
 
 from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Connection, text
 
-from app.db import Database
 from app.services.catalog.layers import LAYER
 from app.services.catalog.named import ambiguous, no_version, not_found
-from app.services.tiles.answer import cached_bytes, etag_matches, etag_of, resolved
-from app.services.tiles.cache import TileCache
-from app.services.tiles.catalog import SourceCache
-from app.services.tiles.grid import ORIGIN_SHIFT, check_tile, simplify_tolerance, tile_unit_m
+from app.services.tiles.grid import ORIGIN_SHIFT, simplify_tolerance, tile_unit_m
+from app.services.tiles.server import TileRequest, TileSet
 from app.services.tiles.sql import LARGEST_SQL, SOURCE_SQL, TILE_SQL
 from app.settings import TileSettings
 
@@ -65,20 +63,6 @@ class TileSource:
     licence: str | None
     geometry_type: str | None
     bounds: tuple[float, float, float, float] | None
-
-
-@dataclass(frozen=True)
-class Tile:
-    """An answer: its ETag, and the bytes (b"" empty; None when If-None-Match matched)."""
-
-    etag: str
-    data: bytes | None
-    source: TileSource
-
-    @property
-    def not_modified(self) -> bool:
-        """Return True when the client's copy is current (304)."""
-        return self.data is None
 
 
 def resolve_source(
@@ -215,156 +199,59 @@ def render_tile(
     return bytes(data) if data else b""
 
 
-def _tile_of(
-    source: TileSource,
-    settings: TileSettings,
-    z: int,
-    x: int,
-    y: int,
-    if_none_match: str | None,
-) -> tuple[str, str, Tile | None]:
-    """Return the cache key, the ETag, and the 304 answer when If-None-Match names it."""
-    key = tile_key(source, z, x, y, settings)
-    etag = etag_of(key)
-    return key, etag, Tile(etag, None, source) if etag_matches(if_none_match, etag) else None
+@dataclass(frozen=True)
+class VectorTiles:
+    """The tile server's renderer of the catalog's layers: Mapbox Vector Tiles from PostGIS."""
 
+    settings: TileSettings
+    kind = "vector"
+    media_type = "application/vnd.mapbox-vector-tile"
+    url = "tiles/{name}/{{z}}/{{x}}/{{y}}.pbf"
+    renders_on_connection = True  # one SQL statement a tile
 
-def peek_tile(
-    sources: SourceCache,
-    cache: TileCache,
-    settings: TileSettings,
-    name: str,
-    z: int,
-    x: int,
-    y: int,
-    *,
-    region: str | None = None,
-    version: int | None = None,
-    if_none_match: str | None = None,
-    disk: bool = False,
-) -> Tile | None:
-    """Return the tile without the database when the catalog and the tile cache know it.
+    def resolve(
+        self, conn: Connection, name: str, region: str | None, version: int | None
+    ) -> TileSource:
+        """Return the layer version to serve (current unless `version`); LayerNotFound if none."""
+        return resolve_source(conn, name, region, version)
 
-    None when the layer version is not in `sources` (a new epoch, a listener down) or the
-    tile is not cached (in memory only unless `disk`): the caller then runs `get_tile`.
-    Cheap enough for the event loop with `disk=False`; InvalidParameter outside the grid.
-    """
-    check_tile(z, x, y, settings.min_zoom, settings.max_zoom)
-    source = sources.get((name, region, version))
-    if source is None:
-        return None
-    key, etag, not_modified = _tile_of(source, settings, z, x, y, if_none_match)
-    if not_modified is not None:
-        return not_modified
-    data = cache.get(key) if disk else cache.get_memory(key)
-    return None if data is None else Tile(etag, data, source)
+    def key(self, source: TileSource, tile: TileRequest) -> str:
+        """Return the cache key of the tile (`tile_key`)."""
+        return tile_key(source, tile.z, tile.x, tile.y, self.settings)
 
+    def render(self, conn: Connection | None, source: TileSource, tile: TileRequest) -> bytes:
+        """Return the MVT bytes of the tile (b"" when no feature falls in it)."""
+        if conn is None:  # renders_on_connection: the server hands it one
+            raise TypeError("a vector tile renders on a database connection")
+        return render_tile(conn, source, tile.z, tile.x, tile.y, self.settings)
 
-def get_tile(
-    conn: Connection,
-    cache: TileCache,
-    settings: TileSettings,
-    name: str,
-    z: int,
-    x: int,
-    y: int,
-    *,
-    region: str | None = None,
-    version: int | None = None,
-    if_none_match: str | None = None,
-    sources: SourceCache | None = None,
-) -> Tile:
-    """Return a tile of a layer version: from the cache, else rendered and cached.
-
-    The version comes from `sources` while the catalog is unchanged, else from one small
-    query (filed in `sources` under the epoch read before it), so a new version is never
-    answered from an old one's cache; a matching If-None-Match answers from the key alone.
-    """
-    check_tile(z, x, y, settings.min_zoom, settings.max_zoom)
-    source = resolved(
-        sources, (name, region, version), lambda: resolve_source(conn, name, region, version)
-    )
-    etag, data = cached_bytes(
-        cache,
-        tile_key(source, z, x, y, settings),
-        if_none_match,
-        lambda: render_tile(conn, source, z, x, y, settings),
-    )
-    return Tile(etag, data, source)
-
-
-def load_tile(
-    db: Database,
-    sources: SourceCache,
-    cache: TileCache,
-    settings: TileSettings,
-    name: str,
-    z: int,
-    x: int,
-    y: int,
-    *,
-    region: str | None = None,
-    version: int | None = None,
-    if_none_match: str | None = None,
-) -> Tile:
-    """Return a tile in a worker thread: from the disk cache with no connection, else get_tile."""
-    tile = peek_tile(
-        sources, cache, settings, name, z, x, y,
-        region=region, version=version, if_none_match=if_none_match, disk=True,
-    )  # fmt: skip
-    if tile is not None:
-        return tile
-    return db.run(
-        get_tile, cache, settings, name, z, x, y,
-        region=region, version=version, if_none_match=if_none_match, sources=sources,
-    )  # fmt: skip
-
-
-def tilejson(
-    conn: Connection,
-    settings: TileSettings,
-    name: str,
-    base_url: str,
-    *,
-    region: str | None = None,
-    version: int | None = None,
-) -> dict[str, Any]:
-    """Return the TileJSON 3.0.0 document of a layer version; `base_url` ends before /tiles."""
-    source = resolve_source(conn, name, region, version)
-    query = "&".join(
-        f"{k}={v}" for k, v in (("region", region), ("version", version)) if v is not None
-    )
-    url = f"{base_url.rstrip('/')}/tiles/{source.name}/{{z}}/{{x}}/{{y}}.pbf"
-    bounds = list(source.bounds) if source.bounds else [-180.0, -85.0511, 180.0, 85.0511]
-    centre_zoom = min(max(settings.min_zoom, 10), settings.max_zoom)
-    doc: dict[str, Any] = {
-        "tilejson": "3.0.0",
-        "name": source.name,
-        "description": source.title,
-        "version": f"{source.version}.0.0",
-        "scheme": "xyz",
-        "tiles": [url + (f"?{query}" if query else "")],
-        "minzoom": settings.min_zoom,
-        "maxzoom": settings.max_zoom,
-        "bounds": bounds,
-        "center": [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, centre_zoom],
-        "vector_layers": [
-            {
-                "id": source.name,
-                "description": source.title,
-                "minzoom": settings.min_zoom,
-                "maxzoom": settings.max_zoom,
-                "fields": fields_of(source.kind),
-            }
-        ],
-        "layer": {
-            "name": source.name,
-            "region": source.region,
-            "kind": source.kind,
-            "version": source.version,
-            "geometry_type": source.geometry_type,
-        },
-    }
-    if source.licence:
-        doc["attribution"] = source.licence
-    return doc
+    def tileset(
+        self, source: TileSource, style: Hashable | None, settings: TileSettings
+    ) -> TileSet:
+        """Return what the layer version's TileJSON says: its vector layer and catalog entry."""
+        return TileSet(
+            name=source.name,
+            title=source.title,
+            version=source.version,
+            bounds=source.bounds,
+            centre_zoom=min(max(settings.min_zoom, 10), settings.max_zoom),
+            attribution=source.licence,
+            extra={
+                "vector_layers": [
+                    {
+                        "id": source.name,
+                        "description": source.title,
+                        "minzoom": settings.min_zoom,
+                        "maxzoom": settings.max_zoom,
+                        "fields": fields_of(source.kind),
+                    }
+                ],
+                "layer": {
+                    "name": source.name,
+                    "region": source.region,
+                    "kind": source.kind,
+                    "version": source.version,
+                    "geometry_type": source.geometry_type,
+                },
+            },
+        )
