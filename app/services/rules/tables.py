@@ -11,6 +11,7 @@ import hashlib
 import re
 import tomllib
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -130,6 +131,11 @@ RASTER_OPS = (">", ">=", "<", "<=", "=")
 # part in an OSS-integrated RDTR, or any other case.
 ROUTES = ("KKKPR", "PKKPR")
 ROUTE_CONDITIONS = ("all_rdtr_oss", "otherwise")
+# A table's rows as read, each with where it stands ("itbx.csv:12"); the checks of a row's
+# source id and zone code (they know sources.csv, zone_classes.csv and zone_aliases.csv).
+Rows = list[tuple[str, dict[str, str]]]
+CheckSource = Callable[[str, str], str | None]
+ZoneOf = Callable[[str, str], str]
 
 
 @dataclass
@@ -184,7 +190,7 @@ def rules_folder(path: Path) -> Path:
     return path / "rules"
 
 
-def _read(folder: Path, table: str, problems: _Problems) -> list[tuple[str, dict[str, str]]]:
+def _read(folder: Path, table: str, problems: _Problems) -> Rows:
     path = folder / FILES[table]
     if not path.exists():
         if table in REQUIRED_FILES:
@@ -272,197 +278,16 @@ def read_rules(path: Path) -> RuleTables:
         )
     problems = _Problems()
     raw = {t: _read(folder, t, problems) for t in FILES}
-    digest = hashlib.sha256()
-    for t in FILES:
-        p = folder / FILES[t]
-        if p.exists():
-            digest.update(p.read_bytes())
-    out = RuleTables(folder=folder, checksum=digest.hexdigest())
-
-    sources: dict[str, dict[str, Any]] = {}
-    for where, r in raw["sources"]:
-        if r["id"] in sources:
-            problems.add(where, f"source id {r['id']!r} used twice")
-        sources[r["id"]] = {
-            "id": r["id"],
-            "citation": r["citation"],
-            "title": r.get("title") or None,
-            "valid_from": _date(r.get("valid_from", ""), where, "valid_from", problems),
-            "valid_to": _date(r.get("valid_to", ""), where, "valid_to", problems),
-            "url": r.get("url") or None,
-        }
-        if not r["citation"]:
-            problems.add(where, "citation is empty")
-
-    def check_source(where: str, sid: str) -> str | None:
-        if not sid:
-            return None
-        if raw["sources"] and sid not in sources:
-            problems.add(where, f"unknown source {sid!r} (not in sources.csv)")
-        return sid
-
-    zones: dict[str, dict[str, Any]] = {}
-    for where, r in raw["zone_classes"]:
-        code = r["code"]
-        if not code:
-            problems.add(where, "code is empty")
-            continue
-        if code in zones:
-            problems.add(where, f"zone code {code!r} used twice")
-        if r["class"] not in CLASSES:
-            problems.add(where, f"class {r['class']!r} must be one of {', '.join(CLASSES)}")
-        colour = r.get("colour", "")
-        if colour and not COLOUR_RE.match(colour):
-            problems.add(where, f"colour {colour!r} is not #RRGGBB")
-        zones[code] = {
-            "code": code,
-            "name": r["name"],
-            "name_en": r.get("name_en") or None,
-            "class": r["class"],
-            "zone_code": r.get("zone_code") or None,
-            "zone_name": r.get("zone_name") or None,
-            "colour": colour or None,
-        }
-    aliases: dict[str, str] = {}
-    for where, r in raw["zone_aliases"]:
-        if r["code"] not in zones:
-            problems.add(where, f"unknown zone code {r['code']!r} (not in zone_classes.csv)")
-        aliases[r["local_code"]] = r["code"]
-
-    def zone_of(where: str, value: str) -> str:
-        code = aliases.get(value, value)
-        if code not in zones:
-            problems.add(where, f"unknown zone code {value!r} (not in zone_classes.csv)")
-        return code
-
-    activities: dict[str, dict[str, Any]] = {}
-    kbli_rows: dict[str, str] = {}
-    for where, r in raw["activities"]:
-        aid = r["id"]
-        if not aid or not r["name"]:
-            problems.add(where, "id and name are required")
-            continue
-        if aid in activities:
-            problems.add(where, f"activity id {aid!r} used twice")
-        activities[aid] = {
-            "id": aid,
-            "name": r["name"],
-            "name_en": r.get("name_en") or None,
-            "sector": r.get("sector") or None,
-        }
-        codes = [c.strip() for c in r["kbli"].split(";") if c.strip()]
-        if not codes:
-            problems.add(where, f"activity {aid!r} has no KBLI code")
-        for code in codes:
-            if not KBLI_RE.match(code):
-                problems.add(where, f"KBLI {code!r} is not five digits")
-            elif code in kbli_rows and kbli_rows[code] != aid:
-                problems.add(
-                    where, f"KBLI {code} is mapped to both {kbli_rows[code]!r} and {aid!r}"
-                )
-            kbli_rows[code] = aid
-
-    itbx: list[dict[str, Any]] = []
-    for where, r in raw["itbx"]:
-        if r["activity"] not in activities:
-            problems.add(where, f"unknown activity {r['activity']!r} (not in activities.csv)")
-        letter = r["itbx"].upper()
-        if letter not in LETTERS:
-            problems.add(where, f"ITBX letter {r['itbx']!r} must be one of {', '.join(LETTERS)}")
-        if letter in ("T", "B", "TB") and not r.get("conditions"):
-            problems.add(where, f"{letter} needs its conditions")
-        row: dict[str, Any] = {
-            "activity_id": r["activity"],
-            "zone_code": zone_of(where, r["zone"]),
-            "itbx": letter,
-            "conditions": r.get("conditions") or None,
-            "conditions_en": r.get("conditions_en") or None,
-            "source_id": check_source(where, r.get("source", "")),
-            "article": r.get("article") or None,
-            "valid_from": _date(r.get("valid_from", ""), where, "valid_from", problems),
-            "valid_to": _date(r.get("valid_to", ""), where, "valid_to", problems),
-            "layer": r.get("layer") or None,
-            "_where": where,
-        }
-        if row["valid_from"] and row["valid_to"] and row["valid_from"] > row["valid_to"]:
-            problems.add(where, "valid_from is after valid_to")
-        if row["layer"] is not None and not LAYER_RE.match(row["layer"]):
-            problems.add(where, f"layer {row['layer']!r} is not a layer name")
-        itbx.append(row)
-    groups: dict[tuple[str, str, str | None], list[dict[str, Any]]] = defaultdict(list)
-    for row in itbx:
-        groups[(row["activity_id"], row["zone_code"], row["layer"])].append(row)
-    for (aid, zone, layer), rows in groups.items():
-        if len(rows) > 1 and _periods_overlap(rows):
-            scope = f" in layer {layer}" if layer else ""
-            problems.add(rows[-1]["_where"], f"{aid} x {zone}{scope}: validity periods overlap")
-
-    intensity: list[dict[str, Any]] = []
-    for where, r in raw["intensity"]:
-        row = {  # noqa: RUF100
-            "zone_code": zone_of(where, r["zone"]),
-            "kdb_max": _num(r.get("kdb_max", ""), where, "kdb_max", problems, 100),
-            "klb_max": _num(r.get("klb_max", ""), where, "klb_max", problems),
-            "klb_min": _num(r.get("klb_min", ""), where, "klb_min", problems),
-            "kdh_min": _num(r.get("kdh_min", ""), where, "kdh_min", problems, 100),
-            "ktb_max": _num(r.get("ktb_max", ""), where, "ktb_max", problems, 100),
-            "height_max_m": _num(r.get("height_max_m", ""), where, "height_max_m", problems),
-            "floors_max": _num(r.get("floors_max", ""), where, "floors_max", problems),
-            "gsb_m": _num(r.get("gsb_m", ""), where, "gsb_m", problems),
-            "min_area_m2": _num(r.get("min_area_m2", ""), where, "min_area_m2", problems),
-            "max_area_m2": _num(r.get("max_area_m2", ""), where, "max_area_m2", problems),
-            "source_id": check_source(where, r.get("source", "")),
-            "article": r.get("article") or None,
-            "valid_from": _date(r.get("valid_from", ""), where, "valid_from", problems),
-            "valid_to": _date(r.get("valid_to", ""), where, "valid_to", problems),
-            "_where": where,
-        }
-        if row["floors_max"] is not None:
-            row["floors_max"] = int(row["floors_max"])
-        low, high = row["min_area_m2"], row["max_area_m2"]
-        if low is not None and high is not None and low > high:
-            problems.add(where, "min_area_m2 is above max_area_m2")
-        intensity.append(row)
-    _check_intensity_classes(intensity, problems)
-
-    overlays: list[dict[str, Any]] = []
-    for where, r in raw["overlay_rules"]:
-        effect = r["effect"].lower()
-        over: str | None = (r.get("itbx") or "").upper() or None
-        if effect not in EFFECTS:
-            problems.add(where, f"effect {r['effect']!r} must be one of {', '.join(EFFECTS)}")
-        if effect == "prohibit":
-            over = over or "X"
-            if over != "X":
-                problems.add(where, "a prohibit rule has itbx X")
-        if effect == "restrict" and over not in ("T", "B", "TB", "X"):
-            problems.add(where, "a restrict rule needs itbx T, B, TB or X")
-        if over is not None and over not in LETTERS:
-            problems.add(where, f"ITBX over {over!r} must be one of {', '.join(LETTERS)}")
-        acts = [a.strip() for a in (r.get("activities") or "").split(";") if a.strip()]
-        for a in acts:
-            if a != "*" and a not in activities:
-                problems.add(where, f"unknown activity {a!r}")
-        sectors = [s.strip() for s in (r.get("sectors") or "").split(";") if s.strip()]
-        if not acts and not sectors:
-            problems.add(where, "name activities (or *) or sectors the rule applies to")
-        overlays.append(
-            {
-                "layer": r["layer"],
-                "class": r["class"],
-                "effect": effect,
-                "itbx": over,
-                "activities": acts,
-                "sectors": sectors,
-                "restriction": r["restriction"],
-                "restriction_en": r.get("restriction_en") or None,
-                "source_id": check_source(where, r.get("source", "")),
-                "article": r.get("article") or None,
-                "valid_from": _date(r.get("valid_from", ""), where, "valid_from", problems),
-                "valid_to": _date(r.get("valid_to", ""), where, "valid_to", problems),
-            }
-        )
-
+    out = RuleTables(folder=folder, checksum=_checksum(folder))
+    sources = _sources(raw["sources"], problems)
+    check_source = _source_check(bool(raw["sources"]), sources, problems)
+    zones = _zones(raw["zone_classes"], problems)
+    aliases = _aliases(raw["zone_aliases"], zones, problems)
+    zone_of = _zone_check(zones, aliases, problems)
+    activities, kbli_rows = _activities(raw["activities"], problems)
+    itbx = _itbx(raw["itbx"], activities, zone_of, check_source, problems)
+    intensity = _intensity(raw["intensity"], zone_of, check_source, problems)
+    overlays = _overlay_rules(raw["overlay_rules"], activities, check_source, problems)
     routes = _routes(raw["routes"], check_source, problems)
     project_types = _project_types(raw["project_types"], activities, problems)
     raster_rules = _raster_rules(raw["raster_rules"], activities, check_source, problems)
@@ -487,10 +312,277 @@ def read_rules(path: Path) -> RuleTables:
     return out
 
 
-def _raster_rules(
-    raw: list[tuple[str, dict[str, str]]],
+def _checksum(folder: Path) -> str:
+    """Return the SHA-256 of the pack's rule files that exist, in FILES order."""
+    digest = hashlib.sha256()
+    for name in FILES.values():
+        p = folder / name
+        if p.exists():
+            digest.update(p.read_bytes())
+    return digest.hexdigest()
+
+
+def _source_check(
+    listed: bool, sources: dict[str, dict[str, Any]], problems: _Problems
+) -> CheckSource:
+    """Return the check of a row's source id: one sources.csv does not list is a problem
+    (when the pack has a sources.csv)."""
+
+    def check_source(where: str, sid: str) -> str | None:
+        if not sid:
+            return None
+        if listed and sid not in sources:
+            problems.add(where, f"unknown source {sid!r} (not in sources.csv)")
+        return sid
+
+    return check_source
+
+
+def _aliases(raw: Rows, zones: dict[str, Any], problems: _Problems) -> dict[str, str]:
+    """Return zone_aliases.csv as {local code: zone_class code}."""
+    aliases: dict[str, str] = {}
+    for where, r in raw:
+        if r["code"] not in zones:
+            problems.add(where, f"unknown zone code {r['code']!r} (not in zone_classes.csv)")
+        aliases[r["local_code"]] = r["code"]
+    return aliases
+
+
+def _zone_check(zones: dict[str, Any], aliases: dict[str, str], problems: _Problems) -> ZoneOf:
+    """Return the check of a row's zone: its zone_class code (through an alias), a problem when
+    zone_classes.csv does not know it."""
+
+    def zone_of(where: str, value: str) -> str:
+        code = aliases.get(value, value)
+        if code not in zones:
+            problems.add(where, f"unknown zone code {value!r} (not in zone_classes.csv)")
+        return code
+
+    return zone_of
+
+
+def _cited(
+    where: str, r: dict[str, str], check_source: CheckSource, problems: _Problems
+) -> dict[str, Any]:
+    """Return the citation and validity columns every rule row has (source, article, dates)."""
+    return {
+        "source_id": check_source(where, r.get("source", "")),
+        "article": r.get("article") or None,
+        "valid_from": _date(r.get("valid_from", ""), where, "valid_from", problems),
+        "valid_to": _date(r.get("valid_to", ""), where, "valid_to", problems),
+    }
+
+
+def _effect(where: str, r: dict[str, str], problems: _Problems) -> tuple[str, str | None]:
+    """Return the (effect, itbx) of an overlay or raster rule: a prohibit rule is X (its
+    default), a restrict rule names T, B, TB or X."""
+    effect = r["effect"].lower()
+    over: str | None = (r.get("itbx") or "").upper() or None
+    if effect not in EFFECTS:
+        problems.add(where, f"effect {r['effect']!r} must be one of {', '.join(EFFECTS)}")
+    if effect == "prohibit":
+        over = over or "X"
+        if over != "X":
+            problems.add(where, "a prohibit rule has itbx X")
+    if effect == "restrict" and over not in ("T", "B", "TB", "X"):
+        problems.add(where, "a restrict rule needs itbx T, B, TB or X")
+    return effect, over
+
+
+def _targets(
+    where: str, r: dict[str, str], activities: dict[str, Any], problems: _Problems
+) -> tuple[list[str], list[str]]:
+    """Return the (activities, sectors) a rule names (`;`-separated; `*` is every activity)."""
+    acts = [a.strip() for a in (r.get("activities") or "").split(";") if a.strip()]
+    for a in acts:
+        if a != "*" and a not in activities:
+            problems.add(where, f"unknown activity {a!r}")
+    sectors = [s.strip() for s in (r.get("sectors") or "").split(";") if s.strip()]
+    return acts, sectors
+
+
+def _sources(raw: Rows, problems: _Problems) -> dict[str, dict[str, Any]]:
+    """Return the rows of sources.csv by id (the regulations the other tables cite)."""
+    sources: dict[str, dict[str, Any]] = {}
+    for where, r in raw:
+        if r["id"] in sources:
+            problems.add(where, f"source id {r['id']!r} used twice")
+        sources[r["id"]] = {
+            "id": r["id"],
+            "citation": r["citation"],
+            "title": r.get("title") or None,
+            "valid_from": _date(r.get("valid_from", ""), where, "valid_from", problems),
+            "valid_to": _date(r.get("valid_to", ""), where, "valid_to", problems),
+            "url": r.get("url") or None,
+        }
+        if not r["citation"]:
+            problems.add(where, "citation is empty")
+    return sources
+
+
+def _zones(raw: Rows, problems: _Problems) -> dict[str, dict[str, Any]]:
+    """Return the rows of zone_classes.csv by code."""
+    zones: dict[str, dict[str, Any]] = {}
+    for where, r in raw:
+        code = r["code"]
+        if not code:
+            problems.add(where, "code is empty")
+            continue
+        if code in zones:
+            problems.add(where, f"zone code {code!r} used twice")
+        if r["class"] not in CLASSES:
+            problems.add(where, f"class {r['class']!r} must be one of {', '.join(CLASSES)}")
+        colour = r.get("colour", "")
+        if colour and not COLOUR_RE.match(colour):
+            problems.add(where, f"colour {colour!r} is not #RRGGBB")
+        zones[code] = {
+            "code": code,
+            "name": r["name"],
+            "name_en": r.get("name_en") or None,
+            "class": r["class"],
+            "zone_code": r.get("zone_code") or None,
+            "zone_name": r.get("zone_name") or None,
+            "colour": colour or None,
+        }
+    return zones
+
+
+def _activities(raw: Rows, problems: _Problems) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """Return the rows of activities.csv by id and {KBLI code: activity id}."""
+    activities: dict[str, dict[str, Any]] = {}
+    kbli_rows: dict[str, str] = {}
+    for where, r in raw:
+        aid = r["id"]
+        if not aid or not r["name"]:
+            problems.add(where, "id and name are required")
+            continue
+        if aid in activities:
+            problems.add(where, f"activity id {aid!r} used twice")
+        activities[aid] = {
+            "id": aid,
+            "name": r["name"],
+            "name_en": r.get("name_en") or None,
+            "sector": r.get("sector") or None,
+        }
+        codes = [c.strip() for c in r["kbli"].split(";") if c.strip()]
+        if not codes:
+            problems.add(where, f"activity {aid!r} has no KBLI code")
+        for code in codes:
+            if not KBLI_RE.match(code):
+                problems.add(where, f"KBLI {code!r} is not five digits")
+            elif code in kbli_rows and kbli_rows[code] != aid:
+                problems.add(
+                    where, f"KBLI {code} is mapped to both {kbli_rows[code]!r} and {aid!r}"
+                )
+            kbli_rows[code] = aid
+    return activities, kbli_rows
+
+
+def _itbx(
+    raw: Rows,
     activities: dict[str, Any],
-    check_source: Any,
+    zone_of: ZoneOf,
+    check_source: CheckSource,
+    problems: _Problems,
+) -> list[dict[str, Any]]:
+    """Return the rows of itbx.csv (activity x zone -> letter), no two valid at once."""
+    itbx: list[dict[str, Any]] = []
+    for where, r in raw:
+        if r["activity"] not in activities:
+            problems.add(where, f"unknown activity {r['activity']!r} (not in activities.csv)")
+        letter = r["itbx"].upper()
+        if letter not in LETTERS:
+            problems.add(where, f"ITBX letter {r['itbx']!r} must be one of {', '.join(LETTERS)}")
+        if letter in ("T", "B", "TB") and not r.get("conditions"):
+            problems.add(where, f"{letter} needs its conditions")
+        row: dict[str, Any] = {
+            "activity_id": r["activity"],
+            "zone_code": zone_of(where, r["zone"]),
+            "itbx": letter,
+            "conditions": r.get("conditions") or None,
+            "conditions_en": r.get("conditions_en") or None,
+            **_cited(where, r, check_source, problems),
+            "layer": r.get("layer") or None,
+            "_where": where,
+        }
+        if row["valid_from"] and row["valid_to"] and row["valid_from"] > row["valid_to"]:
+            problems.add(where, "valid_from is after valid_to")
+        if row["layer"] is not None and not LAYER_RE.match(row["layer"]):
+            problems.add(where, f"layer {row['layer']!r} is not a layer name")
+        itbx.append(row)
+    groups: dict[tuple[str, str, str | None], list[dict[str, Any]]] = defaultdict(list)
+    for row in itbx:
+        groups[(row["activity_id"], row["zone_code"], row["layer"])].append(row)
+    for (aid, zone, layer), rows in groups.items():
+        if len(rows) > 1 and _periods_overlap(rows):
+            scope = f" in layer {layer}" if layer else ""
+            problems.add(rows[-1]["_where"], f"{aid} x {zone}{scope}: validity periods overlap")
+    return itbx
+
+
+def _intensity(
+    raw: Rows, zone_of: ZoneOf, check_source: CheckSource, problems: _Problems
+) -> list[dict[str, Any]]:
+    """Return the rows of intensity.csv (a zone's KDB, KLB, ... by parcel-area class)."""
+    intensity: list[dict[str, Any]] = []
+    for where, r in raw:
+        row = {
+            "zone_code": zone_of(where, r["zone"]),
+            "kdb_max": _num(r.get("kdb_max", ""), where, "kdb_max", problems, 100),
+            "klb_max": _num(r.get("klb_max", ""), where, "klb_max", problems),
+            "klb_min": _num(r.get("klb_min", ""), where, "klb_min", problems),
+            "kdh_min": _num(r.get("kdh_min", ""), where, "kdh_min", problems, 100),
+            "ktb_max": _num(r.get("ktb_max", ""), where, "ktb_max", problems, 100),
+            "height_max_m": _num(r.get("height_max_m", ""), where, "height_max_m", problems),
+            "floors_max": _num(r.get("floors_max", ""), where, "floors_max", problems),
+            "gsb_m": _num(r.get("gsb_m", ""), where, "gsb_m", problems),
+            "min_area_m2": _num(r.get("min_area_m2", ""), where, "min_area_m2", problems),
+            "max_area_m2": _num(r.get("max_area_m2", ""), where, "max_area_m2", problems),
+            **_cited(where, r, check_source, problems),
+            "_where": where,
+        }
+        if row["floors_max"] is not None:
+            row["floors_max"] = int(row["floors_max"])
+        low, high = row["min_area_m2"], row["max_area_m2"]
+        if low is not None and high is not None and low > high:
+            problems.add(where, "min_area_m2 is above max_area_m2")
+        intensity.append(row)
+    _check_intensity_classes(intensity, problems)
+    return intensity
+
+
+def _overlay_rules(
+    raw: Rows, activities: dict[str, Any], check_source: CheckSource, problems: _Problems
+) -> list[dict[str, Any]]:
+    """Return the rows of overlay_rules.csv (what an overlay class prohibits or restricts)."""
+    overlays: list[dict[str, Any]] = []
+    for where, r in raw:
+        effect, over = _effect(where, r, problems)
+        if over is not None and over not in LETTERS:
+            problems.add(where, f"ITBX over {over!r} must be one of {', '.join(LETTERS)}")
+        acts, sectors = _targets(where, r, activities, problems)
+        if not acts and not sectors:
+            problems.add(where, "name activities (or *) or sectors the rule applies to")
+        overlays.append(
+            {
+                "layer": r["layer"],
+                "class": r["class"],
+                "effect": effect,
+                "itbx": over,
+                "activities": acts,
+                "sectors": sectors,
+                "restriction": r["restriction"],
+                "restriction_en": r.get("restriction_en") or None,
+                **_cited(where, r, check_source, problems),
+            }
+        )
+    return overlays
+
+
+def _raster_rules(
+    raw: Rows,
+    activities: dict[str, Any],
+    check_source: CheckSource,
     problems: _Problems,
 ) -> list[dict[str, Any]]:
     """Return the validated rows of raster_rules.csv (a threshold on a raster, its finding).
@@ -501,8 +593,6 @@ def _raster_rules(
     """
     out: list[dict[str, Any]] = []
     for where, r in raw:
-        effect = r["effect"].lower()
-        over: str | None = (r.get("itbx") or "").upper() or None
         if not LAYER_RE.match(r["raster"]):
             problems.add(where, f"raster {r['raster']!r} is not a raster name")
         if r["op"] not in RASTER_OPS:
@@ -515,21 +605,10 @@ def _raster_rules(
         share = _num(r.get("min_share", ""), where, "min_share", problems) or 0.0
         if not 0 <= share < 1:
             problems.add(where, f"min_share {share:g} must be at least 0 and below 1")
-        if effect not in EFFECTS:
-            problems.add(where, f"effect {r['effect']!r} must be one of {', '.join(EFFECTS)}")
-        if effect == "prohibit":
-            over = over or "X"
-            if over != "X":
-                problems.add(where, "a prohibit rule has itbx X")
-        if effect == "restrict" and over not in ("T", "B", "TB", "X"):
-            problems.add(where, "a restrict rule needs itbx T, B, TB or X")
+        effect, over = _effect(where, r, problems)
         if effect == "note":
             over = None
-        acts = [a.strip() for a in (r.get("activities") or "").split(";") if a.strip()]
-        for a in acts:
-            if a != "*" and a not in activities:
-                problems.add(where, f"unknown activity {a!r}")
-        sectors = [x.strip() for x in (r.get("sectors") or "").split(";") if x.strip()]
+        acts, sectors = _targets(where, r, activities, problems)
         out.append(
             {
                 "raster": r["raster"],
@@ -542,18 +621,13 @@ def _raster_rules(
                 "sectors": sectors,
                 "finding": r["finding"],
                 "finding_en": r.get("finding_en") or None,
-                "source_id": check_source(where, r.get("source", "")),
-                "article": r.get("article") or None,
-                "valid_from": _date(r.get("valid_from", ""), where, "valid_from", problems),
-                "valid_to": _date(r.get("valid_to", ""), where, "valid_to", problems),
+                **_cited(where, r, check_source, problems),
             }
         )
     return out
 
 
-def _routes(
-    raw: list[tuple[str, dict[str, str]]], check_source: Any, problems: _Problems
-) -> list[dict[str, Any]]:
+def _routes(raw: Rows, check_source: CheckSource, problems: _Problems) -> list[dict[str, Any]]:
     """Return the validated rows of routes.csv (the permit route and why, by condition)."""
     routes: list[dict[str, Any]] = []
     for where, r in raw:
@@ -569,10 +643,7 @@ def _routes(
             "applies_when": when,
             "reason": r["reason"],
             "reason_en": r.get("reason_en") or None,
-            "source_id": check_source(where, r.get("source", "")),
-            "article": r.get("article") or None,
-            "valid_from": _date(r.get("valid_from", ""), where, "valid_from", problems),
-            "valid_to": _date(r.get("valid_to", ""), where, "valid_to", problems),
+            **_cited(where, r, check_source, problems),
         }
         routes.append(row)
     by_when: dict[str, list[dict[str, Any]]] = defaultdict(list)
