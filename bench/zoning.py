@@ -473,13 +473,13 @@ def profile_points(url: str, points: np.ndarray, kbli: str, n: int = 200) -> Non
     try:
         with engine.connect() as conn:
             for lon, lat in points[:20]:  # warm caches (rule book, transformers)
-                zoning.check_point(conn, float(lon), float(lat), kbli)
+                zoning.check_point(conn, float(lon), float(lat), kbli=kbli)
             sel = points[:n]
             prof = cProfile.Profile()
             t0 = time.perf_counter()
             prof.enable()
             for lon, lat in sel:
-                zoning.check_point(conn, float(lon), float(lat), kbli)
+                zoning.check_point(conn, float(lon), float(lat), kbli=kbli)
             prof.disable()
             seconds = time.perf_counter() - t0
     finally:

@@ -51,7 +51,7 @@ def get_parcel_zoning(
     several parcel layers or regions) is a 422 listing them: `by`, `layer` or `region` picks.
     """
     answer = db.run(
-        zoning.check_parcel, parcel_id, kbli, activity, as_of,
+        zoning.check_parcel, parcel_id, kbli=kbli, activity=activity, as_of=as_of,
         books=db.books, settings=db.settings, region=region, by=by, layer=layer,
     )  # fmt: skip
     return answer.to_json()

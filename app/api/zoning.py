@@ -37,8 +37,8 @@ def post_check(db: Db, body: CheckRequest) -> dict:
 def _answer(db: Db, body: CheckRequest) -> Answer:
     """Return the check of a request body (a swapped lon/lat gets the hint in its 422)."""
     return db.run(
-        swapped.check_geometry, body.geometry, body.crs, body.kbli, body.activity, body.as_of,
-        books=db.books, settings=db.settings,
+        swapped.check_geometry, body.geometry, body.crs, kbli=body.kbli, activity=body.activity,
+        as_of=body.as_of, books=db.books, settings=db.settings,
     )  # fmt: skip
 
 
@@ -96,8 +96,9 @@ def get_at(
     """Check a lon/lat point (EPSG:4326); swapped coordinates get a "did you mean" 422."""
     lon, lat = point
     answer = db.run(
-        zoning.check_point, lon, lat, kbli, activity, as_of, books=db.books, settings=db.settings
-    )
+        zoning.check_point, lon, lat, kbli=kbli, activity=activity, as_of=as_of, books=db.books,
+        settings=db.settings,
+    )  # fmt: skip
     return answer.to_json()
 
 

@@ -81,7 +81,7 @@ def _page(
     """Check one item and draw its map."""
     if item.parcel_id is not None:
         answer = check_parcel(
-            conn, item.parcel_id, item.kbli, item.activity, item.as_of,
+            conn, item.parcel_id, kbli=item.kbli, activity=item.activity, as_of=item.as_of,
             books=books, settings=settings, region=item.region,
         )  # fmt: skip
     else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import Connection, text
 
@@ -110,34 +110,31 @@ def activity_of(ctx: Context, kbli: str | None, activity: str | None) -> str | N
     return ctx.book.resolve_activity(kbli, activity)
 
 
-def check_point(
-    conn: Connection,
-    lon: float,
-    lat: float,
-    kbli: str | None = None,
-    activity: str | None = None,
-    as_of: date | None = None,
-    *,
-    books: RuleBooks | None = None,
-    settings: Settings | None = None,
-) -> Answer:
+class Ask(TypedDict, total=False):
+    """`check`'s keyword arguments, which check_point, check_parcel and check_geometry pass on:
+    the activity asked (a KBLI code or an activity id), the date whose rules apply, the rule-book
+    cache and the settings."""
+
+    kbli: str | None
+    activity: str | None
+    as_of: date | None
+    books: RuleBooks | None
+    settings: Settings | None
+
+
+def check_point(conn: Connection, lon: float, lat: float, **ask: Unpack[Ask]) -> Answer:
     """Return the zoning answer for a lon/lat point."""
-    point = {"type": "Point", "coordinates": [lon, lat]}
-    return check(conn, point, "EPSG:4326", kbli, activity, as_of, books=books, settings=settings)
+    return check(conn, {"type": "Point", "coordinates": [lon, lat]}, "EPSG:4326", **ask)
 
 
 def check_parcel(
     conn: Connection,
     parcel_id: str,
-    kbli: str | None = None,
-    activity: str | None = None,
-    as_of: date | None = None,
     *,
-    books: RuleBooks | None = None,
-    settings: Settings | None = None,
     region: str | None = None,
     by: ParcelBy | None = None,
     layer: str | None = None,
+    **ask: Unpack[Ask],
 ) -> Answer:
     """Return the zoning answer for a stored parcel (kind `parcel`) by feature id or code.
 
@@ -145,9 +142,7 @@ def check_parcel(
     zoning/parcels.py); `layer` and `region` narrow the search.
     """
     parcel = find_parcel(conn, parcel_id, by=by, layer=layer, region=region)
-    answer = check(
-        conn, parcel.geometry, "EPSG:4326", kbli, activity, as_of, books=books, settings=settings
-    )
+    answer = check(conn, parcel.geometry, "EPSG:4326", **ask)
     answer.parcel = parcel.as_dict()
     return answer
 

@@ -8,8 +8,7 @@ bounds of a current admin or zoning layer: one query, on the error path only.
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Unpack
 
 import numpy as np
 import shapely
@@ -19,10 +18,8 @@ from sqlalchemy import Connection, text
 from app.errors import InvalidGeometry, InvalidRequest, validation_id
 from app.services.catalog.layers import LAYER
 from app.services.geo.crs import cached_crs, crs_label
-from app.services.rules.book import RuleBooks
 from app.services.zoning.answer import Answer
-from app.services.zoning.check import check
-from app.settings import Settings
+from app.services.zoning.check import Ask, check
 
 LON_MAX, LAT_MAX = 180.0, 90.0
 
@@ -140,19 +137,11 @@ def hint_swapped(conn: Connection, obj: Any, crs: str | None) -> InvalidGeometry
 
 
 def check_geometry(
-    conn: Connection,
-    geometry: Any,
-    crs: str | None = None,
-    kbli: str | None = None,
-    activity: str | None = None,
-    as_of: date | None = None,
-    *,
-    books: RuleBooks | None = None,
-    settings: Settings | None = None,
+    conn: Connection, geometry: Any, crs: str | None = None, **ask: Unpack[Ask]
 ) -> Answer:
     """Return `check`'s answer; its lon/lat range error gains the swap hint when it applies."""
     try:
-        return check(conn, geometry, crs, kbli, activity, as_of, books=books, settings=settings)
+        return check(conn, geometry, crs, **ask)
     except InvalidGeometry as exc:
         hinted = hint_swapped(conn, geometry, crs)
         if hinted is None:
