@@ -15,7 +15,7 @@ import math
 import re
 import time
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from sqlalchemy import Connection, text
 
 from app.errors import InvalidCRS, LoadError, RtrwError, SourceFileError
 from app.models.catalog import LAYER_KINDS, POLYGON_KINDS, WEB_MAX_LAT, ZONING_PLANS
+from app.services.bulk import copy_rows
 from app.services.catalog import edges
 from app.services.catalog.current import CURRENT_ADMIN_SQL
 from app.services.catalog.fields import REQUIRED, resolve_fields
@@ -47,6 +48,20 @@ SHAPEFILE_SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 POLYGONAL = {"Polygon", "MultiPolygon"}
 LINEAR = {"LineString", "MultiLineString", "LinearRing"}
 PUNTAL = {"Point", "MultiPoint"}
+# The columns of a feature partition the loader writes, with their COPY types.
+FEATURE_COLUMNS = (
+    ("version_id", "int4"),
+    ("fid", "int8"),
+    ("code", "text"),
+    ("name", "text"),
+    ("parent_code", "text"),
+    ("level", "int2"),
+    ("props", "bytea"),
+    ("geom", "bytea"),
+    ("area_m2", "float8"),
+    ("geom_m", "bytea"),
+    ("clearance", "float8"),
+)
 
 # Part of every fingerprint: bump it when the loader writes different features from the same
 # inputs, so that the next region load reloads every layer once.
@@ -757,49 +772,27 @@ def write(
     areas = [None if math.isnan(a) else float(a) for a in prep.area_m2]
     clear = clearances(frame.geometry.to_numpy())
     total = len(frame)
-    raw = conn.connection.driver_connection
-    assert raw is not None
-    with (
-        raw.cursor() as cur,
-        cur.copy(
-            f"COPY {part} (version_id, fid, code, name, parent_code, level, props, geom, area_m2, "
-            "geom_m, clearance) FROM STDIN (FORMAT BINARY)"
-        ) as copy,
-    ):
-        copy.set_types(
-            [
-                "int4",
-                "int8",
-                "text",
-                "text",
-                "text",
-                "int2",
-                "bytea",
-                "bytea",
-                "float8",
-                "bytea",
-                "float8",
-            ]
-        )
+
+    def rows() -> Iterator[tuple[Any, ...]]:
         for i in range(total):
             level = levels[i]
-            copy.write_row(
-                (
-                    version_id,
-                    int(fids[i]),
-                    codes[i],
-                    names[i],
-                    parents[i],
-                    None if level is None else int(level),
-                    b"\x01" + prep.props[i].encode(),
-                    wkb[i],
-                    areas[i],
-                    wkb_m[i],
-                    clear[i],
-                )
+            yield (
+                version_id,
+                int(fids[i]),
+                codes[i],
+                names[i],
+                parents[i],
+                None if level is None else int(level),
+                b"\x01" + prep.props[i].encode(),
+                wkb[i],
+                areas[i],
+                wkb_m[i],
+                clear[i],
             )
             if progress and (i + 1) % settings.copy_batch == 0:
                 progress(i + 1, total)
+
+    copy_rows(conn, part, FEATURE_COLUMNS, rows())
     if progress:
         progress(total, total)
     conn.execute(text(f"ALTER TABLE {part} ADD PRIMARY KEY (version_id, fid)"))

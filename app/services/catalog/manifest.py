@@ -194,20 +194,17 @@ def read_manifest(pack: Path) -> Manifest:
             f"{w}: {validation_id(dict(e))}" for w, e in zip(where, exc.errors(), strict=True)
         )
         raise RegionPackError(f"{path}: {problems}", message_id=f"{path}: {problems_id}") from exc
-    names = [entry.name for entry in manifest.layers]
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        raise RegionPackError(
-            f"{path}: layer names used twice: {', '.join(dupes)}",
-            message_id=f"{path}: nama lapisan dipakai dua kali: {', '.join(dupes)}",
-        )
-    rasters = [entry.name for entry in manifest.rasters]
-    dupes = sorted({n for n in rasters if rasters.count(n) > 1})
-    if dupes:
-        raise RegionPackError(
-            f"{path}: raster names used twice: {', '.join(dupes)}",
-            message_id=f"{path}: nama raster dipakai dua kali: {', '.join(dupes)}",
-        )
+    named: list[tuple[list[str], str, str]] = [
+        ([entry.name for entry in manifest.layers], "layer", "lapisan"),
+        ([entry.name for entry in manifest.rasters], "raster", "raster"),
+    ]
+    for names, noun_en, noun_id in named:
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise RegionPackError(
+                f"{path}: {noun_en} names used twice: {', '.join(dupes)}",
+                message_id=f"{path}: nama {noun_id} dipakai dua kali: {', '.join(dupes)}",
+            )
     return manifest
 
 

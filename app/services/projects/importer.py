@@ -29,6 +29,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from app.errors import LoadError
 from app.services import sheets
 from app.services.auth import audit
+from app.services.bulk import copy_rows
 from app.services.geo.crs import STORAGE_SRID, epsg_of, reproject
 from app.services.projects import values as V
 from app.services.projects.fields import resolve_fields
@@ -399,25 +400,20 @@ def reject_dicts(rejects: list[Reject]) -> list[dict[str, Any]]:
 def _write_rows(conn: Connection, rows: list[Row]) -> None:
     conn.execute(text("DROP TABLE IF EXISTS _project_in"))
     conn.execute(text(STAGE_SQL))
-    raw_conn = conn.connection.driver_connection
-    assert raw_conn is not None
-    with (
-        raw_conn.cursor() as cur,
-        cur.copy(f"COPY _project_in ({', '.join(_NAMES)}) FROM STDIN (FORMAT BINARY)") as copy,
-    ):
-        copy.set_types([t for _, t in COLUMNS])
-        for r in rows:
-            v = r.values
-            copy.write_row(
-                (
-                    r.key, v["ref"], r.row_hash, v["opd_code"], v["opd_name"], v["program"],
-                    v["activity"], v["sub_activity_code"], v["sub_activity"], v["name"],
-                    v["source"], v["pagu"], v["realisation"], v["progress"], v["contract_no"],
-                    v["contract_value"], v["contractor"], v["start_date"], v["end_date"],
-                    v["kbli"], v["location_text"], v["given_kecamatan"], r.line,
-                    b"\x01" + json.dumps(r.raw, ensure_ascii=False).encode(),
-                )
-            )  # fmt: skip
+    copy_rows(conn, "_project_in", COLUMNS, (_staged(r) for r in rows))
+
+
+def _staged(r: Row) -> tuple[Any, ...]:
+    """Return a row's values in COLUMNS order."""
+    v = r.values
+    return (
+        r.key, v["ref"], r.row_hash, v["opd_code"], v["opd_name"], v["program"],
+        v["activity"], v["sub_activity_code"], v["sub_activity"], v["name"],
+        v["source"], v["pagu"], v["realisation"], v["progress"], v["contract_no"],
+        v["contract_value"], v["contractor"], v["start_date"], v["end_date"],
+        v["kbli"], v["location_text"], v["given_kecamatan"], r.line,
+        b"\x01" + json.dumps(r.raw, ensure_ascii=False).encode(),
+    )  # fmt: skip
 
 
 def _place(

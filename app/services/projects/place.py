@@ -33,6 +33,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 from sqlalchemy import Connection, text
 
+from app.services.bulk import copy_rows
 from app.services.catalog.current import CURRENT_ADMIN_SQL
 from app.services.catalog.places import normalize_name
 
@@ -285,6 +286,15 @@ def _cdist(queries: list[str], choices: list[str]) -> np.ndarray:
 
 # --- set-wise placing in SQL ------------------------------------------------------------
 
+# The columns of _project_place a PlaceRow fills, with their COPY types.
+PLACE_COLUMNS = (
+    ("key", "text"),
+    ("method", "text"),
+    ("geom", "bytea"),
+    ("pick_desa", "text"),
+    ("pick_kecamatan", "text"),
+    ("confidence", "float4"),
+)
 STAGE_SQL = """
     CREATE TEMP TABLE _project_place (
         key text PRIMARY KEY,
@@ -406,18 +416,12 @@ def place_rows(
     """
     conn.execute(text("DROP TABLE IF EXISTS _project_place"))
     conn.execute(text(STAGE_SQL))
-    raw = conn.connection.driver_connection
-    assert raw is not None
-    with (
-        raw.cursor() as cur,
-        cur.copy(
-            "COPY _project_place (key, method, geom, pick_desa, pick_kecamatan, confidence) "
-            "FROM STDIN (FORMAT BINARY)"
-        ) as copy,
-    ):
-        copy.set_types(["text", "text", "bytea", "text", "text", "float4"])
-        for r in rows:
-            copy.write_row((r.key, r.method, r.ewkb, r.pick_desa, r.pick_kecamatan, r.confidence))
+    copy_rows(
+        conn,
+        "_project_place",
+        PLACE_COLUMNS,
+        ((r.key, r.method, r.ewkb, r.pick_desa, r.pick_kecamatan, r.confidence) for r in rows),
+    )
     conn.execute(text("ANALYZE _project_place"))
     if gaz.desa_versions:
         conn.execute(text(BY_GEOMETRY_SQL), {"versions": gaz.desa_versions})
