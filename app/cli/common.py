@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -28,6 +28,20 @@ from app.settings import loader_settings
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 DEMO_PACK = Path(__file__).resolve().parents[2] / "layers" / "batang-demo"
+
+# Options every `load` of a named thing (a layer, a raster) takes.
+LoadRegion = Annotated[
+    str | None,
+    typer.Option(
+        "--region", help="the region's Kemendagri code, e.g. 33.25 (default: the only one)"
+    ),
+]
+SourceCrs = Annotated[
+    str | None,
+    typer.Option("--source-crs", help="e.g. EPSG:32749, when the file has no or a wrong CRS"),
+]
+Title = Annotated[str | None, typer.Option(help="human title (Bahasa Indonesia)")]
+Licence = Annotated[str | None, typer.Option(help="licence / provenance text")]
 
 
 def fail(message: str, code: int = 1) -> None:

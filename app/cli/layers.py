@@ -11,6 +11,10 @@ import typer
 from rich.table import Table
 
 from app.cli.common import (
+    Licence,
+    LoadRegion,
+    SourceCrs,
+    Title,
     fail,
     out,
     print_report,
@@ -39,7 +43,7 @@ def layers_load(
     kind: Annotated[
         str, typer.Option("--kind", "-k", help="admin, zoning, overlay, base, thematic, parcel")
     ],
-    title: Annotated[str | None, typer.Option(help="human title (Bahasa Indonesia)")] = None,
+    title: Title = None,
     title_en: Annotated[
         str | None,
         typer.Option(
@@ -48,14 +52,11 @@ def layers_load(
         ),
     ] = None,
     layer: Annotated[str | None, typer.Option(help="layer inside a GeoPackage")] = None,
-    source_crs: Annotated[
-        str | None,
-        typer.Option("--source-crs", help="e.g. EPSG:32749, when the file has no or a wrong CRS"),
-    ] = None,
+    source_crs: SourceCrs = None,
     field_map: Annotated[
         list[str] | None, typer.Option("--map", help="TARGET=SOURCE, e.g. code=kode (repeatable)")
     ] = None,
-    licence: Annotated[str | None, typer.Option(help="licence / provenance text")] = None,
+    licence: Licence = None,
     plan: Annotated[
         str | None,
         typer.Option(
@@ -65,12 +66,7 @@ def layers_load(
     oss_integrated: Annotated[
         bool, typer.Option("--oss-integrated", help="an RDTR integrated in OSS (KKKPR route)")
     ] = False,
-    region: Annotated[
-        str | None,
-        typer.Option(
-            "--region", help="the region's Kemendagri code, e.g. 33.25 (default: the only one)"
-        ),
-    ] = None,
+    region: LoadRegion = None,
     strict: Annotated[
         bool,
         typer.Option(

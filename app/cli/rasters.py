@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from app.cli.common import out, transaction
+from app.cli.common import Licence, LoadRegion, SourceCrs, Title, out, transaction
 from app.cli.history import add_history_commands, short_crs, who
 from app.services.catalog.regions import resolve_region
 from app.services.rasters import catalog
@@ -56,16 +56,8 @@ def print_raster_report(report: RasterReport) -> None:
 def rasters_load(
     path: Annotated[Path, typer.Argument(help="a GeoTIFF (or any raster GDAL reads)")],
     name: Annotated[str, typer.Option("--name", "-n", help="raster name, e.g. dem, slope")],
-    region: Annotated[
-        str | None,
-        typer.Option(
-            "--region", help="the region's Kemendagri code, e.g. 33.25 (default: the only one)"
-        ),
-    ] = None,
-    source_crs: Annotated[
-        str | None,
-        typer.Option("--source-crs", help="e.g. EPSG:32749, when the file has no or a wrong CRS"),
-    ] = None,
+    region: LoadRegion = None,
+    source_crs: SourceCrs = None,
     classes: Annotated[
         Path | None,
         typer.Option("--classes", help="classes.csv (value,name_id,name_en,color): categorical"),
@@ -73,7 +65,7 @@ def rasters_load(
     kind: Annotated[
         str | None, typer.Option("--kind", help="continuous or categorical (with --classes)")
     ] = None,
-    title: Annotated[str | None, typer.Option(help="human title (Bahasa Indonesia)")] = None,
+    title: Title = None,
     title_en: Annotated[
         str | None, typer.Option("--title-en", help="the title in English (default: none)")
     ] = None,
@@ -82,7 +74,7 @@ def rasters_load(
         str | None, typer.Option(help="rio-tiler colour map of a continuous raster, e.g. terrain")
     ] = None,
     source: Annotated[str | None, typer.Option(help="data source (legal or provider)")] = None,
-    licence: Annotated[str | None, typer.Option(help="licence / provenance text")] = None,
+    licence: Licence = None,
     force: Annotated[bool, typer.Option(help="load even when file and options are unchanged")] = (
         False
     ),

@@ -8,12 +8,7 @@ from typing import Annotated
 
 import typer
 
-from app.cli.common import (
-    fail,
-    out,
-    print_rules,
-    transaction,
-)
+from app.cli.common import fail, out, print_rules, transaction
 from app.errors import RtrwError
 from app.services.catalog.manifest import read_manifest
 from app.services.catalog.regions import region_codes
