@@ -1,6 +1,6 @@
 """Permit-zoning check: a geometry or point, an activity (KBLI), and the rules' answer."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
@@ -44,24 +44,18 @@ def _answer(db: Db, body: CheckRequest) -> Answer:
 
 # The ranges are documented (minimum/maximum) but checked by lon_lat, whose 422 can then say
 # "did you mean lon=109.7, lat=-6.9?" when the two look swapped.
-Lon = Annotated[
-    float,
-    Query(
+def _coordinate(description: str, limit: int, example: float) -> Any:
+    """Return the Query of a coordinate whose range (-limit..limit) is documented only."""
+    return Query(
         allow_inf_nan=False,
-        description="longitude, EPSG:4326",
-        json_schema_extra={"minimum": -180, "maximum": 180},
-        examples=[109.74],
-    ),
-]
-Lat = Annotated[
-    float,
-    Query(
-        allow_inf_nan=False,
-        description="latitude, EPSG:4326",
-        json_schema_extra={"minimum": -90, "maximum": 90},
-        examples=[-6.93],
-    ),
-]
+        description=description,
+        json_schema_extra={"minimum": -limit, "maximum": limit},
+        examples=[example],
+    )
+
+
+Lon = Annotated[float, _coordinate("longitude, EPSG:4326", 180, 109.74)]
+Lat = Annotated[float, _coordinate("latitude, EPSG:4326", 90, -6.93)]
 
 
 async def lon_lat(db: Db, lon: Lon, lat: Lat) -> tuple[float, float]:

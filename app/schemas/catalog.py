@@ -22,11 +22,11 @@ class Health(BaseModel):
     layers: int
 
 
-class LayerSummary(BaseModel):
-    """A layer and its current version."""
+class NamedSummary(BaseModel):
+    """What every named thing of the catalog (a layer, a raster) shows of its current version."""
 
     name: str
-    region: str | None = None  # the Kemendagri code of the layer's region
+    region: str | None = None  # the Kemendagri code of its region
     title: str = Field(description="the title in Bahasa Indonesia")
     title_en: str | None = Field(
         default=None, description="the title in English (null: none given; show `title`)"
@@ -34,6 +34,11 @@ class LayerSummary(BaseModel):
     kind: str
     version: int
     version_id: int
+
+
+class LayerSummary(NamedSummary):
+    """A layer and its current version."""
+
     source_file: str
     source_layer: str | None = None
     checksum: str

@@ -7,11 +7,18 @@ test in tests/api/test_contract.py holds the two together).
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
-from pydantic_core import PydanticCustomError
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError, core_schema
 
 INT4_MAX = 2**31 - 1  # PostgreSQL integer: versions, ids
 INT8_MAX = 2**63 - 1  # PostgreSQL bigint: offsets
@@ -54,22 +61,45 @@ def _checker(pattern: str, kind: str, message: str, max_length: int) -> Callable
     return check
 
 
-def _schema(pattern: str, max_length: int, example: str, min_length: int = 0) -> WithJsonSchema:
-    schema: dict[str, object] = {"type": "string", "pattern": pattern, "maxLength": max_length}
-    if min_length:
-        schema["minLength"] = min_length
-    return WithJsonSchema({**schema, "examples": [example]})
+@dataclass(frozen=True)
+class _Rule:
+    """A string type's rule, checked and documented from the same pattern and length.
+
+    As `Annotated` metadata it validates with `_checker` (the refusal named `kind`, worded
+    `message`) and gives the JSON Schema its pattern, maxLength, minLength and example.
+    """
+
+    pattern: str
+    kind: str
+    message: str
+    max_length: int
+    example: str
+    min_length: int = 0
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        check = _checker(self.pattern, self.kind, self.message, self.max_length)
+        return core_schema.no_info_after_validator_function(check, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "type": "string",
+            "pattern": self.pattern,
+            "maxLength": self.max_length,
+        }
+        if self.min_length:
+            out["minLength"] = self.min_length
+        return {**out, "examples": [self.example]}
 
 
 _KBLI_MESSAGE = "KBLI 2020 codes have five digits, e.g. 10631"
 _KEMENDAGRI_MESSAGE = "not a Kemendagri code (like 33.25, 33.25.01 or 33.25.01.2001)"
 _PLAIN_MESSAGE = "must not contain control characters"
 
-KbliCode = Annotated[
-    str,
-    AfterValidator(_checker(KBLI_PATTERN, "kbli_code", _KBLI_MESSAGE, 5)),
-    _schema(KBLI_PATTERN, 5, "10631"),
-]
+KbliCode = Annotated[str, _Rule(KBLI_PATTERN, "kbli_code", _KBLI_MESSAGE, 5, "10631")]
 
 
 def _kbli_number(value: object) -> object:
@@ -99,30 +129,19 @@ KbliInput = Annotated[
     ),
 ]
 KemendagriCode = Annotated[
-    str,
-    AfterValidator(_checker(KEMENDAGRI_PATTERN, "kemendagri_code", _KEMENDAGRI_MESSAGE, 13)),
-    _schema(KEMENDAGRI_PATTERN, 13, "33.25.01.2001"),
+    str, _Rule(KEMENDAGRI_PATTERN, "kemendagri_code", _KEMENDAGRI_MESSAGE, 13, "33.25.01.2001")
 ]
-ActivityText = Annotated[
-    str,
-    AfterValidator(_checker(PLAIN_PATTERN, CONTROL_ERROR[0], _PLAIN_MESSAGE, 100)),
-    _schema(PLAIN_PATTERN, 100, "penggilingan_padi"),
-]
-CrsText = Annotated[
-    str,
-    AfterValidator(_checker(PLAIN_PATTERN, CONTROL_ERROR[0], _PLAIN_MESSAGE, 100)),
-    _schema(PLAIN_PATTERN, 100, "EPSG:32749"),
-]
-SearchText = Annotated[
-    str,
-    AfterValidator(_checker(PLAIN_PATTERN, CONTROL_ERROR[0], _PLAIN_MESSAGE, 200)),
-    _schema(PLAIN_PATTERN, 200, "padi"),
-]
-ParcelId = Annotated[
-    str,
-    AfterValidator(_checker(PLAIN_PATTERN, CONTROL_ERROR[0], _PLAIN_MESSAGE, 200)),
-    _schema(PLAIN_PATTERN, 200, "11.01.0001", min_length=1),
-]
+
+
+def _plain(max_length: int, example: str, min_length: int = 0) -> _Rule:
+    """Return the rule of free text: no control characters, at most `max_length` characters."""
+    return _Rule(PLAIN_PATTERN, CONTROL_ERROR[0], _PLAIN_MESSAGE, max_length, example, min_length)
+
+
+ActivityText = Annotated[str, _plain(100, "penggilingan_padi")]
+CrsText = Annotated[str, _plain(100, "EPSG:32749")]
+SearchText = Annotated[str, _plain(200, "padi")]
+ParcelId = Annotated[str, _plain(200, "11.01.0001", min_length=1)]
 
 
 def _iso_date(value: object) -> object:

@@ -6,7 +6,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, Field, RootModel, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from app.schemas.zoning import _coordinates_schema, _nested
+from app.schemas.catalog import NamedSummary
+from app.schemas.geojson import EXAMPLE_POLYGON, geometry_schemas, nested
 
 RasterKindName = Literal["continuous", "categorical"]
 
@@ -20,18 +21,10 @@ class RasterClassOut(BaseModel):
     color: str = Field(description="#rrggbb")
 
 
-class RasterSummary(BaseModel):
+class RasterSummary(NamedSummary):
     """A raster and its current version."""
 
-    name: str
-    region: str | None = None
-    title: str = Field(description="the title in Bahasa Indonesia")
-    title_en: str | None = Field(
-        default=None, description="the title in English (null: none given; show `title`)"
-    )
     kind: RasterKindName
-    version: int
-    version_id: int
     crs: str = Field(description="the raster's own CRS (the stored COG is not reprojected)")
     width: int
     height: int
@@ -131,15 +124,7 @@ class ZonalStats(_Answer):
 
 
 _DEPTHS = {"Polygon": 2, "MultiPolygon": 3}
-_POLYGONS = [
-    {
-        "type": "object",
-        "title": name,
-        "required": ["type", "coordinates"],
-        "properties": {"type": {"const": name}, "coordinates": _coordinates_schema(depth)},
-    }
-    for name, depth in _DEPTHS.items()
-]
+_POLYGONS = geometry_schemas(_DEPTHS)
 _BODY_SCHEMA = {
     "anyOf": [
         *_POLYGONS,
@@ -151,20 +136,7 @@ _BODY_SCHEMA = {
         },
     ],
     "description": "a GeoJSON Polygon or MultiPolygon (EPSG:4326), or a Feature holding one",
-    "examples": [
-        {
-            "type": "Polygon",
-            "coordinates": [
-                [
-                    [109.74, -6.93],
-                    [109.741, -6.93],
-                    [109.741, -6.931],
-                    [109.74, -6.931],
-                    [109.74, -6.93],
-                ]
-            ],
-        }
-    ],
+    "examples": [EXAMPLE_POLYGON],
 }
 
 
@@ -175,7 +147,7 @@ def _polygon(value: object) -> bool:
     return (
         isinstance(kind, str)
         and kind in _DEPTHS
-        and _nested(value.get("coordinates"), _DEPTHS[kind])
+        and nested(value.get("coordinates"), _DEPTHS[kind])
     )
 
 

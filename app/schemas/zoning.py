@@ -7,55 +7,15 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchem
 from pydantic_core import PydanticCustomError
 
 from app.schemas.fields import ActivityText, CrsText, IsoDate, KbliInput
+from app.schemas.geojson import EXAMPLE_POLYGON, geometry_schemas, nested
 
 # The structure of each GeoJSON geometry the check takes: the nesting depth of its coordinates
 # and the fewest items at each level (positions have 2 or 3 numbers, rings 4 positions).
 _DEPTHS = {"Point": 0, "Polygon": 2, "MultiPolygon": 3}
-
-
-def _position_schema() -> dict[str, Any]:
-    return {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 3}
-
-
-def _coordinates_schema(depth: int) -> dict[str, Any]:
-    schema = _position_schema()
-    for level in range(depth):
-        schema = {"type": "array", "items": schema, "minItems": 4 if level == 0 else 1}
-    return schema
-
-
 _GEOMETRY_SCHEMA = {
-    "anyOf": [
-        {
-            "type": "object",
-            "title": name,
-            "required": ["type", "coordinates"],
-            "properties": {"type": {"const": name}, "coordinates": _coordinates_schema(depth)},
-        }
-        for name, depth in _DEPTHS.items()
-    ],
+    "anyOf": geometry_schemas(_DEPTHS),
     "description": "GeoJSON geometry: Point, Polygon or MultiPolygon",
 }
-
-
-def _is_position(value: object) -> bool:
-    return (
-        isinstance(value, list)
-        and 2 <= len(value) <= 3
-        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
-    )
-
-
-def _nested(value: object, depth: int) -> bool:
-    """Return True if `value` is `depth` levels of non-empty lists (rings >= 4) of positions."""
-    if depth == 0:
-        return _is_position(value)
-    fewest = 4 if depth == 1 else 1
-    return (
-        isinstance(value, list)
-        and len(value) >= fewest
-        and all(_nested(v, depth - 1) for v in value)
-    )
 
 
 # The shape of each type's coordinates, in English and in Bahasa Indonesia (the 422 words the
@@ -75,7 +35,7 @@ def _check_geometry(value: dict[str, Any]) -> dict[str, Any]:
             "geometry type {kind} is not checked; use {types} (GeoJSON)",
             {"kind": repr(kind), "types": ", ".join(_DEPTHS)},
         )
-    if not _nested(value.get("coordinates"), _DEPTHS[kind]):
+    if not nested(value.get("coordinates"), _DEPTHS[kind]):
         shape, shape_id = _SHAPES[_DEPTHS[kind]]
         raise PydanticCustomError(
             "geometry_coordinates",
@@ -98,18 +58,7 @@ class CheckRequest(BaseModel):
         json_schema_extra={
             "examples": [
                 {
-                    "geometry": {
-                        "type": "Polygon",
-                        "coordinates": [
-                            [
-                                [109.74, -6.93],
-                                [109.741, -6.93],
-                                [109.741, -6.931],
-                                [109.74, -6.931],
-                                [109.74, -6.93],
-                            ]
-                        ],
-                    },
+                    "geometry": EXAMPLE_POLYGON,
                     "crs": "EPSG:4326",
                     "kbli": "10631",
                 }
