@@ -2,10 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from app.api.deps import BBox, Db, Pagination, RegionCode
+from app.api.deps import BBox, Db, Pagination, RegionCode, Version
+from app.api.params import LayerName
 from app.api.urls import page_links
 from app.schemas.catalog import (
     FeatureCollection,
@@ -15,16 +16,11 @@ from app.schemas.catalog import (
     LayerVersionOut,
 )
 from app.schemas.errors import error_responses, json_error_responses
-from app.schemas.fields import INT4_MAX
 from app.services.catalog import history
 from app.services.catalog import layers as catalog
 from app.services.catalog.layers import LAYER, LayerDetailRow, LayerRow, LayerVersionRow
 
 router = APIRouter(prefix="/layers", tags=["layers"])
-LayerName = Annotated[
-    str, Path(description="layer name, e.g. pola_ruang", pattern=r"^[A-Za-z0-9_]{1,63}$")
-]
-
 
 
 class GeoJSONResponse(JSONResponse):
@@ -72,9 +68,7 @@ def get_features(
     name: LayerName,
     bbox: BBox,
     page: Pagination,
-    version: Annotated[
-        int | None, Query(ge=1, le=INT4_MAX, description="a past version; default current")
-    ] = None,
+    version: Version = None,
     region: RegionCode = None,
 ) -> JSONResponse:
     """Return a GeoJSON FeatureCollection (EPSG:4326), one page, with a link to the next."""

@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 
 from app.api.deps import Db, RegionCode
+from app.api.params import NAME_PATTERN
 from app.api.zoning import ActivityId, AsOf, Kbli
 from app.schemas.errors import error_responses
 from app.schemas.fields import ParcelId
@@ -37,7 +38,7 @@ def get_parcel_zoning(
         str | None,
         Query(
             description="the parcel layer, when several hold this id or code",
-            pattern=r"^[A-Za-z0-9_]{1,63}$",
+            pattern=NAME_PATTERN,
         ),
     ] = None,
     kbli: Kbli = None,

@@ -2,10 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from app.api.deps import RegionCode, Version, tile_params
+from app.api.params import RasterName
 from app.api.tiles import Tiles, tile_response
 from app.api.urls import public_base
 from app.schemas.errors import error_responses, json_error_responses
@@ -16,9 +17,6 @@ from app.services.tiles.server import TileRequest
 
 router = APIRouter(prefix="/rasters", tags=["rasters"])
 
-RasterName = Annotated[
-    str, Path(description="raster name, e.g. dem", pattern=r"^[A-Za-z0-9_]{1,63}$")
-]
 Colormap = Annotated[
     str | None,
     Query(

@@ -2,11 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 
-from app.api.deps import Db, RegionCode
+from app.api.deps import Db, RegionCode, Version
+from app.api.params import RasterName
 from app.schemas.errors import error_responses
-from app.schemas.fields import INT4_MAX
 from app.schemas.rasters import (
     PointValue,
     RasterDetail,
@@ -21,12 +21,6 @@ from app.services.rasters.catalog import RASTER
 from app.services.rasters.records import RasterDetailRow, RasterRow, RasterVersionRow
 
 router = APIRouter(prefix="/rasters", tags=["rasters"])
-RasterName = Annotated[
-    str, Path(description="raster name, e.g. dem", pattern=r"^[A-Za-z0-9_]{1,63}$")
-]
-Version = Annotated[
-    int | None, Query(ge=1, le=INT4_MAX, description="a past version; default current")
-]
 
 
 @router.get("", response_model=list[RasterSummary], responses=error_responses())

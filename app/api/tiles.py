@@ -3,12 +3,13 @@
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.deps import RegionCode, Version, tile_params
+from app.api.params import LayerName
 from app.api.urls import public_base
 from app.errors import RtrwError
 from app.schemas.errors import error_responses, json_error_responses
@@ -22,10 +23,6 @@ from app.settings import Settings
 
 router = APIRouter(prefix="/tiles", tags=["tiles"])
 MVT = VectorTiles.media_type
-
-LayerName = Annotated[
-    str, Path(description="layer name, e.g. pola_ruang", pattern=r"^[A-Za-z0-9_]{1,63}$")
-]
 
 
 class MVTResponse(Response):
@@ -128,6 +125,7 @@ class WarmTiles:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer a warm tile from the cache; pass anything else on to the routes."""
         if (answer := self._warm(scope)) is not None:
             await answer(scope, receive, send)
         else:
