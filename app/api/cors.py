@@ -64,6 +64,7 @@ class SplitCORS:
         self._public: list[re.Pattern[str]] | None = None  # read from the app on the first request
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request through the read policy or the write policy."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -1,11 +1,11 @@
-"""Control characters are refused before any route sees them (one ASGI middleware).
+r"""Control characters are refused before any route sees them (one ASGI middleware).
 
 PostgreSQL text cannot hold NUL, and no code, name or search holds a control character, so:
 
 - a path or query parameter holding any C0 control character (NUL, tab, newline, ...) or DEL
   is refused, percent-encoded or not;
 - a JSON body (any content type but multipart and form posts) holding NUL anywhere, raw or
-  as the escape \\u0000, is refused; tab and newline stay allowed inside JSON strings, where a
+  as the escape \u0000, is refused; tab and newline stay allowed inside JSON strings, where a
   field may hold text.
 
 The answer is the usual 422 error body (`invalid_request` for a parameter, `invalid_parameter`
@@ -51,7 +51,7 @@ _NUL_ID = "tidak boleh memuat karakter NUL (\\u0000)"
 
 
 def _shown(part: str | int) -> str | int:
-    """Return a loc part as the answer may show it: control characters as \\uXXXX escapes."""
+    r"""Return a loc part as the answer may show it: control characters as \uXXXX escapes."""
     if isinstance(part, int):
         return part
     return CONTROL.sub(lambda m: f"\\u{ord(m[0]):04x}", part)
@@ -128,7 +128,7 @@ def _nul_path(value: Any, path: list[str | int]) -> list[str | int] | None:
 
 
 def _carry(data: bytes) -> bytes:
-    """Return the end of `data` that may begin a \\u0000 escape the next chunk completes: the
+    r"""Return the end of `data` that may begin a \u0000 escape the next chunk completes: the
     last backslash run within the final six bytes (cut to its parity) and what follows it."""
     last = data.rfind(b"\\", max(0, len(data) - 6))
     if last < 0:
@@ -153,6 +153,8 @@ class RefuseControlCharacters:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer 422 for a control character in the path or query; else pass the request on,
+        its JSON body watched for NUL."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -169,7 +171,8 @@ class RefuseControlCharacters:
             return
         await self._guard_body(scope, receive, send)
 
-    async def _guard_body(self, scope: Scope, receive: Receive, send: Send) -> None:
+    # Long by design (C901): one receive/send exchange: the scan and its 422 share state.
+    async def _guard_body(self, scope: Scope, receive: Receive, send: Send) -> None:  # noqa: C901
         """Pass the body through while scanning it; on a NUL, end it for the route (a
         disconnect), drop whatever the route answers and answer the 422 instead."""
         scan = _BodyScan()

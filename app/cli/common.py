@@ -87,6 +87,7 @@ def progress_factory(progress: Progress) -> Callable[[LoadRequest], Callable[[in
 
 
 def progress_bar() -> Progress:
+    """Return the progress display of a load (description, bar, count, time)."""
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),

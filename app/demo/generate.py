@@ -148,7 +148,7 @@ SLIVER_M2 = 100.0
 
 @lru_cache(maxsize=2)
 def _transformer(src: str, dst: str) -> Transformer:
-    """Cached always-xy transformer."""
+    """Return an always-xy transformer from `src` to `dst` (cached)."""
     return Transformer.from_crs(src, dst, always_xy=True)
 
 
@@ -350,7 +350,7 @@ def _place(desa: gpd.GeoDataFrame, name: str) -> np.ndarray:
 
 
 def _catmull_rom(points: np.ndarray, n: int = 80) -> np.ndarray:
-    """A smooth curve through the points (uniform Catmull-Rom spline, n vertices per span)."""
+    """Return a smooth curve through the points (uniform Catmull-Rom spline, n per span)."""
     p = np.vstack([2 * points[0] - points[1], points, 2 * points[-1] - points[-2]])
     t = np.linspace(0.0, 1.0, n, endpoint=False)[:, None]
     spans = []
@@ -369,7 +369,7 @@ def _catmull_rom(points: np.ndarray, n: int = 80) -> np.ndarray:
 
 
 def _build_pantura(land: shapely.Geometry, towns: dict[str, np.ndarray]) -> LineString:
-    """Main coastal road (metric) through the coastal towns, clipped to the land."""
+    """Return the main coastal road (metric) through the coastal towns, clipped to the land."""
     stops = np.array([towns[t[0]] for t in TOWNS if t[4]])
     stops = stops[np.argsort(stops[:, 0], kind="stable")]
     ctrl = np.vstack([stops[0] + (-6000.0, 400.0), stops, stops[-1] + (6000.0, -600.0)])
@@ -399,7 +399,7 @@ def _build_rivers(
 
 
 def _zone_rule(lat: float, t: float, level: int, d_road: float, u: float, v: float) -> str:
-    """Base sub-zone of a cell from latitude, normalised town distance and road distance."""
+    """Return a cell's base sub-zone from latitude, normalised town and road distances."""
     if t < 1.0:
         if d_road < (450.0 if level == 1 else 250.0):
             if u < 0.8:

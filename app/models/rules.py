@@ -42,7 +42,7 @@ def _rule_set_key() -> Mapped[int]:
 
 
 def _validity() -> tuple[Column[Any], ...]:
-    """The citation and validity columns every rule row has."""
+    """Return the citation and validity columns every rule row has."""
     return (
         Column("source_id", Text),
         Column("article", Text),

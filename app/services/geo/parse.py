@@ -42,7 +42,8 @@ class Parcel:
     activity: str | None = None
 
 
-def parse_geometry(
+# Long by design (C901): one check per refusal, in the order they are reported.
+def parse_geometry(  # noqa: C901
     obj: Any,
     crs: str | None,
     metric_srid: int,
@@ -140,7 +141,8 @@ def parse_geometry(
     return Parcel(geom=geom4326, metric=metric, is_point=is_point, area_m2=area, warnings=warnings)
 
 
-def parse_many(
+# Long by design (C901): parse_geometry's checks in its order, over arrays.
+def parse_many(  # noqa: C901
     objs: list[Any],
     crs: str | None,
     metric_srid: int,

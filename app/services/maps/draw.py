@@ -384,7 +384,7 @@ def _draw_zoning(ax: Axes, layer: DrawnLayer, s: float) -> list[Any]:
 
 
 def _theme_legend(layer: DrawnLayer, s: float, alpha: float) -> list[Any]:
-    """The theme's title as a heading entry, then one swatch per class."""
+    """Return the legend entries of a theme: its title as a heading, then a swatch per class."""
     head = Patch(facecolor="none", edgecolor="none", label=layer.title)
     return [head] + [
         Patch(facecolor=to_rgba(c, alpha), edgecolor="#555555", linewidth=0.3 * s, label=label)

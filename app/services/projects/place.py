@@ -186,7 +186,8 @@ def _decide(ranked: list[tuple[float, Area]], gaz: Gazetteer) -> Match:
     return Match(desa_code=best.code, kecamatan_code=best.parent_code, score=round(best_score, 1))
 
 
-def match_locations(
+# Long by design (C901): one pass scoring every name once.
+def match_locations(  # noqa: C901
     gaz: Gazetteer, items: Iterable[tuple[str | None, str | None]]
 ) -> dict[tuple[str | None, str | None], Match]:
     """Return the verdict of every distinct (location text, kecamatan text) pair, in one pass."""

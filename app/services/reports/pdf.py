@@ -137,7 +137,8 @@ def qr_drawing(url: str, size: float = QR_SIZE) -> Drawing:
     return d
 
 
-def _page_story(page: Page, lang: str, today: date, st: _Styles) -> list[Flowable]:
+# Long by design (C901): the sheet top to bottom, one block per section.
+def _page_story(page: Page, lang: str, today: date, st: _Styles) -> list[Flowable]:  # noqa: C901
     sh = sheet(page.answer, lang)  # every word and number of the page comes from the sheet
     story: list[Flowable] = []
     story.append(_p(t("sheet.title", lang), st.h1))

@@ -284,7 +284,8 @@ class KbliList:
                 i += 1
         return out
 
-    def _match(self, part: str, texts: _Texts) -> dict[str, tuple[int, float]]:
+    # Long by design (C901): one branch per kind of match, ranked together.
+    def _match(self, part: str, texts: _Texts) -> dict[str, tuple[int, float]]:  # noqa: C901
         """Return the codes one token (or synonym phrase) matches: (match kind, score) each."""
         scores: dict[str, tuple[int, float]] = {}
 

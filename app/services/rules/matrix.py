@@ -199,7 +199,8 @@ def _kbli_column(grid: list[list[Any]]) -> int | None:
     return max(counts, key=lambda c: (counts[c], textual[c], -c))
 
 
-def read_matrix(
+# Long by design (C901): the sheet's layout checked step by step.
+def read_matrix(  # noqa: C901
     path: Path, zone_codes: Mapping[str, str], sheet: str | None = None
 ) -> MatrixSheet:
     """Read a published matrix: header row of sub-zone codes, KBLI column, cells; RulesError."""
@@ -505,7 +506,8 @@ def _keep_history(
     return kept, closed
 
 
-def import_matrix(
+# Long by design (C901): the import's steps in order, all or nothing.
+def import_matrix(  # noqa: C901
     pack: Path,
     matrix: Path,
     legend: Path,

@@ -46,7 +46,8 @@ def _within_whole(entries: list[dict[str, Any]], total: float) -> list[dict[str,
     return [{**e, "share": e["area_m2"] / whole} for e in entries]
 
 
-def admin_answer(
+# Long by design (C901): desa and kecamatan reconciled in one pass.
+def admin_answer(  # noqa: C901
     admin: list[dict[str, Any]],
     is_point: bool,
     total: float,

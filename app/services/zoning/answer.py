@@ -21,7 +21,7 @@ LETTERS = ("I", "T", "B", "TB", "X")
 
 
 def internal(default: Any = None, default_factory: Any = None) -> Any:
-    """A dataclass field kept in Python only (never in the JSON)."""
+    """Return a dataclass field kept in Python only (never in the JSON)."""
     meta = {"internal": True}
     if default_factory is not None:
         return field(default_factory=default_factory, repr=False, compare=False, metadata=meta)

@@ -29,7 +29,7 @@ from app.services.zoning.context import Context, context, regions_of
 from app.services.zoning.evaluate import evaluate
 from app.services.zoning.parts import parts_in_chunks
 from app.services.zoning.rasters import sample_rasters
-from app.settings import Settings, process_settings
+from app.settings import Settings, ZoningSettings, process_settings
 
 
 @dataclass
@@ -74,23 +74,7 @@ def check_batch(
     srid = epsg_of(settings.loader.default_metric_crs) or 0
     on = as_of or date.today()
     results: list[Answer | BatchFailure | None] = [None for _ in items]
-    by_crs: dict[str | None, list[int]] = defaultdict(list)
-    for i, item in enumerate(items):
-        if item.error is not None:
-            results[i] = _failed(item, item.error_code, item.error, item.error_id)
-            continue
-        by_crs[item.crs].append(i)
-    parsed: list[Parcel] = []
-    where: list[int] = []
-    for crs, idx in by_crs.items():  # one vectorised parse per CRS (usually one)
-        outcomes = parse_many([items[i].geometry for i in idx], crs, srid, limits)
-        for i, outcome in zip(idx, outcomes, strict=True):
-            if isinstance(outcome, RtrwError):
-                results[i] = _failed(items[i], outcome.code, outcome.message, outcome.message_id)
-                continue
-            outcome.ref = items[i].ref
-            parsed.append(outcome)
-            where.append(i)
+    parsed, where = _parse_items(items, srid, limits, results)
     # Each parcel is answered by the region that holds it: one run of the chunks per region.
     groups: dict[str | None, list[int]] = defaultdict(list)
     for j, hit in enumerate(regions_of(conn, [p.geom for p in parsed])):
@@ -120,6 +104,34 @@ def check_batch(
             acts.append(act)
         _check_group(conn, ctx, group, at, acts, items, results, on)
     return [r for r in results if r is not None]
+
+
+def _parse_items(
+    items: list[BatchItem],
+    srid: int,
+    limits: ZoningSettings,
+    results: list[Answer | BatchFailure | None],
+) -> tuple[list[Parcel], list[int]]:
+    """Return the items' parcels and the index of each parcel's item; an item refused (by the
+    reader or the parser) gets its BatchFailure in `results` instead."""
+    by_crs: dict[str | None, list[int]] = defaultdict(list)
+    for i, item in enumerate(items):
+        if item.error is not None:
+            results[i] = _failed(item, item.error_code, item.error, item.error_id)
+            continue
+        by_crs[item.crs].append(i)
+    parsed: list[Parcel] = []
+    where: list[int] = []
+    for crs, idx in by_crs.items():  # one vectorised parse per CRS (usually one)
+        outcomes = parse_many([items[i].geometry for i in idx], crs, srid, limits)
+        for i, outcome in zip(idx, outcomes, strict=True):
+            if isinstance(outcome, RtrwError):
+                results[i] = _failed(items[i], outcome.code, outcome.message, outcome.message_id)
+                continue
+            outcome.ref = items[i].ref
+            parsed.append(outcome)
+            where.append(i)
+    return parsed, where
 
 
 def _check_group(

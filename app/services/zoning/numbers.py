@@ -78,7 +78,8 @@ def _split(shares: dict[str, float], target: float | None = None) -> dict[str, f
     return dict(sorted(((k, v) for k, v in rounded if v > 0), key=lambda kv: (-kv[1], kv[0])))
 
 
-def round_answer(answer: Answer) -> None:
+# Long by design (C901): one block per set of shares that sums whole.
+def round_answer(answer: Answer) -> None:  # noqa: C901
     """Round the shares and areas of a finished check answer in place.
 
     A parcel's zones, what no plan covers and what lies outside the planning area split it
