@@ -59,6 +59,29 @@ def parse_map_options(items: Iterable[str]) -> dict[str, str]:
     return out
 
 
+def unknown_target(target: str, targets: Iterable[str]) -> FieldMappingError:
+    """Return the error of a --map entry naming a target the import does not fill."""
+    names = ", ".join(targets)
+    return FieldMappingError(
+        f"--map names an unknown target {target!r}; targets: {names}",
+        message_id=f"--map menyebut target yang tidak dikenal {target!r}; target yang ada: {names}",
+    )
+
+
+def missing_column(
+    target: str, source: str, columns: Iterable[str], noun: str = "column"
+) -> FieldMappingError:
+    """Return the error of a --map entry naming a column (a layer file's `field`) the file
+    does not have."""
+    names = ", ".join(columns)
+    return FieldMappingError(
+        f"--map {target}={source}: the file has no {noun} {source!r}; its {noun}s: "
+        f"{names or '(none)'}",
+        message_id=f"--map {target}={source}: berkas tidak memiliki kolom {source!r}; "
+        f"kolomnya: {names or '(tidak ada)'}",
+    )
+
+
 def resolve_fields(
     kind: str,
     columns: Iterable[str],
@@ -76,19 +99,10 @@ def resolve_fields(
     resolved: dict[str, str] = {}
     for target, source in (explicit or {}).items():
         if target not in TARGETS:
-            raise FieldMappingError(
-                f"unknown --map target {target!r}; targets are: {', '.join(TARGETS)}",
-                message_id=f"Target --map {target!r} tidak dikenal; target yang ada: "
-                f"{', '.join(TARGETS)}",
-            )
+            raise unknown_target(target, TARGETS)
         found = by_upper.get(source.upper())
         if found is None:
-            raise FieldMappingError(
-                f"--map {target}={source}: the file has no field {source!r}; "
-                f"its fields are: {', '.join(cols) or '(none)'}",
-                message_id=f"--map {target}={source}: berkas tidak memiliki kolom {source!r}; "
-                f"kolomnya: {', '.join(cols) or '(tidak ada)'}",
-            )
+            raise missing_column(target, source, cols, "field")
         resolved[target] = found
     for target, candidates in RECOGNISED.get(kind, {}).items():
         if target in resolved:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from app.errors import FieldMappingError
+from app.services.catalog.fields import missing_column, unknown_target
 from app.services.sheets import header_key
 
 # Every target an import fills, in report order. `kecamatan` is a helper: it separates desa of
@@ -123,23 +124,15 @@ def resolve_fields(header: Sequence[object], mapping: Mapping[str, str] | None) 
     FieldMappingError naming it and the file's columns.
     """
     keys = [header_key(h) for h in header]
-    columns = ", ".join(str(h) for h in header if h not in (None, ""))
+    named = [str(h) for h in header if h not in (None, "")]
+    columns = ", ".join(named)
     out: dict[str, int] = {}
     for target, source in (mapping or {}).items():
         if target not in TARGETS:
-            raise FieldMappingError(
-                f"--map names an unknown target {target!r}; targets: {', '.join(TARGETS)}",
-                message_id=f"--map menyebut target yang tidak dikenal {target!r}; "
-                f"target yang ada: {', '.join(TARGETS)}",
-            )
+            raise unknown_target(target, TARGETS)
         wanted = header_key(source)
         if wanted not in keys:
-            raise FieldMappingError(
-                f"--map {target}={source}: the file has no column {source!r}; its columns: "
-                f"{columns}",
-                message_id=f"--map {target}={source}: berkas tidak memiliki kolom {source!r}; "
-                f"kolomnya: {columns}",
-            )
+            raise missing_column(target, source, named)
         out[target] = keys.index(wanted)
     taken = set(out.values())
     for i, key in enumerate(keys):
