@@ -16,9 +16,8 @@ from app.services.sheets import header_key
 
 # Every target an import fills, in report order. `kecamatan` is a helper: it separates desa of
 # the same name when the location is matched by its text (stored as project.given_kecamatan).
-TARGETS = (
-    "ref",
-    "year",
+# The project columns a budget row fills as they stand in the sheet, in report order.
+ROW_FIELDS = (
     "opd_code",
     "opd_name",
     "program",
@@ -36,6 +35,11 @@ TARGETS = (
     "start_date",
     "end_date",
     "kbli",
+)
+TARGETS = (
+    "ref",
+    "year",
+    *ROW_FIELDS,
     "lon",
     "lat",
     "coordinates",

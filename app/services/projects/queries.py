@@ -22,6 +22,7 @@ from app.errors import InvalidParameter, NotFound
 from app.services.catalog.current import CURRENT_ADMIN_SQL
 from app.services.catalog.named import region_or_all
 from app.services.geo.crs import STORAGE_SRID
+from app.services.projects.fields import ROW_FIELDS
 
 SUMMARY_BY = ("desa", "kecamatan", "opd", "source")
 
@@ -248,22 +249,7 @@ CSV_COLUMNS = (
     "year",
     "ref",
     "name",
-    "opd_code",
-    "opd_name",
-    "program",
-    "activity",
-    "sub_activity_code",
-    "sub_activity",
-    "source",
-    "pagu",
-    "realisation",
-    "progress",
-    "contract_no",
-    "contract_value",
-    "contractor",
-    "start_date",
-    "end_date",
-    "kbli",
+    *(f for f in ROW_FIELDS if f != "name"),
     "location_text",
     "given_desa_code",
     "given_kecamatan",
