@@ -9,7 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.edges_fixture import write_pack, write_zoning
+
+pytestmark = pytest.mark.slow  # fresh interpreters
 
 ROOT = Path(__file__).resolve().parents[1]
 WEB = ("fastapi", "starlette", "uvicorn")

@@ -83,6 +83,7 @@ def scratch(demo_pack: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
         database.drop_database(url_text)
 
 
+@pytest.mark.slow
 def test_runnable_blocks_run(scratch: tuple[str, Path]) -> None:
     url, work = scratch
     env = {

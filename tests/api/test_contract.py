@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import schemathesis
@@ -16,7 +15,8 @@ from sqlalchemy import Engine, text
 
 from app.main import create_app
 from app.services.auth import create_key
-from app.services.regions.packs import load_region
+
+pytestmark = [pytest.mark.contract, pytest.mark.slow]
 
 SEED = 20260101
 MIN_CASES = 1_000
@@ -71,11 +71,9 @@ def config(max_examples: int = 40, headers: dict[str, str] | None = None) -> sch
 
 
 @pytest.fixture
-def demo_app(clean: Engine, demo_pack: Path) -> Iterator[FastAPI]:
+def demo_app(demo_catalog: Engine) -> Iterator[FastAPI]:
     """The app on the test database with the demo region (layers and rules) loaded."""
-    with clean.begin() as conn:
-        load_region(conn, demo_pack)
-    yield create_app(engine=clean)
+    yield create_app(engine=demo_catalog)
     shutdown_lifespans()  # schemathesis keeps an ASGI app's lifespan running until exit
 
 
@@ -149,9 +147,9 @@ def keyed_paths(app: FastAPI) -> list[str]:
 
 
 @pytest.mark.parametrize("role", ["admin", "staff"])
-def test_openapi_contract_with_a_key(demo_app: FastAPI, clean: Engine, role: str) -> None:
+def test_openapi_contract_with_a_key(demo_app: FastAPI, demo_catalog: Engine, role: str) -> None:
     """The routes behind a key, fuzzed again with a valid key: authorised (admin) or 403."""
-    with clean.begin() as conn:
+    with demo_catalog.begin() as conn:
         key, row = create_key(conn, f"contract-{role}", role)
     try:
         paths = keyed_paths(demo_app)
@@ -166,14 +164,15 @@ def test_openapi_contract_with_a_key(demo_app: FastAPI, clean: Engine, role: str
         assert stats.errored_cases == 0
         operations = sum(len(demo_app.openapi()["paths"][p]) for p in paths)
         assert len(stats.tested_operations) == operations
-        with clean.connect() as conn:  # the key was really used: the notes it wrote are there
+        # the key was really used: the notes it wrote are there
+        with demo_catalog.connect() as conn:
             notes = conn.execute(
                 text("SELECT count(*) FROM audit_event WHERE actor = :a AND action = 'note'"),
                 {"a": row["name"]},
             ).scalar_one()
         assert notes > 0
     finally:
-        with clean.begin() as conn:
+        with demo_catalog.begin() as conn:
             conn.execute(text("DELETE FROM audit_event WHERE actor = :a"), {"a": row["name"]})
             conn.execute(text("DELETE FROM api_key WHERE id = :id"), {"id": row["id"]})
 

@@ -25,15 +25,20 @@ VERDICTS = {"P-1": "I", "3": "T", "B-3": "X"}  # house (68111) in R-2 / K-1 / P-
 
 
 @pytest.fixture
-def parcels(planning_area: Engine, load, tmp_path: Path) -> Engine:
-    """The planning area with the parcel layer persil_saya."""
+def parcels(planning_area_with, loader, tmp_path: Path) -> Engine:
+    """The planning area with the parcel layer persil_saya (loaded once for the tests that do
+    not change it)."""
     frame = gpd.GeoDataFrame(
         {"NIB": CODES},
         geometry=[utm_box(10, 40), utm_box(110, 140), utm_box(260, 290)],
         crs="EPSG:32749",
     )
-    load(write(frame, tmp_path / "persil.gpkg"), "persil_saya", "parcel", field_map={"code": "NIB"})
-    return planning_area
+
+    def add(_: Engine) -> None:
+        path = write(frame, tmp_path / "persil.gpkg")
+        loader(path, "persil_saya", "parcel", field_map={"code": "NIB"})
+
+    return planning_area_with("persil_saya", add)
 
 
 def ids_by_code(client: TestClient) -> dict[str, int]:
@@ -95,10 +100,11 @@ def test_not_found_and_bad_by(client: TestClient, parcels: Engine) -> None:
 
 
 def test_same_id_in_two_parcel_layers_needs_layer(
-    client: TestClient, parcels: Engine, load, tmp_path: Path
+    client: TestClient, parcels: Engine, loader, tmp_path: Path
 ) -> None:
     other = gpd.GeoDataFrame({"NIB": ["Q-1"]}, geometry=[utm_box(60, 90)], crs="EPSG:32749")
-    load(write(other, tmp_path / "lain.gpkg"), "persil_lain", "parcel", field_map={"code": "NIB"})
+    path = write(other, tmp_path / "lain.gpkg")
+    loader(path, "persil_lain", "parcel", field_map={"code": "NIB"})
     r = zoning(client, "1")
     assert r.status_code == 422 and "?layer=NAME" in r.json()["detail"]
     assert zoning(client, "1", layer="persil_lain").json()["parcel"]["code"] == "Q-1"

@@ -20,17 +20,20 @@ TO_WGS = Transformer.from_crs(32749, 4326, always_xy=True)
 
 
 @pytest.fixture
-def area(planning_area: Engine, load, tmp_path: Path) -> Engine:
-    """The fixture planning area with its permit routes and a stored parcel."""
+def area(planning_area_with, loader, tmp_path: Path) -> Engine:
+    """The fixture planning area with its permit routes and a stored parcel (loaded once for
+    the tests that do not change them)."""
     from app.services import rules
 
-    with planning_area.begin() as conn:
-        rules.load_rules(conn, write_rules(tmp_path / "routes", **ROUTE_RULES))
-    parcels = gpd.GeoDataFrame(
-        {"NIB": ["11.01.0001"]}, geometry=[utm_box(50, 150)], crs="EPSG:32749"
-    )
-    load(write(parcels, tmp_path / "bidang.gpkg"), "bidang", "parcel")
-    return planning_area
+    def add(engine: Engine) -> None:
+        with engine.begin() as conn:
+            rules.load_rules(conn, write_rules(tmp_path / "routes", **ROUTE_RULES))
+        parcels = gpd.GeoDataFrame(
+            {"NIB": ["11.01.0001"]}, geometry=[utm_box(50, 150)], crs="EPSG:32749"
+        )
+        loader(write(parcels, tmp_path / "bidang.gpkg"), "bidang", "parcel")
+
+    return planning_area_with("routes+bidang", add)
 
 
 def body(geom, **kw):

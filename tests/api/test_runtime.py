@@ -266,6 +266,7 @@ def test_serve_refuses_invalid_settings(monkeypatch: pytest.MonkeyPatch) -> None
     assert "Traceback" not in r.output
 
 
+@pytest.mark.slow
 def test_uvicorn_refuses_invalid_settings() -> None:
     env = {**os.environ, "RTRW_API_MAX_LIMIT": "0"}
     cmd = [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(closed_port())]

@@ -73,6 +73,7 @@ def test_empty_tile_is_204(tiles_client: TestClient, zona) -> None:
 def test_version_and_no_stale_tile_after_a_reload(
     tiles_client: TestClient, zona: Path, load
 ) -> None:
+    listening(tiles_client)
     before = tiles_client.get(TILE)
     assert len(codes(before.content)) == 5
     old = tiles_client.get(TILE, params={"version": 1})
@@ -80,7 +81,12 @@ def test_version_and_no_stale_tile_after_a_reload(
     assert old.headers["etag"] != before.headers["etag"]
     assert old.headers["cache-control"] == "public, max-age=86400"
     # v3: two squares only; the cached v2 tile must not be served for the current version
+    listener = tiles_client.app.state.tile_sources.listener  # type: ignore[attr-defined]
+    epoch = listener.epoch
     load(write(squares_utm(2), zona / "v3.gpkg"), "zona", "zoning")
+    # The commit's NOTIFY reaches the listener's thread a moment later (longer on a busy
+    # machine); from then on no request may get the cached v2 source or tile.
+    notified(listener, epoch)
     after = tiles_client.get(TILE)
     assert codes(after.content) == sorted(squares_utm(2)["KODSZN"])
     assert after.headers["etag"] != before.headers["etag"]
@@ -88,6 +94,14 @@ def test_version_and_no_stale_tile_after_a_reload(
     stale = tiles_client.get(TILE, headers={"If-None-Match": before.headers["etag"]})
     assert stale.status_code == 200
     assert codes(tiles_client.get(TILE, params={"version": 2}).content) == codes(before.content)
+
+
+def notified(listener, epoch: int) -> None:
+    """Wait (at most 5 s) until the listener has moved past `epoch` (a NOTIFY arrived)."""
+    deadline = time.monotonic() + 5
+    while listener.epoch == epoch:
+        assert time.monotonic() < deadline, "the catalog change was not notified"
+        time.sleep(0.01)
 
 
 def listening(client: TestClient) -> None:

@@ -20,15 +20,17 @@ TO_WGS = Transformer.from_crs(32749, 4326, always_xy=True)
 
 
 @pytest.fixture
-def area(planning_area: Engine, load, tmp_path: Path) -> Engine:
-    """The fixture planning area plus a parcel layer with two stored parcels."""
+def area(planning_area_with, loader, tmp_path: Path) -> Engine:
+    """The fixture planning area plus a parcel layer with two stored parcels (loaded once for
+    the tests that do not change them)."""
     parcels = gpd.GeoDataFrame(
         {"NIB": ["11.01.0001", "11.01.0002"]},
         geometry=[utm_box(50, 150), utm_box(205, 245, 10, 90)],
         crs="EPSG:32749",
     )
-    load(write(parcels, tmp_path / "bidang.gpkg"), "bidang", "parcel")
-    return planning_area
+    return planning_area_with(
+        "bidang", lambda _: loader(write(parcels, tmp_path / "bidang.gpkg"), "bidang", "parcel")
+    )
 
 
 def body(geom, crs="EPSG:32749", **kw):

@@ -43,6 +43,7 @@ def test_bad_loads_exit_non_zero_with_message(cli_env, clean, tmp_path: Path) ->
     assert r.exit_code == 1 and "no layer named 'zona'" in r.output
 
 
+@pytest.mark.real_data
 def test_real_batang_desa_via_cli_with_map(cli_env, clean, tmp_path: Path) -> None:
     path = shared_file("batang", "batas_desa_batang.geojson")
     r = rtrw(
@@ -192,6 +193,7 @@ def test_rules_load_and_check_file(cli_env, clean, load, tmp_path: Path) -> None
     assert r.exit_code == 2 and ".csv, .geojson or .json" in r.output
 
 
+@pytest.mark.slow
 def test_demo_region_pack_with_rules(cli_env, clean, demo_pack: Path) -> None:
     r = rtrw("region", "load", demo_pack)
     assert r.exit_code == 0, r.output
@@ -246,6 +248,7 @@ def test_rollback_of_unknown_layer_or_version_fails(cli_env, clean, tmp_path: Pa
     assert rtrw("layers", "rollback", "zona").exit_code == 2  # --to is required
 
 
+@pytest.mark.slow
 def test_region_load_if_empty_and_demo_setup_keep_a_users_desa(
     cli_env, clean, demo_pack: Path, tmp_path: Path
 ) -> None:

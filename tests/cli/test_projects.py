@@ -5,11 +5,11 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from app.cli import app
-from app.services.regions.packs import load_region
+from tests.conftest import NO_PROJECTS, delete_projects
 
 runner = CliRunner()
 
@@ -24,12 +24,10 @@ FILE = (
 )
 
 
-def test_import_refuses_then_skips_bad(
-    cli_env: str, clean: Engine, demo_pack: Path, tmp_path: Path
-) -> None:
-    with clean.begin() as conn:
-        load_region(conn, demo_pack)
-        conn.exec_driver_sql("DELETE FROM project")
+def test_import_refuses_then_skips_bad(cli_env: str, demo_with, tmp_path: Path) -> None:
+    demo = demo_with("no projects", delete_projects, NO_PROJECTS)
+    with demo.begin() as conn:  # the audit event checked below is the only one
+        conn.exec_driver_sql("DELETE FROM audit_event")
     path = tmp_path / "apbd.csv"
     path.write_text(FILE, encoding="utf-8")
 
@@ -64,7 +62,7 @@ def test_import_refuses_then_skips_bad(
             "Lokasi": "Silurah",
         }
     ]
-    with clean.connect() as conn:
+    with demo.connect() as conn:
         event = conn.execute(
             text(
                 "SELECT via, target, counts ->> 'inserted' FROM audit_event "

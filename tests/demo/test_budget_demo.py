@@ -17,6 +17,8 @@ from sqlalchemy import Engine, text
 from app.demo.budget import HEADERS
 from app.demo.generate import generate
 
+pytestmark = pytest.mark.slow  # generates the demo's budgets
+
 RULES = Path(__file__).resolve().parents[2] / "layers" / "batang-demo" / "rules"
 FLAGS = {"over_budget", "done_unpaid", "paid_not_started", "outside_region", "outside_desa",
          "duplicate", "forbidden_zone", "protected_zone", "unplaced"}  # fmt: skip
@@ -165,14 +167,12 @@ def test_deterministic(out: Path, tmp_path: Path) -> None:
 
 
 def test_loaded_demo_flags_the_planted_rows_and_no_clean_row(
-    clean: Engine, demo_pack: Path
+    demo_catalog: Engine, demo_pack: Path
 ) -> None:
-    """Loading the pack (budgets imported, flags refreshed) flags exactly the planted rows."""
-    from app.services.regions.packs import load_region
+    """Loading the pack (budgets imported, flags refreshed) flags exactly the planted rows.
 
-    with clean.begin() as conn:
-        conn.exec_driver_sql("DELETE FROM project")
-        load_region(conn, demo_pack)
+    demo_catalog is load_region(demo_pack) on an empty catalog, untouched since."""
+    with demo_catalog.connect() as conn:
         rows = conn.execute(
             text("SELECT g.flag, p.ref FROM project_flag g JOIN project p ON p.id = g.project_id")
         ).all()

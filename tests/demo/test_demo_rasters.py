@@ -18,6 +18,8 @@ from pyproj import Transformer
 from app.demo import generate as g
 from app.demo.rasters import write_rasters
 
+pytestmark = pytest.mark.slow  # generates the demo's rasters
+
 SOURCE = Path(__file__).resolve().parents[2] / "layers" / "batang-demo" / "source"
 RASTERS = ("dem.tif", "lereng.tif", "rawan_banjir.tif", "rawan_longsor.tif")
 CLASS_TABLES = ("rawan_banjir_kelas.csv", "rawan_longsor_kelas.csv")

@@ -18,6 +18,8 @@ from geopandas.testing import assert_geodataframe_equal
 
 from app.demo.generate import generate
 
+pytestmark = pytest.mark.slow  # generates the demo's files
+
 PACK_DIR = Path(__file__).resolve().parents[2] / "layers" / "batang-demo"
 SOURCE_DIR = PACK_DIR / "source"
 SOURCE_FILES = ("batas_desa_batang.geojson", "batas_kecamatan_batang.geojson",

@@ -56,8 +56,8 @@ DESA_BARU = [
 KECAMATAN = [("33.25.11", "Kec A", -1000, 150), ("33.25.12", "Kec B", 150, 1000)]
 
 
-def test_two_desa_layers_one_desa_per_part(planning_area: Engine, load, tmp_path: Path) -> None:
-    load(admin_file(tmp_path, "desa_baru", DESA_BARU), "desa_baru", "admin", field_map=FIELDS)
+def test_two_desa_layers_one_desa_per_part(planning_area: Engine, loader, tmp_path: Path) -> None:
+    loader(admin_file(tmp_path, "desa_baru", DESA_BARU), "desa_baru", "admin", field_map=FIELDS)
     # Parcel x 50..250, y 0..100 (20,000 m²): the newer layer splits it at x = 100.
     a = run(planning_area, utm_box(50, 250))
     desa = [(d["code"], d["name"], d["share"]) for d in a["admin"] if d["level"] == "desa"]
@@ -78,9 +78,9 @@ def test_two_desa_layers_one_desa_per_part(planning_area: Engine, load, tmp_path
 
 
 def test_admin_endpoint_answers_from_current_layer(
-    planning_area: Engine, load, tmp_path: Path, client
+    planning_area: Engine, loader, tmp_path: Path, client
 ) -> None:
-    load(admin_file(tmp_path, "desa_baru", DESA_BARU), "desa_baru", "admin", field_map=FIELDS)
+    loader(admin_file(tmp_path, "desa_baru", DESA_BARU), "desa_baru", "admin", field_map=FIELDS)
     body = client.get("/admin/33.25.11.2002").json()
     assert (body["layer"], body["name"]) == ("desa_baru", "Proyonanggan baru")
     # 900 m x 2000 m in the metric CRS (areas are measured there).
@@ -140,8 +140,8 @@ file = "data/zona.gpkg"
             read_manifest(tmp_path)
 
 
-def test_desa_code_names_the_kecamatan(planning_area: Engine, load, tmp_path: Path) -> None:
-    report = load(admin_file(tmp_path, "kec", KECAMATAN), "kecamatan", "admin", field_map=FIELDS)
+def test_desa_code_names_the_kecamatan(planning_area: Engine, loader, tmp_path: Path) -> None:
+    report = loader(admin_file(tmp_path, "kec", KECAMATAN), "kecamatan", "admin", field_map=FIELDS)
     # Parcel x 50..250: desa 2001 (x 50..150) and 2002 (x 150..250), both of kecamatan 33.25.11
     # by code; the polygon of 33.25.12 under 2002 is not the parcel's kecamatan.
     a = run(planning_area, utm_box(50, 250))
@@ -212,6 +212,7 @@ def test_load_report_warns_on_desa_in_another_kecamatan(
     assert stored["warnings"] == report.warnings
 
 
+@pytest.mark.real_data
 def test_real_batang_desa_name_the_kecamatan_of_their_code(
     clean: Engine, load, demo_pack: Path
 ) -> None:

@@ -13,6 +13,7 @@ from app.services.catalog import layers as catalog
 from tests.conftest import shared_file
 
 
+@pytest.mark.real_data
 def test_real_batang_desa_codes_and_areas(load, clean) -> None:
     path = shared_file("batang", "batas_desa_batang.geojson")
     report = load(
@@ -34,6 +35,7 @@ def test_real_batang_desa_codes_and_areas(load, clean) -> None:
         assert r.parent_code == r.code.rsplit(".", 1)[0] and r.level == 4
 
 
+@pytest.mark.real_data
 def test_truncated_batang_file_fails_and_keeps_248(load, clean, tmp_path: Path) -> None:
     path = shared_file("batang", "batas_desa_batang.geojson")
     load(path, "desa", "admin", field_map={"code": "kode", "name": "nama"})

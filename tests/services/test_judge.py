@@ -113,10 +113,12 @@ def _rdtr(tmp_path: Path) -> Path:
     return write(gdf, tmp_path / "rdtr.gpkg")
 
 
-def test_rdtr_governs_over_the_rtrw_where_it_lies(planning_area: Engine, load, tmp_path) -> None:
+def test_rdtr_governs_over_the_rtrw_where_it_lies(
+    planning_area: Engine, loader, tmp_path
+) -> None:
     # zona (RTRW) has R-2 at x 0..100; an RDTR puts K-1 there. A detached house (68111) is I in
     # R-2 and T in K-1 (tests/zoning_fixture.py), so the RDTR must answer: T, never I.
-    load(_rdtr(tmp_path), "rdtr", "zoning", plan="rdtr")
+    loader(_rdtr(tmp_path), "rdtr", "zoning", plan="rdtr")
     with planning_area.connect() as conn:
         a = zoning.check(conn, mapping(utm_box(20, 80)), "EPSG:32749", kbli="68111", as_of=NOW)
     assert [(z.code, z.plan, z.itbx) for z in a.zones] == [("K-1", "rdtr", "T")]

@@ -32,6 +32,7 @@ KNOWN = {
 }
 
 
+@pytest.mark.real_data
 def test_shipped_list_matches_the_shared_annex() -> None:
     source = shared_file("kbli", "kbli_2020.csv")
     with source.open(encoding="utf-8", newline="") as f:

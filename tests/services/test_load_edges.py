@@ -256,6 +256,7 @@ def test_check_pack_lists_unknown_codes_of_the_zoning_files(tmp_path: Path, file
     assert [w["code"] for w in warnings] == ["no_rule_set"]
 
 
+@pytest.mark.slow
 def test_real_demo_pack_pola_ruang_lies_within_batang(clean: Engine, demo_pack: Path) -> None:
     """The demo's zoning against the real (simplified) Batang boundary, checked with shapely."""
     with clean.begin() as conn:

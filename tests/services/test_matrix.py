@@ -263,6 +263,7 @@ def test_errors_write_nothing(
         assert "zona, rdtr" in err.value.message
 
 
+@pytest.mark.real_data
 def test_real_wide_matrix_without_kbli_is_refused(pack: Path, legend: Path) -> None:
     path = shared_file("samples", "itbx_kota_yogyakarta.csv")
     before = snapshot(pack)

@@ -23,6 +23,7 @@ from app.errors import RulesError
 from app.services import rules
 from app.services.projects.flags import refresh_flags, same_name
 from app.services.rules.tables import read_rules
+from tests.conftest import NO_PROJECTS
 from tests.fixtures import X0, Y0, write
 from tests.zoning_fixture import RULES, utm_box, write_rules
 
@@ -160,19 +161,23 @@ EXPECTED = {
 
 
 @pytest.fixture
-def flag_area(planning_area: Engine, load, tmp_path: Path) -> Engine:
+def flag_area(planning_area_with, loader, tmp_path: Path) -> Engine:
     """The planning area plus a newer zoning layer with an HL (lindung) zone east of C and a
-    river setback strip PS x 280..290 over C, and rules with project_types."""
+    river setback strip PS x 280..290 over C, and rules with project_types, no project (built
+    once for the tests that do not change it)."""
     hl = gpd.GeoDataFrame(
         {"KODSZN": ["HL", "PS"], "NAMSZN": ["D", "E"]},
         geometry=[utm_box(300, 400), utm_box(280, 290)],
         crs="EPSG:32749",
     )
-    load(write(hl, tmp_path / "lindung" / "zona_lindung.gpkg"), "zona_lindung", "zoning")
-    with planning_area.begin() as conn:
-        rules.load_rules(conn, write_rules(tmp_path / "flag_rules", **FLAG_RULES))
-        conn.exec_driver_sql("DELETE FROM project")
-    return planning_area
+
+    def add(engine: Engine) -> None:
+        loader(write(hl, tmp_path / "lindung" / "zona_lindung.gpkg"), "zona_lindung", "zoning")
+        with engine.begin() as conn:
+            rules.load_rules(conn, write_rules(tmp_path / "flag_rules", **FLAG_RULES))
+            conn.exec_driver_sql("DELETE FROM project")
+
+    return planning_area_with("flags", add, NO_PROJECTS)
 
 
 def plant(conn: Connection, projects: dict[str, Any] = PROJECTS) -> dict[str, int]:

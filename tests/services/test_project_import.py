@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,29 +14,16 @@ from sqlalchemy import Engine, text
 
 from app.errors import FieldMappingError, LoadError
 from app.services import auth
-from app.services.catalog import layers as catalog
 from app.services.projects.importer import ImportReport, import_projects
-from app.services.regions.packs import load_region
-
-
-@pytest.fixture(scope="module")
-def demo(engine: Engine, demo_pack: Path) -> Iterator[Engine]:
-    """The Batang demo region, loaded once for the module; projects emptied per test."""
-    with engine.begin() as conn:
-        for name, region in catalog.layer_keys(conn):
-            catalog.drop_layer(conn, name, region)
-        conn.exec_driver_sql("DELETE FROM region")
-        conn.exec_driver_sql("DELETE FROM rule_set")
-        load_region(conn, demo_pack)
-    yield engine
+from tests.conftest import NO_PROJECTS, delete_projects
 
 
 @pytest.fixture
-def db(demo: Engine) -> Engine:
+def db(demo_with) -> Engine:
+    """The Batang demo region without budget projects (what a test imported is deleted after
+    it) and without audit events."""
+    demo = demo_with("no projects", delete_projects, NO_PROJECTS)
     with demo.begin() as conn:
-        conn.exec_driver_sql("DELETE FROM project_flag")
-        conn.exec_driver_sql("DELETE FROM project")
-        conn.exec_driver_sql("DELETE FROM project_import")
         conn.exec_driver_sql("DELETE FROM audit_event")
     return demo
 

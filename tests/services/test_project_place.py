@@ -12,7 +12,7 @@ from sqlalchemy import Engine, text
 from app.services.catalog.places import normalize_name
 from app.services.projects.importer import import_projects
 from app.services.projects.place import Area, Gazetteer, match_locations, split_location
-from app.services.regions.packs import load_region
+from tests.conftest import NO_PROJECTS, delete_projects
 
 SOURCE = Path(__file__).resolve().parents[2] / "layers" / "batang-demo" / "source"
 
@@ -107,11 +107,9 @@ def test_kecamatan_only(gazetteer: Gazetteer) -> None:
 
 
 @pytest.fixture
-def demo(clean: Engine, demo_pack: Path) -> Engine:
-    with clean.begin() as conn:
-        load_region(conn, demo_pack)
-        conn.exec_driver_sql("DELETE FROM project")
-    return clean
+def demo(demo_with) -> Engine:
+    """The demo region without its budget projects."""
+    return demo_with("no projects", delete_projects, NO_PROJECTS)
 
 
 def test_setwise_placing_matches_shapely(demo: Engine, demo_pack: Path, tmp_path: Path) -> None:

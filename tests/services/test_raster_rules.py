@@ -62,17 +62,22 @@ def ring(x0: float, x1: float, y0: float, y1: float) -> dict:
 
 
 @pytest.fixture
-def sloped(planning_area: Engine, tmp_path: Path) -> Engine:
-    folder = tmp_path / "rules_raster"
-    folder.mkdir()
-    for name, body in RULES.items():
-        (folder / name).write_text(body, encoding="utf-8")
-    (folder / "raster_rules.csv").write_text(RASTER_RULES, encoding="utf-8")
-    with planning_area.begin() as conn:
-        load_raster(conn, slope_tif(tmp_path / "lereng.tif"), "lereng",
-                    settings=raster_settings(), unit="%", title="Kemiringan lereng")  # fmt: skip
-        rules.load_rules(conn, folder)
-    return planning_area
+def sloped(planning_area_with, tmp_path: Path) -> Engine:
+    """The planning area with the slope raster `lereng` and rules on it (built once for the
+    tests that do not change it)."""
+
+    def add(engine: Engine) -> None:
+        folder = tmp_path / "rules_raster"
+        folder.mkdir()
+        for name, body in RULES.items():
+            (folder / name).write_text(body, encoding="utf-8")
+        (folder / "raster_rules.csv").write_text(RASTER_RULES, encoding="utf-8")
+        with engine.begin() as conn:
+            load_raster(conn, slope_tif(tmp_path / "lereng.tif"), "lereng",
+                        settings=raster_settings(), unit="%", title="Kemiringan lereng")  # fmt: skip
+            rules.load_rules(conn, folder)
+
+    return planning_area_with("lereng", add)
 
 
 def test_parcel_half_on_a_steep_slope_is_mixed(sloped: Engine) -> None:

@@ -118,23 +118,27 @@ def _write_rasters(folder: Path) -> dict[str, Path]:
 
 
 @pytest.fixture
-def rastered(planning_area: Engine, tmp_path: Path) -> tuple[Engine, dict[str, Path]]:
-    """The planning area with the three rasters and a note rule on each."""
+def rastered(planning_area_with, tmp_path: Path) -> tuple[Engine, dict[str, Path]]:
+    """The planning area with the three rasters and a note rule on each (loaded once for the
+    tests that do not change them; each test gets the same files written afresh)."""
     paths = _write_rasters(tmp_path / "rasters")
     (tmp_path / "classes.csv").write_text(CLASSES_CSV, encoding="utf-8")
-    folder = tmp_path / "rules_raster"
-    folder.mkdir()
-    for name, body in RULES.items():
-        (folder / name).write_text(body, encoding="utf-8")
-    (folder / "raster_rules.csv").write_text(RASTER_RULES, encoding="utf-8")
-    with planning_area.begin() as conn:
-        for name, path in paths.items():
-            kind = "categorical" if name == "lahan" else "continuous"
-            classes = tmp_path / "classes.csv" if name == "lahan" else None
-            load_raster(conn, path, name, settings=raster_settings(), kind=kind,
-                        classes_csv=classes)  # fmt: skip
-        rules.load_rules(conn, folder)
-    return planning_area, paths
+
+    def add(engine: Engine) -> None:
+        folder = tmp_path / "rules_raster"
+        folder.mkdir()
+        for name, body in RULES.items():
+            (folder / name).write_text(body, encoding="utf-8")
+        (folder / "raster_rules.csv").write_text(RASTER_RULES, encoding="utf-8")
+        with engine.begin() as conn:
+            for name, path in paths.items():
+                kind = "categorical" if name == "lahan" else "continuous"
+                classes = tmp_path / "classes.csv" if name == "lahan" else None
+                load_raster(conn, path, name, settings=raster_settings(), kind=kind,
+                            classes_csv=classes)  # fmt: skip
+            rules.load_rules(conn, folder)
+
+    return planning_area_with("rasters", add), paths
 
 
 def _plain(v: float) -> float | int:

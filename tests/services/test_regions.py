@@ -100,6 +100,7 @@ def _answers(engine: Engine, points: list[tuple[float, float]]) -> list[str]:
         ]
 
 
+@pytest.mark.real_data
 def test_two_regions_kept_apart(clean: Engine, demo_pack: Path, tmp_path: Path) -> None:
     pek_pack, pek_points = _pekalongan_pack(tmp_path, demo_pack)
     with clean.begin() as conn:
@@ -127,6 +128,7 @@ def test_two_regions_kept_apart(clean: Engine, demo_pack: Path, tmp_path: Path) 
     assert [json.loads(a) for a in _answers(clean, pek_points)] == pek
 
 
+@pytest.mark.real_data
 def test_layer_name_in_two_regions_needs_region(
     clean: Engine, demo_pack: Path, tmp_path: Path, client
 ) -> None:
@@ -141,6 +143,7 @@ def test_layer_name_in_two_regions_needs_region(
     assert {row["name"] for row in listed} == {"desa", "pola_ruang"}
 
 
+@pytest.mark.real_data
 @pytest.mark.parametrize("given", [None])
 def test_loading_a_layer_with_several_regions_needs_one(
     clean: Engine, demo_pack: Path, tmp_path: Path, load, given: str | None

@@ -192,20 +192,22 @@ def test_cli_title_en(cli_env, clean: Engine, tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def titled(planning_area: Engine, load, tmp_path: Path) -> Engine:
+def titled(planning_area_with, loader, tmp_path: Path) -> Engine:
     """The planning area with `zona` reloaded under both titles (desa and lp2b have none) and
-    the fixture's categorical raster `lahan` with both."""
-    files = write_layers(tmp_path / "titled")
-    load(files["zona"], "zona", "zoning", title=ZONA_ID, title_en=ZONA_EN)
+    the fixture's categorical raster `lahan` with both (built once for the tests)."""
     from tests.services.test_static_raster import classes_tif
 
-    tif, classes = classes_tif(tmp_path)
-    with planning_area.begin() as conn:
-        load_raster(
-            conn, tif, "lahan", settings=raster_settings(), classes_csv=classes,
-            title=LAHAN_ID, title_en=LAHAN_EN,
-        )  # fmt: skip
-    return planning_area
+    def add(engine: Engine) -> None:
+        files = write_layers(tmp_path / "titled")
+        loader(files["zona"], "zona", "zoning", title=ZONA_ID, title_en=ZONA_EN)
+        tif, classes = classes_tif(tmp_path)
+        with engine.begin() as conn:
+            load_raster(
+                conn, tif, "lahan", settings=raster_settings(), classes_csv=classes,
+                title=LAHAN_ID, title_en=LAHAN_EN,
+            )  # fmt: skip
+
+    return planning_area_with("titled", add)
 
 
 def _drawn(engine: Engine, lang: str, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], str]:

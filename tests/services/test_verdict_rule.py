@@ -21,10 +21,8 @@ import numpy as np
 import pytest
 import shapely
 from shapely.geometry import mapping
-from sqlalchemy import Engine
 
 from app.services import zoning
-from app.services.regions.packs import load_region
 from app.services.zoning import BatchItem
 from app.services.zoning.answer import Answer
 from tests.fixtures import write
@@ -101,13 +99,13 @@ def _across(land: shapely.Geometry, n: int, rng) -> list[shapely.Geometry]:
 
 
 @pytest.fixture
-def demo_with_rdtr(clean: Engine, demo_pack: Path, load, tmp_path: Path):
-    with clean.begin() as conn:
-        load_region(conn, demo_pack)
+def demo_with_rdtr(demo_with, demo_pack: Path, loader, tmp_path: Path):
     land = gpd.read_file(demo_pack / "data" / "kabupaten.geojson").to_crs(32749).geometry.iloc[0]
     path, boxes = _rdtr(land, tmp_path)
-    load(path, "rdtr_uji", "zoning", plan="rdtr", region="33.25")
-    return clean, land, boxes
+    engine = demo_with(
+        "rdtr_uji", lambda _: loader(path, "rdtr_uji", "zoning", plan="rdtr", region="33.25")
+    )
+    return engine, land, boxes
 
 
 def test_the_verdict_rule_holds_on_1050_random_parcels(demo_with_rdtr, demo_pack: Path) -> None:

@@ -19,7 +19,6 @@ from shapely.geometry import mapping
 from sqlalchemy import Engine
 
 from app.services import zoning
-from app.services.regions.packs import load_region
 from app.services.zoning import BatchItem
 from app.services.zoning.answer import Answer
 from tests.conftest import shared_file
@@ -78,10 +77,8 @@ def assert_agree(got: dict[str, float], want: dict[str, float]) -> None:
 
 
 @pytest.fixture
-def demo(clean: Engine, demo_pack: Path) -> Engine:
-    with clean.begin() as conn:
-        load_region(conn, demo_pack)
-    return clean
+def demo(demo_catalog: Engine) -> Engine:
+    return demo_catalog
 
 
 def test_demo_region_shares_match_shapely(demo: Engine, demo_pack: Path) -> None:
@@ -111,6 +108,7 @@ def test_demo_single_check_with_kbli(demo: Engine, demo_pack: Path) -> None:
     assert a["sources"]["legal"] and a["summary"]["id"] and a["summary"]["en"]
 
 
+@pytest.mark.real_data
 def test_real_batang_desa_shares_match_shapely(clean: Engine, load, demo_pack: Path) -> None:
     path = shared_file("batang", "batas_desa_batang.geojson")
     desa = gpd.read_file(path).to_crs(32749)
