@@ -74,6 +74,8 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check uv
-.venv/bin/uv pip install -q --python .venv/bin/python -r requirements.lock
+# --compile-bytecode: the .pyc files are written once here, not by the first import of each
+# module (in every test worker, CLI call and server process of a fresh checkout).
+.venv/bin/uv pip install -q --python .venv/bin/python --compile-bytecode -r requirements.lock
 .venv/bin/uv pip install -q --python .venv/bin/python --no-deps -e .
 echo "setup: ready ($(.venv/bin/python -c 'import app; print("rtrw", app.__version__)'))"

@@ -143,10 +143,17 @@ class CatalogState:
         name: str,
         build: Callable[[Engine], object] | None = None,
         reset: Reset | None = None,
+        on: tuple[str, Callable[[Engine], object]] | None = None,
     ) -> Engine:
         """Make the database hold state `name`: kept when it does, reset when only the tables
-        `reset` undoes were written, else emptied and built."""
+        `reset` undoes were written, else emptied and built. With `on` = (base, add), a
+        database holding state `base` untouched gets only add(engine) (the rest of `build`)."""
         why = f"after {self.name}"
+        if on is not None and self.name == on[0] and self._mark() == self.mark:
+            self.log.append(f"{name} (on {on[0]}) for {os.environ.get('PYTEST_CURRENT_TEST')}")
+            self.name = None
+            on[1](self.engine)
+            return self._built(name)
         if self.name == name and self.mark is not None:
             now = self._mark()
             if now == self.mark:
@@ -163,6 +170,10 @@ class CatalogState:
             empty_catalog(self.engine, self.raster_store)
         if build is not None:
             build(self.engine)
+        return self._built(name)
+
+    def _built(self, name: str) -> Engine:
+        """Note that the database now holds state `name`, as it is now."""
         self.name, self.mark = name, self._mark()
         self.builds[name] = self.builds.get(name, 0) + 1
         return self.engine
@@ -346,15 +357,29 @@ DEMO_PACK = Path(__file__).resolve().parents[1] / "layers" / "batang-demo"
 
 @pytest.fixture(scope="session")
 def demo_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the demo pack's manifest and rules with freshly generated data files."""
+    """A copy of the demo pack's manifest and rules with freshly generated data files.
+
+    Written once a run: pytest-xdist workers share it (the first writes it under a lock, the
+    others wait and read it); tests only read it.
+    """
+    import fcntl
     import shutil
 
     from app.demo.generate import generate
 
-    pack = tmp_path_factory.mktemp("batang-demo")
-    shutil.copy(DEMO_PACK / "region.toml", pack / "region.toml")
-    shutil.copytree(DEMO_PACK / "rules", pack / "rules")
-    generate(pack / "data")
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's folder, above each worker's own
+    pack, done = root / "batang-demo", root / "batang-demo.done"
+    with open(root / "batang-demo.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(pack, ignore_errors=True)  # a worker that died half-way
+            pack.mkdir()
+            shutil.copy(DEMO_PACK / "region.toml", pack / "region.toml")
+            shutil.copytree(DEMO_PACK / "rules", pack / "rules")
+            generate(pack / "data")
+            done.touch()
     return pack
 
 
@@ -394,7 +419,7 @@ def demo_with(catalog_state: CatalogState, demo_pack: Path) -> Callable[..., Eng
             load_demo(demo_pack)(engine)
             add(engine)
 
-        return catalog_state.ensure(f"demo+{name}", build, reset)
+        return catalog_state.ensure(f"demo+{name}", build, reset, on=("demo", add))
 
     return ensure
 
@@ -435,7 +460,8 @@ def planning_area_with(
             load_planning_area(planning_files)(engine)
             add(engine)
 
-        return catalog_state.ensure(f"planning_area+{name}", build, reset)
+        on = ("planning_area", add)
+        return catalog_state.ensure(f"planning_area+{name}", build, reset, on=on)
 
     return ensure
 
