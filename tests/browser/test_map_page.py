@@ -19,7 +19,7 @@ from shapely.geometry import Point
 from sqlalchemy import Engine
 
 from tests.fixtures import X0, Y0
-from tests.zoning_fixture import RULES
+from tests.zoning_fixture import RULES, write_rules
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
@@ -357,11 +357,7 @@ def test_raster_layer_legend_and_finding_in_the_panel(
     from app.settings import raster_settings
     from tests.services.test_raster_rules import RASTER_RULES, slope_tif
 
-    folder = tmp_path / "rules_raster"
-    folder.mkdir()
-    for name, body in RULES.items():
-        (folder / name).write_text(body, encoding="utf-8")
-    (folder / "raster_rules.csv").write_text(RASTER_RULES, encoding="utf-8")
+    folder = write_rules(tmp_path / "rules_raster", **{"raster_rules.csv": RASTER_RULES})
     with area.begin() as conn:
         load_raster(conn, slope_tif(tmp_path / "lereng.tif"), "lereng",
                     settings=raster_settings(), unit="%", title="Kemiringan lereng")  # fmt: skip

@@ -28,7 +28,7 @@ from app.services.rasters.ingest import load_raster
 from app.services.zoning.check import check
 from app.settings import raster_settings
 from tests.fixtures import X0, Y0
-from tests.zoning_fixture import RULES
+from tests.zoning_fixture import RULES, write_rules
 
 TO_WGS = Transformer.from_crs(32749, 4326, always_xy=True)
 RASTER_RULES = """raster,op,value,min_share,effect,itbx,activities,sectors,finding,finding_en,source,article,valid_from,valid_to
@@ -67,11 +67,7 @@ def sloped(planning_area_with, tmp_path: Path) -> Engine:
     tests that do not change it)."""
 
     def add(engine: Engine) -> None:
-        folder = tmp_path / "rules_raster"
-        folder.mkdir()
-        for name, body in RULES.items():
-            (folder / name).write_text(body, encoding="utf-8")
-        (folder / "raster_rules.csv").write_text(RASTER_RULES, encoding="utf-8")
+        folder = write_rules(tmp_path / "rules_raster", **{"raster_rules.csv": RASTER_RULES})
         with engine.begin() as conn:
             load_raster(conn, slope_tif(tmp_path / "lereng.tif"), "lereng",
                         settings=raster_settings(), unit="%", title="Kemiringan lereng")  # fmt: skip

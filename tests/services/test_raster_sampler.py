@@ -41,7 +41,7 @@ from app.services.zoning.check import check
 from app.settings import raster_settings
 from tests.fixtures import X0, Y0
 from tests.raster_fixture import CLASSES_CSV, UTM, write_geotiff
-from tests.zoning_fixture import RULES
+from tests.zoning_fixture import write_rules
 
 TM = (
     "+proj=tmerc +lat_0=0 +lon_0=109.71 +k=0.9998 +x_0=250000 +y_0=1000000 "
@@ -125,11 +125,7 @@ def rastered(planning_area_with, tmp_path: Path) -> tuple[Engine, dict[str, Path
     (tmp_path / "classes.csv").write_text(CLASSES_CSV, encoding="utf-8")
 
     def add(engine: Engine) -> None:
-        folder = tmp_path / "rules_raster"
-        folder.mkdir()
-        for name, body in RULES.items():
-            (folder / name).write_text(body, encoding="utf-8")
-        (folder / "raster_rules.csv").write_text(RASTER_RULES, encoding="utf-8")
+        folder = write_rules(tmp_path / "rules_raster", **{"raster_rules.csv": RASTER_RULES})
         with engine.begin() as conn:
             for name, path in paths.items():
                 kind = "categorical" if name == "lahan" else "continuous"
